@@ -1,0 +1,35 @@
+/**
+ * The one explicit list of provider implementations. Adding a provider means adding a folder under
+ * providers/ and one line here (and its schema in schemas.ts); there is no discovery by file name.
+ */
+import { CertloopError } from '../src/errors.js';
+import type { Solver, Target } from '../src/plugins.js';
+import { createHttp01Solver } from './challenges/http-01/index.js';
+import type { ChallengeConfig, TargetConfig } from './schemas.js';
+import { createFileTarget } from './targets/file/index.js';
+
+type SolverFactory<C> = (config: C, certificate: string) => Solver | Promise<Solver>;
+type TargetFactory<C> = (config: C, certificate: string) => Target | Promise<Target>;
+
+const solvers: { [K in ChallengeConfig['type']]: SolverFactory<Extract<ChallengeConfig, { type: K }>> } = {
+  'http-01': (c) => createHttp01Solver(c),
+};
+
+const targets: { [K in TargetConfig['type']]: TargetFactory<Extract<TargetConfig, { type: K }>> } = {
+  file: (c, name) => createFileTarget(c, name),
+};
+
+export async function createSolver(config: ChallengeConfig, certificate: string): Promise<Solver> {
+  const factory = solvers[config.type] as SolverFactory<ChallengeConfig> | undefined;
+  if (!factory) throw new CertloopError('UNKNOWN_PROVIDER', `unknown challenge type "${config.type}"`, { certificate, retryable: false });
+  return factory(config, certificate);
+}
+
+export async function createTarget(config: TargetConfig, certificate: string): Promise<Target> {
+  const factory = targets[config.type] as TargetFactory<TargetConfig> | undefined;
+  if (!factory) throw new CertloopError('UNKNOWN_PROVIDER', `unknown target type "${config.type}"`, { certificate, retryable: false });
+  return factory(config, certificate);
+}
+
+export const SOLVER_TYPES = Object.keys(solvers);
+export const TARGET_TYPES = Object.keys(targets);

@@ -1,0 +1,18 @@
+/**
+ * The config schemas of every provider, in one explicit list (the implementations are listed in
+ * registry.ts). Kept apart from the implementations so loading a config never imports a cloud SDK.
+ */
+import { z } from 'zod';
+import { Http01Config } from './challenges/http-01/schema.js';
+import { FileTargetConfig } from './targets/file/schema.js';
+
+export const ChallengeConfig = z.discriminatedUnion('type', [Http01Config], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? 'unknown challenge type: expected one of http-01' : undefined,
+});
+export type ChallengeConfig = z.infer<typeof ChallengeConfig>;
+
+export const TargetConfig = z.discriminatedUnion('type', [FileTargetConfig], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'unknown target type: expected one of file' : undefined),
+});
+export type TargetConfig = z.infer<typeof TargetConfig>;

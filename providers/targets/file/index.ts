@@ -1,0 +1,97 @@
+/**
+ * File target: writes the full chain and the key atomically (key 0600), keeps the previous files
+ * as *.prev for rollback, then runs the reload command. A failed reload is a failed deploy: the
+ * files are new but nothing serves them yet.
+ */
+import { X509Certificate } from 'node:crypto';
+import { CertloopError } from '../../../src/errors.js';
+import { normalizeSerial } from '../../../src/pki/certificate.js';
+import type { CertificateBundle, DeployContext, ObservableTarget, Target } from '../../../src/plugins.js';
+import { readIfExists, writeFileAtomic } from '../../../src/util/atomic-file.js';
+import { describeCommandFailure, runCommand } from '../../../src/util/run-command.js';
+import type { FileTargetConfig } from './schema.js';
+
+export class FileTarget implements Target, ObservableTarget {
+  readonly id: string;
+
+  constructor(
+    private readonly config: FileTargetConfig,
+    private readonly certificate: string,
+  ) {
+    this.id = `file:${config.cert}`;
+  }
+
+  describe(): string {
+    return `files ${this.config.cert} and ${this.config.key}`;
+  }
+
+  async deploy(bundle: CertificateBundle, ctx: DeployContext): Promise<void> {
+    const { cert, key, chain } = this.config;
+    try {
+      const current = await this.currentSerial();
+      // Keep what was there as *.prev, unless it already is this certificate (a redeploy after a crash).
+      if (current !== undefined && current !== bundle.serial) {
+        await keepPrevious(cert, 0o644);
+        await keepPrevious(key, 0o600);
+        if (chain) await keepPrevious(chain, 0o644);
+      }
+      // Key first: a crash between the two writes leaves a mismatched pair that no reload has
+      // seen yet, and the next run redeploys both.
+      await writeFileAtomic(key, bundle.keyPem, 0o600);
+      await writeFileAtomic(cert, bundle.fullchainPem, 0o644);
+      if (chain) await writeFileAtomic(chain, bundle.chainPem, 0o644);
+    } catch (err) {
+      if (err instanceof CertloopError) throw err;
+      throw new CertloopError('DEPLOY_FAILED', `cannot write ${this.describe()}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+        certificate: this.certificate,
+        step: 'deploy',
+        cause: err,
+      });
+    }
+    ctx.log.info({ certificate: this.certificate, cert, key }, 'wrote certificate files');
+    if (this.config.reload) await this.reload(this.config.reload, ctx);
+  }
+
+  private async reload(argv: string[], ctx: DeployContext): Promise<void> {
+    const timeout = this.config.reloadTimeout;
+    let result;
+    try {
+      result = await runCommand(argv, { cwd: ctx.baseDir, timeoutMs: timeout });
+    } catch (err) {
+      throw new CertloopError('RELOAD_FAILED', `cannot run \`${argv.join(' ')}\`: ${(err as NodeJS.ErrnoException).code ?? err}`, {
+        certificate: this.certificate,
+        step: 'reload',
+        cause: err,
+      });
+    }
+    if (result.code !== 0) {
+      throw new CertloopError('RELOAD_FAILED', `reload failed: ${describeCommandFailure(argv, result, timeout)}`, {
+        certificate: this.certificate,
+        step: 'reload',
+      });
+    }
+    ctx.log.info({ certificate: this.certificate, command: argv.join(' ') }, 'reload command succeeded');
+  }
+
+  async currentSerial(): Promise<string | undefined> {
+    const pem = await readIfExists(this.config.cert);
+    if (!pem) return undefined;
+    try {
+      return normalizeSerial(new X509Certificate(pem).serialNumber);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+async function keepPrevious(file: string, mode: number): Promise<void> {
+  const old = await readIfExists(file);
+  if (old) await writeFileAtomic(`${file}.prev`, old, mode);
+}
+
+export function createFileTarget(config: FileTargetConfig, certificate: string): FileTarget {
+  return new FileTarget(config, certificate);
+}
+
+// Re-exported so tests can build configs without reaching into schema.ts.
+export { FileTargetConfig } from './schema.js';

@@ -1,0 +1,36 @@
+# Sourced by scripts/test.sh and scripts/demo.sh: install what certloop's tests and demo need on
+# a fresh Debian machine. Debian packages when missing (as root; otherwise say what to install),
+# npm dependencies when missing or out of date, then build.
+set -euo pipefail
+
+need_pkgs=()
+command -v pebble >/dev/null 2>&1 || need_pkgs+=(pebble)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_pkgs+=(nginx)
+command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
+for extra in ${CERTLOOP_EXTRA_PACKAGES:-}; do
+  dpkg -s "$extra" >/dev/null 2>&1 || need_pkgs+=("$extra")
+done
+
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing Debian packages: ${need_pkgs[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+  else
+    echo "certloop needs these Debian packages: ${need_pkgs[*]}" >&2
+    echo "install them with:  sudo apt-get install -y ${need_pkgs[*]}" >&2
+    exit 2
+  fi
+fi
+
+# Debian's nginx package starts a system nginx on port 80 when installed; certloop's tests and
+# demo run their own on loopback ports and do not need it.
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "==> installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+echo "==> building"
+npm run --silent build

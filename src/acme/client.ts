@@ -1,0 +1,110 @@
+/**
+ * One configured acme-client per directory. acme-client speaks HTTP through a shared axios
+ * instance, so the extra trust for the ACME server (Pebble's own CA, a private CA) is installed on
+ * that instance once, alongside the system roots.
+ */
+import fs from 'node:fs';
+import https from 'node:https';
+import tls from 'node:tls';
+import acme from 'acme-client';
+import { CertloopError } from '../errors.js';
+import type { StateStore } from '../state/store.js';
+import { generatePrivateKey } from './keys.js';
+
+const trusted = new Set<string>();
+
+export function trustAcmeServer(caBundleFile: string | undefined): void {
+  if (!caBundleFile || trusted.has(caBundleFile)) return;
+  let pem: string;
+  try {
+    pem = fs.readFileSync(caBundleFile, 'utf8');
+  } catch (err) {
+    throw new CertloopError('ACME_UNREACHABLE', `cannot read acme.caBundle ${caBundleFile}: ${(err as NodeJS.ErrnoException).code}`, {
+      step: 'issue',
+      retryable: false,
+    });
+  }
+  trusted.add(caBundleFile);
+  const extra = [...trusted].map((f) => (f === caBundleFile ? pem : fs.readFileSync(f, 'utf8')));
+  acme.axios.defaults.httpsAgent = new https.Agent({ keepAlive: true, ca: [...tls.rootCertificates, ...extra] });
+}
+
+/**
+ * acme-client retries network errors and 429/5xx itself, sleeping 5 s and more each time (and
+ * honouring any Retry-After, however long). certloop has its own persisted retry schedule, so a
+ * failing CA should surface quickly instead of stalling the whole run.
+ */
+function tuneRetries(): void {
+  const defaults = acme.axios.defaults as { acmeSettings?: { retryMaxAttempts: number; retryDefaultDelay: number } };
+  if (defaults.acmeSettings) {
+    defaults.acmeSettings.retryMaxAttempts = 1;
+    defaults.acmeSettings.retryDefaultDelay = 1;
+  }
+  acme.setLogger(() => undefined);
+}
+tuneRetries();
+
+export interface AcmeAccountOptions {
+  directory: string;
+  email?: string;
+  store: StateStore;
+}
+
+const clients = new Map<string, Promise<acme.Client>>();
+
+/** The ACME client for a directory, with its account created (or found) once per process. */
+export function accountClient(opts: AcmeAccountOptions): Promise<acme.Client> {
+  let p = clients.get(opts.directory);
+  if (!p) {
+    p = openAccount(opts);
+    clients.set(opts.directory, p);
+    p.catch(() => clients.delete(opts.directory));
+  }
+  return p;
+}
+
+async function openAccount({ directory, email, store }: AcmeAccountOptions): Promise<acme.Client> {
+  let account = await store.getAccount(directory);
+  if (!account) {
+    account = { directory, keyPem: await generatePrivateKey('ecdsa-p256'), email, createdAt: new Date().toISOString() };
+    // Saved before it is registered: a crash in between just registers the same key next time.
+    await store.putAccount(account);
+  }
+  const client = new acme.Client({
+    directoryUrl: directory,
+    accountKey: account.keyPem,
+    accountUrl: account.url,
+    // Pebble and Let's Encrypt usually finish validation within a second: poll fast at first.
+    backoffMin: 100,
+    backoffMax: 2000,
+    backoffAttempts: 12,
+  });
+  if (!account.url || account.email !== email) {
+    try {
+      await client.createAccount({ termsOfServiceAgreed: true, contact: email ? [`mailto:${email}`] : undefined });
+    } catch (err) {
+      throw classifyAcmeError(err, 'ACME_ACCOUNT', `cannot register an ACME account at ${directory}`);
+    }
+    await store.putAccount({ ...account, url: client.getAccountUrl(), email });
+  }
+  return client;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN']);
+
+/** Turns what acme-client/axios throw into a typed error that says whether the CA was reachable. */
+export function classifyAcmeError(err: unknown, code: 'ACME_ACCOUNT' | 'ACME_ORDER', what: string, certificate?: string): CertloopError {
+  if (err instanceof CertloopError) return err;
+  const e = err as { code?: string; message?: string; response?: { status?: number; headers?: Record<string, string> } };
+  if (e.code && NETWORK_CODES.has(e.code)) {
+    const hint = e.code.includes('CERT') || e.code.includes('SELF_SIGNED') ? ' (TLS trust: set acme.caBundle for a private or test CA)' : '';
+    return new CertloopError('ACME_UNREACHABLE', `${what}: ${e.code}${hint}`, { certificate, step: 'issue', cause: err });
+  }
+  const retryAfter = Number(e.response?.headers?.['retry-after']);
+  return new CertloopError(code, `${what}: ${e.message ?? String(err)}`, {
+    certificate,
+    step: 'issue',
+    cause: err,
+    retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
+  });
+}

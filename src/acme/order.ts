@@ -1,0 +1,144 @@
+/**
+ * One ACME order, RFC 8555 §7.4: place (or resume) the order → solve each authorization →
+ * finalize with a CSR → download. The order URL is handed to `onOrderPlaced` before anything else
+ * happens, so a crash mid-order resumes the same order instead of placing a second one (CAs rate
+ * limit duplicate orders: 5 per week at Let's Encrypt).
+ */
+import acme from 'acme-client';
+import { CertloopError, describeError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { hasLifecycle, type ChallengeTask, type Solver } from '../plugins.js';
+import { classifyAcmeError } from './client.js';
+
+export interface OrderRequest {
+  certificate: string;
+  domains: string[];
+  keyPem: string;
+  /** An order placed earlier for the same key and domains, to resume. */
+  orderUrl?: string;
+  /** RFC 9773 certID of the certificate this one replaces. */
+  replaces?: string;
+  solver: Solver;
+  log: Logger;
+  onOrderPlaced(url: string): Promise<void>;
+}
+
+export async function obtainCertificate(client: acme.Client, req: OrderRequest): Promise<string> {
+  const { certificate, log } = req;
+  const fail = (err: unknown, what: string) => classifyAcmeError(err, 'ACME_ORDER', what, certificate);
+
+  // Resume the order we already placed, when the CA still has it in a usable state.
+  let order = req.orderUrl ? await resumeOrder(client, req.orderUrl, log, certificate) : undefined;
+  if (!order) {
+    try {
+      const payload: Record<string, unknown> = { identifiers: req.domains.map((value) => ({ type: 'dns', value })) };
+      if (req.replaces) payload.replaces = req.replaces;
+      order = await client.createOrder(payload as unknown as Parameters<acme.Client['createOrder']>[0]);
+    } catch (err) {
+      throw fail(err, 'the CA refused the new order');
+    }
+    await req.onOrderPlaced(order.url);
+    log.info({ certificate, order: order.url }, 'order placed');
+  }
+
+  if (order.status === 'pending') await solveAuthorizations(client, order, req);
+
+  if (order.status === 'pending' || order.status === 'ready') {
+    try {
+      const [, csr] = await acme.crypto.createCsr({ commonName: req.domains[0], altNames: req.domains }, req.keyPem);
+      order = await client.finalizeOrder(order, csr);
+    } catch (err) {
+      throw fail(err, 'finalizing the order failed');
+    }
+    log.info({ certificate }, 'order finalized');
+  }
+
+  try {
+    const pem = await client.getCertificate(order);
+    log.info({ certificate }, 'certificate downloaded');
+    return pem;
+  } catch (err) {
+    throw fail(err, 'downloading the certificate failed');
+  }
+}
+
+async function resumeOrder(client: acme.Client, url: string, log: Logger, certificate: string): Promise<acme.Order | undefined> {
+  try {
+    const order = await client.getOrder({ url } as acme.Order);
+    if (order.status === 'invalid') {
+      log.warn({ certificate, order: url }, 'the earlier order is invalid; placing a new one');
+      return undefined;
+    }
+    log.info({ certificate, order: url, status: order.status }, 'resuming the earlier order');
+    return order;
+  } catch (err) {
+    // An expired or unknown order (404) is simply gone: start over with the same key.
+    log.warn({ certificate, order: url, err: describeError(err) }, 'cannot resume the earlier order; placing a new one');
+    return undefined;
+  }
+}
+
+async function solveAuthorizations(client: acme.Client, order: acme.Order, req: OrderRequest): Promise<void> {
+  const { solver, certificate, log } = req;
+  let authorizations: acme.Authorization[];
+  try {
+    authorizations = await client.getAuthorizations(order);
+  } catch (err) {
+    throw classifyAcmeError(err, 'ACME_ORDER', 'cannot read the order authorizations', certificate);
+  }
+  const pending = authorizations.filter((a) => a.status === 'pending');
+  if (pending.length === 0) return;
+
+  if (hasLifecycle(solver)) await solver.start();
+  const presented: ChallengeTask[] = [];
+  try {
+    // Present every challenge first, then ask the CA to validate: dns-01 wants all TXT values of
+    // one name in place at once (a wildcard and its apex share _acme-challenge.NAME).
+    const work = await Promise.all(
+      pending.map(async (authz) => {
+        const challenge = authz.challenges.find((c) => c.type === solver.challengeType);
+        if (!challenge) {
+          throw new CertloopError(
+            'CHALLENGE_FAILED',
+            `the CA offers no ${solver.challengeType} challenge for ${authz.identifier.value} (offered: ${authz.challenges.map((c) => c.type).join(', ')})`,
+            { certificate, step: 'issue', retryable: false },
+          );
+        }
+        const task: ChallengeTask = {
+          identifier: authz.identifier.value,
+          wildcard: authz.wildcard === true,
+          token: challenge.token,
+          keyAuthorization: await client.getChallengeKeyAuthorization(challenge),
+        };
+        await solver.present(task);
+        presented.push(task);
+        return { authz, challenge };
+      }),
+    );
+    await Promise.all(
+      work.map(async ({ authz, challenge }) => {
+        try {
+          await client.completeChallenge(challenge);
+          await client.waitForValidStatus(authz);
+        } catch (err) {
+          throw new CertloopError(
+            'CHALLENGE_FAILED',
+            `${solver.challengeType} validation of ${authz.identifier.value} failed: ${describeError(err)}`,
+            { certificate, step: 'issue', cause: err },
+          );
+        }
+        log.info({ certificate, identifier: authz.identifier.value }, 'authorization valid');
+      }),
+    );
+  } finally {
+    for (const task of presented) {
+      await solver.cleanup(task).catch((err: unknown) =>
+        log.warn({ certificate, identifier: task.identifier, err: describeError(err) }, 'challenge cleanup failed'),
+      );
+    }
+    if (hasLifecycle(solver)) {
+      await solver.stop().catch((err: unknown) => log.warn({ certificate, err: describeError(err) }, 'stopping the solver failed'));
+    }
+  }
+  order.status = 'ready';
+}

@@ -1,0 +1,69 @@
+/** `certloop status`: what certloop knows about each certificate and what it will do next. */
+import type { CertificateConfig } from '../../config/schema.js';
+import { policyFor } from '../../controller/run.js';
+import { decide } from '../../policy/decide.js';
+import type { CertificateRecord, ConditionType } from '../../state/record.js';
+import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
+import { relative, shortSerial } from '../format.js';
+
+const CONDITIONS: ConditionType[] = ['Issued', 'Deployed', 'Verified', 'Ready'];
+
+export async function statusCommand(opts: GlobalOptions & { names?: string[] }): Promise<number> {
+  return withContext(opts, async ({ config, store }) => {
+    const now = new Date();
+    const certs = opts.names ? config.certificates.filter((c) => opts.names!.includes(c.name)) : config.certificates;
+    const entries = await Promise.all(certs.map(async (c) => statusOf(c, await store.get(c.name), now)));
+    if (opts.json) printJson({ at: now.toISOString(), certificates: entries });
+    else entries.forEach((e, i) => printStatus(e, now, i > 0));
+    return entries.every((e) => e.state === 'Ready') ? EXIT.OK : EXIT.FAILED;
+  });
+}
+
+export type StatusState = 'Ready' | 'Pending' | 'Failed' | 'New' | 'InProgress';
+
+export function statusOf(cert: CertificateConfig, record: CertificateRecord | undefined, now: Date) {
+  const decision = decide({ record, domains: cert.domains }, policyFor(cert), now);
+  const v = record?.lastVerification;
+  const state: StatusState = !record?.issued
+    ? record?.pendingOrder
+      ? 'InProgress'
+      : record?.lastFailure
+        ? 'Failed'
+        : 'New'
+    : record.lastFailure
+      ? 'Failed'
+      : record.conditions.Ready?.status === 'True'
+        ? 'Ready'
+        : 'Pending';
+  return {
+    name: cert.name,
+    domains: cert.domains,
+    state,
+    serials: {
+      issued: record?.issued?.serial ?? null,
+      deployed: record?.deployedSerial ?? null,
+      served: v ? [...new Set(v.results.map((r) => r.served ?? null))] : [],
+    },
+    notBefore: record?.issued?.notBefore ?? null,
+    notAfter: record?.issued?.notAfter ?? null,
+    renewAt: decision.renewAt?.toISOString() ?? null,
+    renewSource: decision.renewSource ?? null,
+    next: { action: decision.action, reason: decision.reason, message: decision.message, retryAt: decision.retryAt?.toISOString() ?? null },
+    conditions: CONDITIONS.map((type) => ({ type, ...(record?.conditions[type] ?? { status: 'Unknown', reason: 'NotStarted', message: '', since: null }) })),
+    endpoints: v?.results ?? [],
+    lastVerifiedAt: v?.at ?? null,
+    lastFailure: record?.lastFailure ?? null,
+  };
+}
+
+function printStatus(s: ReturnType<typeof statusOf>, now: Date, gap: boolean): void {
+  if (gap) print();
+  print(`${s.name}  ${s.state}  (${s.domains.join(', ')})`);
+  print(`  serial    issued ${shortSerial(s.serials.issued ?? undefined)}  deployed ${shortSerial(s.serials.deployed ?? undefined)}  served ${s.serials.served.map((x) => shortSerial(x ?? undefined)).join(', ') || '-'}`);
+  if (s.notAfter) print(`  expires   ${s.notAfter} (${relative(s.notAfter, now)})`);
+  if (s.renewAt) print(`  renews    ${s.renewAt} (${relative(s.renewAt, now)}, ${s.renewSource})`);
+  for (const c of s.conditions) print(`  ${c.type.padEnd(9)} ${c.status.padEnd(7)} ${c.reason}${c.message ? `: ${c.message}` : ''}`);
+  for (const r of s.endpoints) print(`  endpoint  ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address} serves ${r.served ?? '-'}${r.error ? ` (${r.error})` : ''}`);
+  if (s.lastFailure) print(`  failure   ${s.lastFailure.step}: ${s.lastFailure.message} (attempt ${s.lastFailure.attempts}, ${relative(s.lastFailure.at, now)})`);
+  print(`  next      ${s.next.action}: ${s.next.message}`);
+}

@@ -1,0 +1,27 @@
+/** Human output helpers: short serials, relative times, aligned tables. */
+
+export function shortSerial(serial: string | undefined): string {
+  if (!serial) return '-';
+  return serial.length > 16 ? `${serial.slice(0, 16)}…` : serial;
+}
+
+export function relative(iso: string | Date | undefined, now: Date): string {
+  if (!iso) return '-';
+  const t = typeof iso === 'string' ? Date.parse(iso) : iso.getTime();
+  const d = t - now.getTime();
+  const abs = Math.abs(d);
+  const units: [number, string][] = [
+    [86_400_000, 'd'],
+    [3_600_000, 'h'],
+    [60_000, 'm'],
+    [1000, 's'],
+  ];
+  const [size, unit] = units.find(([s]) => abs >= s) ?? [1000, 's'];
+  const n = Math.floor(abs / size);
+  return d >= 0 ? `in ${n}${unit}` : `${n}${unit} ago`;
+}
+
+export function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');
+}

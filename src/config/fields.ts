@@ -1,0 +1,70 @@
+/**
+ * Reusable schema pieces for the config and for provider schemas, so every provider validates
+ * host names, durations and argv the same way and says the same thing when they are wrong.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { parseDuration } from '../util/duration.js';
+
+/** A duration like "10s", "4h", "30d" (or seconds as a number), parsed to milliseconds. */
+export const Duration = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "10m", "4h" or "30d", got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** "host:port"; IPv6 in brackets: "[::1]:5002". */
+export const HostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, {
+  message: 'expected HOST:PORT, for example 127.0.0.1:5002 or [::1]:5002',
+});
+
+const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/** A DNS name as ACME accepts it: lower-case letters, digits, hyphens; an optional leading "*.". */
+export const DomainName = z.string().refine(
+  (s) => {
+    const name = s.startsWith('*.') ? s.slice(2) : s;
+    if (name.length > 253 || !name.includes('.')) return false;
+    return name.split('.').every((label) => DNS_LABEL.test(label));
+  },
+  { message: 'expected a lower-case DNS name with at least one dot, such as www.example.com or *.example.com' },
+);
+
+/** A command to run without a shell: program then arguments. */
+export const Argv = z
+  .array(z.string().min(1, 'an argument cannot be empty'))
+  .min(1, 'expected a command as a list: [program, arg, ...] (it runs without a shell)');
+
+export const Port = z.number().int().min(1).max(65535);
+
+let baseDir = process.cwd();
+
+/**
+ * Runs a schema parse with relative paths resolved against `dir` (the config file's folder), so
+ * `./live/web/fullchain.pem` means the same thing from cron, systemd and a shell. Zod parses
+ * synchronously, so the setting cannot leak into another parse.
+ */
+export function withBaseDir<T>(dir: string, fn: () => T): T {
+  const saved = baseDir;
+  baseDir = dir;
+  try {
+    return fn();
+  } finally {
+    baseDir = saved;
+  }
+}
+
+/** A file or folder path; relative paths are taken from the config file's folder. */
+export const FilePath = z
+  .string()
+  .min(1, 'expected a path')
+  .transform((p) => resolvePath(baseDir, p));
+
+function resolvePath(dir: string, p: string): string {
+  return path.resolve(dir, p);
+}

@@ -1,0 +1,283 @@
+/**
+ * The loop for one certificate: observe → decide → issue → check → deploy → verify → ready.
+ * Each step stores its outcome before the next one starts, so a failure or a crash resumes from the
+ * last recorded fact, with the same certificate: a later failure never causes a new order.
+ */
+import { X509Certificate } from 'node:crypto';
+import type acme from 'acme-client';
+import type { CertificateConfig } from '../config/schema.js';
+import { CertloopError, describeError, type Step } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { generatePrivateKey } from '../acme/keys.js';
+import { obtainCertificate } from '../acme/order.js';
+import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/certificate.js';
+import type { CertificateBundle, Solver, Target } from '../plugins.js';
+import { decide, nextAttempt, type Decision, type RenewalPolicy } from '../policy/decide.js';
+import { emptyRecord, setCondition, type CertificateRecord, type IssuedCertificate } from '../state/record.js';
+import type { StateStore } from '../state/store.js';
+import { pollUntilServed, verifyEndpoints, type VerifyOutcome } from '../verify/verify.js';
+
+export interface CertificateContext {
+  config: CertificateConfig;
+  policy: RenewalPolicy;
+  store: StateStore;
+  log: Logger;
+  baseDir: string;
+  directory: string;
+  now: () => Date;
+  acmeClient: () => Promise<acme.Client>;
+  solver: () => Promise<Solver>;
+  targets: () => Promise<Target[]>;
+  force?: boolean;
+}
+
+export type Verdict = 'ready' | 'pending' | 'failed' | 'waiting';
+
+export interface CertificateOutcome {
+  name: string;
+  decision: Decision;
+  verdict: Verdict;
+  issuedSerial?: string;
+  deployedSerial?: string;
+  renewed: boolean;
+  deployed: boolean;
+  verification?: VerifyOutcome;
+  error?: { step: Step; code: string; message: string };
+}
+
+export async function reconcileCertificate(ctx: CertificateContext): Promise<CertificateOutcome> {
+  const { config, store, log, now } = ctx;
+  const name = config.name;
+
+  // Observe: what we recorded last time. (The caller holds this certificate's lock.)
+  const record = (await store.get(name)) ?? emptyRecord(name, now());
+
+  // Decide, after taking the lock: another process may just have done the work.
+  const decision = decide({ record, domains: config.domains, force: ctx.force }, ctx.policy, now());
+  log.info({ certificate: name, action: decision.action, reason: decision.reason }, decision.message);
+  const outcome: CertificateOutcome = { name, decision, verdict: 'ready', renewed: false, deployed: false };
+
+  try {
+    // Issue: a new certificate when due, forced, or resuming an unfinished order.
+    if (decision.action === 'issue') {
+      await issue(ctx, record, decision);
+      outcome.renewed = true;
+    }
+
+    // Check, then deploy whatever is issued but not everywhere yet.
+    if (record.issued && record.deployedSerial !== record.issued.serial) {
+      await deploy(ctx, record);
+      outcome.deployed = true;
+    }
+
+    // Verify: always, even when nothing changed, so drift (a rollback, a stale node) is seen.
+    if (record.deployedSerial) {
+      outcome.verification = await verify(ctx, record, outcome.deployed);
+      if (!outcome.verification.verified && config.verify.endpoints.length > 0) outcome.verdict = 'pending';
+    }
+
+    // Waiting for a retry of a failed order is still a failing renewal: keep it visible.
+    if (decision.action === 'wait' && outcome.verdict === 'ready') {
+      outcome.verdict = 'waiting';
+      const f = record.lastFailure!;
+      outcome.error = { step: f.step as Step, code: f.code, message: f.message };
+    }
+  } catch (err) {
+    const e = toCertloopError(err, name);
+    await recordFailure(ctx, record, e);
+    outcome.verdict = 'failed';
+    outcome.error = { step: e.step ?? 'issue', code: e.code, message: e.message };
+    log.error({ certificate: name, step: e.step, code: e.code, err: e.message }, `${e.step ?? 'run'} failed`);
+  }
+  return finish(outcome, record);
+}
+
+function finish(outcome: CertificateOutcome, record: CertificateRecord): CertificateOutcome {
+  outcome.issuedSerial = record.issued?.serial;
+  outcome.deployedSerial = record.deployedSerial;
+  return outcome;
+}
+
+async function issue(ctx: CertificateContext, record: CertificateRecord, decision: Decision): Promise<void> {
+  const { config, store, log, now } = ctx;
+  const name = config.name;
+
+  // The key is generated and stored before the order is placed, so a crash cannot lose it.
+  if (!record.pendingOrder || record.pendingOrder.directory !== ctx.directory || !sameDomains(record.pendingOrder.domains, config.domains)) {
+    record.pendingOrder = {
+      keyPem: await generatePrivateKey(config.key.type),
+      domains: [...config.domains],
+      startedAt: now().toISOString(),
+      directory: ctx.directory,
+      reason: decision.reason,
+    };
+    await store.put(record);
+  }
+  const pending = record.pendingOrder;
+
+  const client = await ctx.acmeClient();
+  const fullchainPem = await obtainCertificate(client, {
+    certificate: name,
+    domains: pending.domains,
+    keyPem: pending.keyPem,
+    orderUrl: pending.orderUrl,
+    solver: await ctx.solver(),
+    log,
+    onOrderPlaced: async (url) => {
+      pending.orderUrl = url;
+      await store.put(record);
+    },
+  });
+
+  const leaf = describeCertificate(new X509Certificate(splitPem(fullchainPem)[0] ?? fullchainPem));
+  const issued: IssuedCertificate = {
+    serial: leaf.serial,
+    domains: pending.domains,
+    notBefore: leaf.notBefore.toISOString(),
+    notAfter: leaf.notAfter.toISOString(),
+    fullchainPem,
+    keyPem: pending.keyPem,
+    issuedAt: now().toISOString(),
+    directory: ctx.directory,
+    orderUrl: pending.orderUrl,
+  };
+  if (record.issued && record.issued.serial === record.deployedSerial) record.previous = record.issued;
+  record.issued = issued;
+  record.pendingOrder = undefined;
+  record.lastFailure = undefined;
+  setCondition(record, 'Issued', 'True', 'Issued', `certificate ${issued.serial} issued, valid until ${issued.notAfter}`, now());
+  setCondition(record, 'Deployed', 'False', 'NotDeployed', `certificate ${issued.serial} is not deployed yet`, now());
+  setCondition(record, 'Ready', 'False', 'Deploying', 'a new certificate is being deployed', now());
+  await store.put(record);
+  await store.addEvent({ certificate: name, at: now().toISOString(), type: 'renewed', message: `issued ${issued.serial}`, data: { serial: issued.serial, notAfter: issued.notAfter, reason: decision.reason } });
+  log.info({ certificate: name, serial: issued.serial, notAfter: issued.notAfter }, 'certificate issued');
+}
+
+async function deploy(ctx: CertificateContext, record: CertificateRecord): Promise<void> {
+  const { config, store, log, now } = ctx;
+  const issued = record.issued!;
+  const name = config.name;
+
+  // Check: a certificate that does not match its key, misses a name, is not valid now or lacks
+  // its chain never reaches a server.
+  const failed = checkIssuedCertificate(issued.fullchainPem, issued.keyPem, config.domains, now()).filter((c) => !c.ok);
+  if (failed.length > 0) {
+    record.rejectedSerial = issued.serial;
+    throw new CertloopError('CERT_CHECK_FAILED', `certificate ${issued.serial} was not deployed: ${failed.map((c) => c.message).join('; ')}`, {
+      certificate: name,
+      step: 'check',
+      retryable: false,
+    });
+  }
+
+  const bundle = toBundle(name, issued);
+  for (const target of await ctx.targets()) {
+    // Targets already holding this serial (a resumed deploy) are not touched again.
+    if (record.targets[target.id]?.serial === issued.serial) continue;
+    log.info({ certificate: name, target: target.describe(), serial: issued.serial }, 'deploying');
+    await target.deploy(bundle, { log, baseDir: ctx.baseDir });
+    record.targets[target.id] = { serial: issued.serial, at: now().toISOString() };
+    await store.put(record);
+  }
+  record.deployedSerial = issued.serial;
+  record.deployedAt = now().toISOString();
+  record.lastFailure = undefined;
+  setCondition(record, 'Deployed', 'True', 'Deployed', `certificate ${issued.serial} deployed to ${Object.keys(record.targets).length} target(s)`, now());
+  await store.put(record);
+  await store.addEvent({ certificate: name, at: now().toISOString(), type: 'deployed', message: `deployed ${issued.serial}`, data: { serial: issued.serial } });
+}
+
+async function verify(ctx: CertificateContext, record: CertificateRecord, justDeployed: boolean): Promise<VerifyOutcome> {
+  const { config, store, log, now } = ctx;
+  const serial = record.deployedSerial!;
+  const endpoints = config.verify.endpoints;
+  const outcome = justDeployed
+    ? await pollUntilServed(endpoints, serial, config.verify.timeout, config.verify.pollFor)
+    : await verifyEndpoints(endpoints, serial, config.verify.timeout);
+
+  const wasVerified = record.lastVerification?.verified && record.lastVerification.serial === serial;
+  record.lastVerification = { serial, at: now().toISOString(), verified: outcome.verified, results: outcome.results };
+  if (endpoints.length === 0) {
+    setCondition(record, 'Verified', 'Unknown', 'NoEndpoints', 'no endpoints configured to verify', now());
+    setCondition(record, 'Ready', 'True', 'Deployed', `certificate ${serial} deployed (nothing to verify)`, now());
+  } else if (outcome.verified) {
+    setCondition(record, 'Verified', 'True', 'Served', outcome.summary, now());
+    setCondition(record, 'Ready', 'True', 'Ready', `certificate ${serial} is deployed and served everywhere`, now());
+  } else {
+    setCondition(record, 'Verified', 'False', 'NotServed', outcome.summary, now());
+    setCondition(record, 'Ready', 'False', 'Pending', `waiting for every endpoint to serve ${serial}`, now());
+  }
+  await store.put(record);
+  if (outcome.verified && !wasVerified) {
+    await store.addEvent({ certificate: config.name, at: now().toISOString(), type: 'verified', message: outcome.summary, data: { serial } });
+  }
+  log[outcome.verified || endpoints.length === 0 ? 'info' : 'warn']({ certificate: config.name, serial, verified: outcome.verified }, outcome.summary);
+  return outcome;
+}
+
+async function recordFailure(ctx: CertificateContext, record: CertificateRecord, e: CertloopError): Promise<void> {
+  const { store, now, policy, config } = ctx;
+  const step = e.step ?? 'issue';
+  const stepGroup = step === 'reload' ? 'deploy' : step;
+  const attempts = record.lastFailure?.step === stepGroup ? record.lastFailure.attempts + 1 : 1;
+  record.lastFailure = {
+    step: stepGroup,
+    code: e.code,
+    message: e.message,
+    at: now().toISOString(),
+    attempts,
+    nextAttemptAt: nextAttempt(policy, attempts, now(), e.retryAfterSeconds).toISOString(),
+  };
+  const condition = stepGroup === 'issue' ? 'Issued' : stepGroup === 'verify' ? 'Verified' : 'Deployed';
+  const reason = stepGroup === 'issue' ? 'IssueFailed' : stepGroup === 'check' ? 'CheckFailed' : 'DeployFailed';
+  setCondition(record, condition, 'False', reason, e.message, now());
+  setCondition(record, 'Ready', 'False', reason, e.message, now());
+  try {
+    await store.put(record);
+    await store.addEvent({ certificate: config.name, at: now().toISOString(), type: 'failed', message: e.message, data: { step, code: e.code } });
+  } catch (err) {
+    ctx.log.error({ certificate: config.name, err: describeError(err) }, 'cannot record the failure in the state store');
+  }
+}
+
+export function toBundle(name: string, issued: IssuedCertificate): CertificateBundle {
+  const [certPem, ...chain] = splitPem(issued.fullchainPem);
+  return {
+    name,
+    serial: issued.serial,
+    domains: issued.domains,
+    notAfter: new Date(issued.notAfter),
+    certPem,
+    chainPem: chain.join(''),
+    fullchainPem: issued.fullchainPem,
+    keyPem: issued.keyPem,
+    issuedAt: new Date(issued.issuedAt),
+  };
+}
+
+function toCertloopError(err: unknown, certificate: string): CertloopError {
+  if (err instanceof CertloopError) {
+    if (err.certificate) return err;
+    return new CertloopError(err.code, err.message, { certificate, step: err.step, cause: err.cause, retryable: err.retryable, retryAfterSeconds: err.retryAfterSeconds });
+  }
+  return new CertloopError('STATE_FAILED', describeError(err), { certificate, step: 'state', cause: err });
+}
+
+function sameDomains(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((d) => b.includes(d));
+}
+
+/** `certloop verify NAME`: check the endpoints now against the deployed serial, and record it. */
+export async function verifyOnly(ctx: CertificateContext): Promise<CertificateOutcome> {
+  const record = (await ctx.store.get(ctx.config.name)) ?? emptyRecord(ctx.config.name, ctx.now());
+  const decision: Decision = { action: 'verify', reason: 'Manual', message: 'verification requested' };
+  const outcome: CertificateOutcome = { name: ctx.config.name, decision, verdict: 'ready', renewed: false, deployed: false };
+  if (!record.deployedSerial) {
+    outcome.verdict = 'failed';
+    outcome.error = { step: 'verify', code: 'VERIFY_FAILED', message: 'nothing deployed yet: run `certloop run` first' };
+    return finish(outcome, record);
+  }
+  outcome.verification = await verify(ctx, record, false);
+  if (!outcome.verification.verified && ctx.config.verify.endpoints.length > 0) outcome.verdict = 'pending';
+  return finish(outcome, record);
+}

@@ -1,0 +1,79 @@
+/**
+ * The small interfaces plug-ins implement (providers/). Optional abilities are separate
+ * interfaces, checked with type guards, so a minimal plug-in stays minimal.
+ */
+import type { Logger } from './observability/logger.js';
+
+/** One challenge to satisfy for one identifier of an order. */
+export interface ChallengeTask {
+  /** The identifier being validated, without any "*." prefix. */
+  identifier: string;
+  wildcard: boolean;
+  token: string;
+  keyAuthorization: string;
+}
+
+/** Proves control of identifiers for one ACME challenge type. */
+export interface Solver {
+  readonly challengeType: 'http-01' | 'dns-01';
+  /** Make the challenge response visible; resolve only when the CA can see it. */
+  present(task: ChallengeTask): Promise<void>;
+  /** Remove what present() put in place. Called in `finally`; errors are logged, never thrown. */
+  cleanup(task: ChallengeTask): Promise<void>;
+}
+
+/** A solver that holds a resource (a listening socket) for the duration of one order. */
+export interface SolverLifecycle {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function hasLifecycle(s: Solver): s is Solver & SolverLifecycle {
+  return typeof (s as Partial<SolverLifecycle>).start === 'function' && typeof (s as Partial<SolverLifecycle>).stop === 'function';
+}
+
+/** Everything a target needs to put a certificate in place. */
+export interface CertificateBundle {
+  name: string;
+  serial: string;
+  domains: string[];
+  notAfter: Date;
+  /** Leaf PEM. */
+  certPem: string;
+  /** Intermediates PEM (may be empty only if the check step allowed it). */
+  chainPem: string;
+  /** Leaf + intermediates. */
+  fullchainPem: string;
+  /** PKCS#8 PEM. Never log. */
+  keyPem: string;
+  issuedAt: Date;
+}
+
+export interface DeployContext {
+  log: Logger;
+  /** Folder relative commands run in (the config file's folder). */
+  baseDir: string;
+  signal?: AbortSignal;
+}
+
+/** Puts a certificate where it is used. */
+export interface Target {
+  /** Stable identity used as the key in state ("file:/etc/ssl/web.pem"). */
+  readonly id: string;
+  /** Short human description for logs and status. */
+  describe(): string;
+  /**
+   * Store the bundle and make the consumer pick it up (e.g. reload). Must be idempotent: it may be
+   * called again with the same bundle after a crash.
+   */
+  deploy(bundle: CertificateBundle, ctx: DeployContext): Promise<void>;
+}
+
+/** A target that can tell which serial it currently holds (observed state). */
+export interface ObservableTarget {
+  currentSerial(ctx: DeployContext): Promise<string | undefined>;
+}
+
+export function isObservable(t: Target): t is Target & ObservableTarget {
+  return typeof (t as Partial<ObservableTarget>).currentSerial === 'function';
+}

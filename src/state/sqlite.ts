@@ -1,0 +1,159 @@
+/**
+ * The default store: one SQLite file in WAL mode. Records are JSON documents keyed by certificate
+ * name; a version column makes every write conditional (see store.ts for the contract).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { CertificateRecord, HistoryEvent } from './record.js';
+import { StateConflictError, type AccountRecord, type Lease, type StateStore } from './store.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS certificates (
+  name TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  record TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  certificate TEXT NOT NULL,
+  at TEXT NOT NULL,
+  type TEXT NOT NULL,
+  message TEXT NOT NULL,
+  data TEXT
+);
+CREATE INDEX IF NOT EXISTS events_by_certificate ON events (certificate, id);
+CREATE TABLE IF NOT EXISTS accounts (
+  directory TEXT PRIMARY KEY,
+  record TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS locks (
+  name TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+`;
+
+export class SqliteStore implements StateStore {
+  private readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(readonly file: string) {
+    const dir = path.dirname(file);
+    if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Create the file 0600 ourselves: it holds private keys and SQLite would use the umask.
+    if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec(SCHEMA);
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+      try {
+        fs.chmodSync(f, 0o600);
+      } catch {
+        // The WAL files may not exist yet; SQLite creates them with the main file's mode.
+      }
+    }
+    this.stmts = {
+      get: this.db.prepare<[string], { record: string }>('SELECT record FROM certificates WHERE name = ?'),
+      list: this.db.prepare<[], { record: string }>('SELECT record FROM certificates ORDER BY name'),
+      insert: this.db.prepare('INSERT INTO certificates (name, version, record) VALUES (?, ?, ?) ON CONFLICT(name) DO NOTHING'),
+      update: this.db.prepare('UPDATE certificates SET version = ?, record = ? WHERE name = ? AND version = ?'),
+      addEvent: this.db.prepare('INSERT INTO events (certificate, at, type, message, data) VALUES (?, ?, ?, ?, ?)'),
+      eventsFor: this.db.prepare<[string, number], EventRow>(
+        'SELECT certificate, at, type, message, data FROM events WHERE certificate = ? ORDER BY id DESC LIMIT ?',
+      ),
+      eventsAll: this.db.prepare<[number], EventRow>('SELECT certificate, at, type, message, data FROM events ORDER BY id DESC LIMIT ?'),
+      getAccount: this.db.prepare<[string], { record: string }>('SELECT record FROM accounts WHERE directory = ?'),
+      putAccount: this.db.prepare('INSERT INTO accounts (directory, record) VALUES (?, ?) ON CONFLICT(directory) DO UPDATE SET record = excluded.record'),
+      takeLock: this.db.prepare(
+        `INSERT INTO locks (name, owner, expires_at) VALUES (@name, @owner, @expires)
+         ON CONFLICT(name) DO UPDATE SET owner = @owner, expires_at = @expires
+         WHERE locks.owner = @owner OR locks.expires_at < @now`,
+      ),
+      renewLock: this.db.prepare('UPDATE locks SET expires_at = ? WHERE name = ? AND owner = ?'),
+      releaseLock: this.db.prepare('DELETE FROM locks WHERE name = ? AND owner = ?'),
+    };
+  }
+
+  async get(name: string): Promise<CertificateRecord | undefined> {
+    const row = this.stmts.get.get(name);
+    return row ? (JSON.parse(row.record) as CertificateRecord) : undefined;
+  }
+
+  async list(): Promise<CertificateRecord[]> {
+    return this.stmts.list.all().map((r) => JSON.parse(r.record) as CertificateRecord);
+  }
+
+  async put(record: CertificateRecord): Promise<number> {
+    const next = record.version + 1;
+    const stored = { ...record, version: next };
+    const json = JSON.stringify(stored);
+    const changes =
+      record.version === 0
+        ? this.stmts.insert.run(record.name, next, json).changes
+        : this.stmts.update.run(next, json, record.name, record.version).changes;
+    if (changes !== 1) throw new StateConflictError(record.name, record.version);
+    record.version = next;
+    return next;
+  }
+
+  async addEvent(e: HistoryEvent): Promise<void> {
+    this.stmts.addEvent.run(e.certificate, e.at, e.type, e.message, e.data ? JSON.stringify(e.data) : null);
+  }
+
+  async events(certificate: string | undefined, limit: number): Promise<HistoryEvent[]> {
+    const rows = certificate === undefined ? this.stmts.eventsAll.all(limit) : this.stmts.eventsFor.all(certificate, limit);
+    return rows.map((r) => ({
+      certificate: r.certificate,
+      at: r.at,
+      type: r.type,
+      message: r.message,
+      data: r.data ? (JSON.parse(r.data) as Record<string, unknown>) : undefined,
+    }));
+  }
+
+  async getAccount(directory: string): Promise<AccountRecord | undefined> {
+    const row = this.stmts.getAccount.get(directory);
+    return row ? (JSON.parse(row.record) as AccountRecord) : undefined;
+  }
+
+  async putAccount(account: AccountRecord): Promise<void> {
+    this.stmts.putAccount.run(account.directory, JSON.stringify(account));
+  }
+
+  async acquireLock(name: string, owner: string, ttlMs: number): Promise<Lease | undefined> {
+    const now = Date.now();
+    const expires = now + ttlMs;
+    const { changes } = this.stmts.takeLock.run({ name, owner, expires, now });
+    if (changes !== 1) return undefined;
+    const lease: Lease = {
+      name,
+      owner,
+      expiresAt: expires,
+      renew: async (ttl) => {
+        const at = Date.now() + ttl;
+        const ok = this.stmts.renewLock.run(at, name, owner).changes === 1;
+        if (ok) lease.expiresAt = at;
+        return ok;
+      },
+      release: async () => {
+        this.stmts.releaseLock.run(name, owner);
+      },
+    };
+    return lease;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+interface EventRow {
+  certificate: string;
+  at: string;
+  type: string;
+  message: string;
+  data: string | null;
+}

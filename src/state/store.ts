@@ -1,0 +1,52 @@
+/**
+ * The state store contract. Every implementation (SQLite here; others must pass the same contract
+ * tests in test/unit/state/) promises:
+ *
+ * - `get` returns the last record written by `put`, or undefined.
+ * - `put(record)` is atomic and conditional: it succeeds only if the stored version still equals
+ *   `record.version` (0 for a new record), then stores it with version + 1 and returns that. A
+ *   mismatch throws a StateConflictError: a concurrent writer got there first, nothing is lost.
+ * - `acquireLock(name, owner, ttl)` grants a lease to one owner at a time; an expired lease may be
+ *   taken over. A lease is advisory: it does NOT stop a process that ignores it or whose lease
+ *   expired mid-step (a paused VM), which is why writes are also version-checked and why the loop
+ *   re-checks the work after taking the lock.
+ * - Secrets (private keys) live inside records; implementations keep their files 0600.
+ */
+import type { CertificateRecord, HistoryEvent } from './record.js';
+
+export interface AccountRecord {
+  directory: string;
+  /** PEM of the account key. Never logged. */
+  keyPem: string;
+  url?: string;
+  email?: string;
+  createdAt: string;
+}
+
+export interface Lease {
+  name: string;
+  owner: string;
+  expiresAt: number;
+  /** Extend the lease while working; false when it was lost to another owner. */
+  renew(ttlMs: number): Promise<boolean>;
+  release(): Promise<void>;
+}
+
+export interface StateStore {
+  get(name: string): Promise<CertificateRecord | undefined>;
+  list(): Promise<CertificateRecord[]>;
+  put(record: CertificateRecord): Promise<number>;
+  addEvent(event: HistoryEvent): Promise<void>;
+  events(certificate: string | undefined, limit: number): Promise<HistoryEvent[]>;
+  getAccount(directory: string): Promise<AccountRecord | undefined>;
+  putAccount(account: AccountRecord): Promise<void>;
+  acquireLock(name: string, owner: string, ttlMs: number): Promise<Lease | undefined>;
+  close(): Promise<void>;
+}
+
+export class StateConflictError extends Error {
+  constructor(readonly certificate: string, readonly expected: number) {
+    super(`state of ${certificate} changed underneath (expected version ${expected}); another process wrote it`);
+    this.name = 'StateConflictError';
+  }
+}

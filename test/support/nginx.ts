@@ -1,0 +1,92 @@
+/**
+ * A real nginx (Debian package) on loopback, unprivileged-style with its own prefix, serving the
+ * files a file target writes. Reloaded by certloop's reload command like a production server.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { waitFor } from './net.js';
+import net from 'node:net';
+
+export interface NginxServer {
+  server_name: string;
+  port: number;
+  cert: string;
+  key: string;
+}
+
+export interface Nginx {
+  prefix: string;
+  /** argv for certloop's reload command. */
+  reloadCommand: string[];
+  stop(): void;
+}
+
+export function nginxBinary(): string {
+  for (const p of ['/usr/sbin/nginx', '/usr/bin/nginx']) if (fs.existsSync(p)) return p;
+  throw new Error('nginx is not installed: run `apt-get install -y nginx` (scripts/test.sh does this as root)');
+}
+
+/** A self-signed placeholder so nginx can start before certloop's first deploy. */
+export function writePlaceholder(cert: string, key: string, cn = 'placeholder.invalid'): void {
+  fs.mkdirSync(path.dirname(cert), { recursive: true });
+  fs.mkdirSync(path.dirname(key), { recursive: true });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', `/CN=${cn}`], { stdio: 'pipe' });
+}
+
+export async function startNginx(prefix: string, servers: NginxServer[]): Promise<Nginx> {
+  const bin = nginxBinary();
+  fs.mkdirSync(path.join(prefix, 'logs'), { recursive: true });
+  const conf = [
+    'worker_processes 1;',
+    `pid ${path.join(prefix, 'nginx.pid')};`,
+    `error_log ${path.join(prefix, 'logs', 'error.log')} warn;`,
+    process.getuid?.() === 0 ? 'user root;' : '',
+    'events { worker_connections 1024; }',
+    'http {',
+    '  access_log off;',
+    `  client_body_temp_path ${path.join(prefix, 'tmp-body')};`,
+    `  proxy_temp_path ${path.join(prefix, 'tmp-proxy')};`,
+    `  fastcgi_temp_path ${path.join(prefix, 'tmp-fastcgi')};`,
+    `  uwsgi_temp_path ${path.join(prefix, 'tmp-uwsgi')};`,
+    `  scgi_temp_path ${path.join(prefix, 'tmp-scgi')};`,
+    ...servers.map((s) =>
+      [
+        '  server {',
+        `    listen 127.0.0.1:${s.port} ssl;`,
+        `    server_name ${s.server_name};`,
+        `    ssl_certificate ${s.cert};`,
+        `    ssl_certificate_key ${s.key};`,
+        '    return 200 "ok\\n";',
+        '  }',
+      ].join('\n'),
+    ),
+    '}',
+  ].join('\n');
+  fs.writeFileSync(path.join(prefix, 'nginx.conf'), conf);
+  const args = ['-p', prefix, '-e', path.join(prefix, 'logs', 'error.log'), '-c', 'nginx.conf'];
+  const r = spawnSync(bin, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`nginx did not start: ${r.stderr}`);
+  await Promise.all(servers.map((s) => waitFor(() => canConnect(s.port), 5000, `nginx on port ${s.port}`)));
+  return {
+    prefix,
+    reloadCommand: [bin, ...args, '-s', 'reload'],
+    stop() {
+      spawnSync(bin, [...args, '-s', 'stop']);
+      const pidFile = path.join(prefix, 'nginx.pid');
+      const deadline = Date.now() + 5000;
+      while (fs.existsSync(pidFile) && Date.now() < deadline) spawnSync('sleep', ['0.05']);
+    },
+  };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
