@@ -7,6 +7,7 @@ import type { Solver, Target } from '../src/plugins.js';
 import { createHttp01Solver } from './challenges/http-01/index.js';
 import type { ChallengeConfig, TargetConfig } from './schemas.js';
 import { createFileTarget } from './targets/file/index.js';
+import { createKeyVaultTarget } from './targets/key-vault/index.js';
 
 type SolverFactory<C> = (config: C, certificate: string) => Solver | Promise<Solver>;
 type TargetFactory<C> = (config: C, certificate: string) => Target | Promise<Target>;
@@ -17,6 +18,7 @@ const solvers: { [K in ChallengeConfig['type']]: SolverFactory<Extract<Challenge
 
 const targets: { [K in TargetConfig['type']]: TargetFactory<Extract<TargetConfig, { type: K }>> } = {
   file: (c, name) => createFileTarget(c, name),
+  'key-vault': (c, name) => createKeyVaultTarget(c, name),
 };
 
 export async function createSolver(config: ChallengeConfig, certificate: string): Promise<Solver> {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { Http01Config } from './challenges/http-01/schema.js';
 import { FileTargetConfig } from './targets/file/schema.js';
+import { KeyVaultTargetConfig } from './targets/key-vault/schema.js';
 
 export const ChallengeConfig = z.discriminatedUnion('type', [Http01Config], {
   error: (issue) =>
@@ -12,7 +13,7 @@ export const ChallengeConfig = z.discriminatedUnion('type', [Http01Config], {
 });
 export type ChallengeConfig = z.infer<typeof ChallengeConfig>;
 
-export const TargetConfig = z.discriminatedUnion('type', [FileTargetConfig], {
-  error: (issue) => (issue.code === 'invalid_union' ? 'unknown target type: expected one of file' : undefined),
+export const TargetConfig = z.discriminatedUnion('type', [FileTargetConfig, KeyVaultTargetConfig], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'unknown target type: expected one of file, key-vault' : undefined),
 });
 export type TargetConfig = z.infer<typeof TargetConfig>;

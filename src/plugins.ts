@@ -77,3 +77,39 @@ export interface ObservableTarget {
 export function isObservable(t: Target): t is Target & ObservableTarget {
   return typeof (t as Partial<ObservableTarget>).currentSerial === 'function';
 }
+
+/** What a target holds now, in more detail than a serial (for `status`). */
+export interface ObservedCertificate {
+  serial: string;
+  /** The target's own version name (a Key Vault version id), when it has one. */
+  version?: string;
+  notAfter?: Date;
+}
+
+/** An observable target that can also say which version it holds. */
+export interface DescribedObservation {
+  observe(ctx: DeployContext): Promise<ObservedCertificate | undefined>;
+}
+
+export function canDescribeObservation(t: Target): t is Target & DescribedObservation {
+  return typeof (t as Partial<DescribedObservation>).observe === 'function';
+}
+
+/** A certificate with its key that a target already holds, for adoption. Never log keyPem. */
+export interface AdoptedCertificate {
+  fullchainPem: string;
+  keyPem: string;
+}
+
+/**
+ * A target that can hand over a certificate it already holds for these domains (with its private
+ * key), so the first run adopts it instead of ordering a new one. Returns undefined when it holds
+ * nothing suitable; the controller still checks what it gets before adopting.
+ */
+export interface AdoptableTarget {
+  adopt(domains: string[], ctx: DeployContext): Promise<AdoptedCertificate | undefined>;
+}
+
+export function isAdoptable(t: Target): t is Target & AdoptableTarget {
+  return typeof (t as Partial<AdoptableTarget>).adopt === 'function';
+}

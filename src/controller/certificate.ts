@@ -9,6 +9,7 @@ import type { CertificateConfig } from '../config/schema.js';
 import { CertloopError, describeError, type Step } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { generatePrivateKey } from '../acme/keys.js';
+import { adoptFromTargets } from './adopt.js';
 import { obtainCertificate } from '../acme/order.js';
 import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/certificate.js';
 import type { CertificateBundle, Solver, Target } from '../plugins.js';
@@ -40,6 +41,8 @@ export interface CertificateOutcome {
   issuedSerial?: string;
   deployedSerial?: string;
   renewed: boolean;
+  /** A certificate a target already held was adopted instead of ordering one. */
+  adopted?: boolean;
   deployed: boolean;
   verification?: VerifyOutcome;
   error?: { step: Step; code: string; message: string };
@@ -60,8 +63,12 @@ export async function reconcileCertificate(ctx: CertificateContext): Promise<Cer
   try {
     // Issue: a new certificate when due, forced, or resuming an unfinished order.
     if (decision.action === 'issue') {
-      await issue(ctx, record, decision);
-      outcome.renewed = true;
+      // First run: a target may already hold a valid certificate for these names (adopt.ts).
+      if (decision.reason === 'NoCertificate' && !ctx.force && (await adoptFromTargets(ctx, record))) outcome.adopted = true;
+      else {
+        await issue(ctx, record, decision);
+        outcome.renewed = true;
+      }
     }
 
     // Check, then deploy whatever is issued but not everywhere yet.

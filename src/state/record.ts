@@ -29,6 +29,8 @@ export interface IssuedCertificate {
   /** The ACME directory it came from. */
   directory: string;
   orderUrl?: string;
+  /** Set when the certificate was adopted from a target (its id) instead of issued by certloop. */
+  adoptedFrom?: string;
 }
 
 /** An order in flight: the key is saved before the order is placed, the URL as soon as it exists. */

@@ -39,7 +39,7 @@ export async function runCommand(opts: GlobalOptions & { names?: string[]; force
 
 function outcomeLine(o: CertificateOutcome): string {
   const mark = { ready: 'ok     ', pending: 'PENDING', failed: 'FAILED ', waiting: 'WAITING' }[o.verdict];
-  const did = [o.renewed && `renewed ${shortSerial(o.issuedSerial)}`, o.deployed && 'deployed'].filter(Boolean).join(', ');
+  const did = [o.renewed && `renewed ${shortSerial(o.issuedSerial)}`, o.adopted && `adopted ${shortSerial(o.issuedSerial)}`, o.deployed && 'deployed'].filter(Boolean).join(', ');
   const detail = o.error
     ? `${o.error.step}: ${o.error.message}`
     : o.verification
@@ -63,6 +63,7 @@ export function summaryJson(s: RunSummary) {
       message: o.decision.message,
       renewAt: o.decision.renewAt?.toISOString(),
       renewed: o.renewed,
+      adopted: o.adopted ?? false,
       deployed: o.deployed,
       issuedSerial: o.issuedSerial ?? null,
       deployedSerial: o.deployedSerial ?? null,

@@ -5,14 +5,17 @@ import { decide } from '../../policy/decide.js';
 import type { CertificateRecord, ConditionType } from '../../state/record.js';
 import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
 import { relative, shortSerial } from '../format.js';
+import { observeTargets, type ObservedTarget } from '../observe-targets.js';
 
 const CONDITIONS: ConditionType[] = ['Issued', 'Deployed', 'Verified', 'Ready'];
 
 export async function statusCommand(opts: GlobalOptions & { names?: string[] }): Promise<number> {
-  return withContext(opts, async ({ config, store }) => {
+  return withContext(opts, async ({ config, store, log }) => {
     const now = new Date();
     const certs = opts.names ? config.certificates.filter((c) => opts.names!.includes(c.name)) : config.certificates;
-    const entries = await Promise.all(certs.map(async (c) => statusOf(c, await store.get(c.name), now)));
+    const entries = await Promise.all(
+      certs.map(async (c) => ({ ...statusOf(c, await store.get(c.name), now), targets: await observeTargets(c, log, config.baseDir) })),
+    );
     if (opts.json) printJson({ at: now.toISOString(), certificates: entries });
     else entries.forEach((e, i) => printStatus(e, now, i > 0));
     return entries.every((e) => e.state === 'Ready') ? EXIT.OK : EXIT.FAILED;
@@ -56,13 +59,14 @@ export function statusOf(cert: CertificateConfig, record: CertificateRecord | un
   };
 }
 
-function printStatus(s: ReturnType<typeof statusOf>, now: Date, gap: boolean): void {
+function printStatus(s: ReturnType<typeof statusOf> & { targets?: ObservedTarget[] }, now: Date, gap: boolean): void {
   if (gap) print();
   print(`${s.name}  ${s.state}  (${s.domains.join(', ')})`);
   print(`  serial    issued ${shortSerial(s.serials.issued ?? undefined)}  deployed ${shortSerial(s.serials.deployed ?? undefined)}  served ${s.serials.served.map((x) => shortSerial(x ?? undefined)).join(', ') || '-'}`);
   if (s.notAfter) print(`  expires   ${s.notAfter} (${relative(s.notAfter, now)})`);
   if (s.renewAt) print(`  renews    ${s.renewAt} (${relative(s.renewAt, now)}, ${s.renewSource})`);
   for (const c of s.conditions) print(`  ${c.type.padEnd(9)} ${c.status.padEnd(7)} ${c.reason}${c.message ? `: ${c.message}` : ''}`);
+  for (const t of s.targets ?? []) print(`  target    ${t.target} holds ${t.error ? `? (${t.error})` : `${shortSerial(t.serial ?? undefined)}${t.version ? ` (version ${t.version})` : ''}`}`);
   for (const r of s.endpoints) print(`  endpoint  ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address} serves ${r.served ?? '-'}${r.error ? ` (${r.error})` : ''}`);
   if (s.lastFailure) print(`  failure   ${s.lastFailure.step}: ${s.lastFailure.message} (attempt ${s.lastFailure.attempts}, ${relative(s.lastFailure.at, now)})`);
   print(`  next      ${s.next.action}: ${s.next.message}`);

@@ -1,0 +1,42 @@
+/** Test certificates made with openssl: a CA and leaves signed by it (fresh, expired, other names). */
+import { execFileSync } from 'node:child_process';
+import { randomBytes, X509Certificate } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { normalizeSerial } from '../../../src/pki/certificate.js';
+
+export interface TestCertificate {
+  fullchainPem: string;
+  keyPem: string;
+  serial: string;
+  notAfter: Date;
+}
+
+export interface TestCa {
+  issue(domains: string[], opts?: { days?: number; key?: 'ec' | 'rsa' }): TestCertificate;
+}
+
+export function makeTestCa(dir: string): TestCa {
+  fs.mkdirSync(dir, { recursive: true });
+  const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+  const caKey = path.join(dir, 'test-ca.key');
+  const ca = path.join(dir, 'test-ca.pem');
+  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', caKey, '-out', ca, '-days', '3', '-subj', '/CN=certloop test intermediate']);
+  return {
+    issue(domains, opts = {}) {
+      const id = randomBytes(4).toString('hex');
+      const key = path.join(dir, `${id}.key`);
+      const csr = path.join(dir, `${id}.csr`);
+      const cert = path.join(dir, `${id}.pem`);
+      const ext = path.join(dir, `${id}.ext`);
+      const keyArgs = opts.key === 'rsa' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
+      run(['req', ...keyArgs, '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${domains[0]}`]);
+      fs.writeFileSync(ext, `subjectAltName=${domains.map((d) => `DNS:${d}`).join(',')}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
+      run(['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-out', cert, '-days', String(opts.days ?? 2), '-extfile', ext]);
+      const leaf = fs.readFileSync(cert, 'utf8');
+      const x = new X509Certificate(leaf);
+      const keyPem = execFileSync('openssl', ['pkey', '-in', key], { stdio: 'pipe' }).toString();
+      return { fullchainPem: leaf + fs.readFileSync(ca, 'utf8'), keyPem, serial: normalizeSerial(x.serialNumber), notAfter: new Date(x.validTo) };
+    },
+  };
+}
