@@ -182,6 +182,31 @@ Examples:
       const { configSchemaCommand } = await import('./commands/config.js');
       return configSchemaCommand();
     }));
+
+  program
+    .command('rollback')
+    .description('redeploy the previously deployed certificate to every target, then verify it is served')
+    .argument('<name>', 'certificate name from the config')
+    .addHelpText(
+      'after',
+      `
+The previous certificate and its key come from the state store; every target gets it again (the
+file target keeps what it replaces as *.prev), then every endpoint is checked. Refused (exit 1,
+with the reason) when there is no previous certificate, or it is expired, inside its emergency
+window (the last 1/20 of its lifetime) or fails the pre-deploy checks.
+
+Afterwards automatic renewal pauses until that emergency window, so the next scheduled run does
+not undo the rollback; \`certloop renew NAME --force\` ends the pause. \`certloop status\` shows it.
+
+Examples:
+  certloop rollback web
+  certloop rollback web --json
+${EXIT_CODES_HELP}`,
+    )
+    .action(act(async (name: string, _o, cmd: Command) => {
+      const { rollbackCommand } = await import('./commands/rollback.js');
+      return rollbackCommand({ ...globalOptions(cmd), name });
+    }));
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -153,7 +153,7 @@ async function issue(ctx: CertificateContext, record: CertificateRecord, decisio
   log.info({ certificate: name, serial: issued.serial, notAfter: issued.notAfter }, 'certificate issued');
 }
 
-async function deploy(ctx: CertificateContext, record: CertificateRecord): Promise<void> {
+export async function deploy(ctx: CertificateContext, record: CertificateRecord): Promise<void> {
   const { config, store, log, now } = ctx;
   const issued = record.issued!;
   const name = config.name;
@@ -187,7 +187,7 @@ async function deploy(ctx: CertificateContext, record: CertificateRecord): Promi
   await store.addEvent({ certificate: name, at: now().toISOString(), type: 'deployed', message: `deployed ${issued.serial}`, data: { serial: issued.serial } });
 }
 
-async function verify(ctx: CertificateContext, record: CertificateRecord, justDeployed: boolean): Promise<VerifyOutcome> {
+export async function verify(ctx: CertificateContext, record: CertificateRecord, justDeployed: boolean): Promise<VerifyOutcome> {
   const { config, store, log, now } = ctx;
   const serial = record.deployedSerial!;
   const endpoints = config.verify.endpoints;
@@ -215,7 +215,7 @@ async function verify(ctx: CertificateContext, record: CertificateRecord, justDe
   return outcome;
 }
 
-async function recordFailure(ctx: CertificateContext, record: CertificateRecord, e: CertloopError): Promise<void> {
+export async function recordFailure(ctx: CertificateContext, record: CertificateRecord, e: CertloopError): Promise<void> {
   const { store, now, policy, config } = ctx;
   const step = e.step ?? 'issue';
   const stepGroup = step === 'reload' ? 'deploy' : step;
@@ -255,7 +255,7 @@ export function toBundle(name: string, issued: IssuedCertificate): CertificateBu
   };
 }
 
-function toCertloopError(err: unknown, certificate: string): CertloopError {
+export function toCertloopError(err: unknown, certificate: string): CertloopError {
   if (err instanceof CertloopError) {
     if (err.certificate) return err;
     return new CertloopError(err.code, err.message, { certificate, step: err.step, cause: err.cause, retryable: err.retryable, retryAfterSeconds: err.retryAfterSeconds });

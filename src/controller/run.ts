@@ -94,7 +94,7 @@ export function policyFor(_cert: CertificateConfig): RenewalPolicy {
  * Holds the certificate's lease while working and renews it, so two processes over the same state
  * never work on one certificate at once. A certificate someone else holds is skipped, not failed.
  */
-async function withLock(
+export async function withLock(
   store: StateStore,
   cert: CertificateConfig,
   owner: string,

@@ -93,6 +93,8 @@ export interface CertificateRecord {
   lastVerification?: VerificationRecord;
   conditions: Partial<Record<ConditionType, Condition>>;
   lastFailure?: FailureRecord;
+  /** Set by `certloop rollback`: `serial` replaced `from`; automatic renewal pauses (policy/rollback-hold.ts). */
+  rollback?: { serial: string; from: string; at: string };
   updatedAt: string;
 }
 

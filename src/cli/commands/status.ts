@@ -53,6 +53,8 @@ export function statusOf(cert: CertificateConfig, record: CertificateRecord | un
     endpoints: v?.results ?? [],
     lastVerifiedAt: v?.at ?? null,
     lastFailure: record?.lastFailure ?? null,
+    /** Set while a `certloop rollback` is in place: { serial, from, at }. */
+    rollback: record?.rollback && record.rollback.serial === record.deployedSerial ? record.rollback : null,
   };
 }
 
@@ -64,6 +66,7 @@ function printStatus(s: ReturnType<typeof statusOf>, now: Date, gap: boolean): v
   if (s.renewAt) print(`  renews    ${s.renewAt} (${relative(s.renewAt, now)}, ${s.renewSource})`);
   for (const c of s.conditions) print(`  ${c.type.padEnd(9)} ${c.status.padEnd(7)} ${c.reason}${c.message ? `: ${c.message}` : ''}`);
   for (const r of s.endpoints) print(`  endpoint  ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address} serves ${r.served ?? '-'}${r.error ? ` (${r.error})` : ''}`);
+  if (s.rollback) print(`  rollback  to ${shortSerial(s.rollback.serial)} from ${shortSerial(s.rollback.from)} at ${s.rollback.at}`);
   if (s.lastFailure) print(`  failure   ${s.lastFailure.step}: ${s.lastFailure.message} (attempt ${s.lastFailure.attempts}, ${relative(s.lastFailure.at, now)})`);
   print(`  next      ${s.next.action}: ${s.next.message}`);
 }
