@@ -67,17 +67,19 @@ ${EXIT_CODES_HELP}`,
     .description('renew the named certificates now if due (the manual trigger); --force renews even when not due')
     .argument('<name...>', 'certificate names from the config')
     .option('--force', 'order a new certificate even if the current one is not due')
+    .option('--ca <ca>', 'order only from this CA, no failover: primary, fallback (the first), fallback-N, or a configured directory URL')
     .addHelpText(
       'after',
       `
 Examples:
   certloop renew web               # do whatever is due for "web" right now
   certloop renew web api --force   # new certificates for both, then deploy and verify
+  certloop renew web --force --ca fallback   # the primary CA is down: order from acme.fallback[0] now
 ${EXIT_CODES_HELP}`,
     )
-    .action(act(async (names: string[], o: { force?: boolean }, cmd: Command) => {
+    .action(act(async (names: string[], o: { force?: boolean; ca?: string }, cmd: Command) => {
       const { runCommand } = await import('./commands/run.js');
-      return runCommand({ ...globalOptions(cmd), names, force: o.force });
+      return runCommand({ ...globalOptions(cmd), names, force: o.force, ca: o.ca });
     }));
 
   program

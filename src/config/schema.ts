@@ -49,6 +49,7 @@ export const AcmeConfig = z.strictObject({
   /** Consecutive CA-side failures (unreachable, 5xx, 429) of one certificate before the next CA is used. */
   failoverAfter: z.number().int().min(1).max(100).default(2),
 });
+export type AcmeConfig = z.infer<typeof AcmeConfig>;
 
 export const EndpointConfig = z.strictObject({
   host: z.string().min(1),

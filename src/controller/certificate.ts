@@ -9,6 +9,7 @@ import type { CertificateConfig } from '../config/schema.js';
 import { CertloopError, describeError, type Step } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { generatePrivateKey } from '../acme/keys.js';
+import type { CaSelector } from '../acme/ca-selection.js';
 import { obtainCertificate } from '../acme/order.js';
 import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/certificate.js';
 import type { CertificateBundle, Solver, Target } from '../plugins.js';
@@ -29,6 +30,8 @@ export interface CertificateContext {
   solver: () => Promise<Solver>;
   targets: () => Promise<Target[]>;
   force?: boolean;
+  /** Which CA each order attempt goes to (primary, then acme.fallback); default: `directory` only. */
+  ca?: CaSelector;
 }
 
 export type Verdict = 'ready' | 'pending' | 'failed' | 'waiting';
@@ -98,7 +101,13 @@ function finish(outcome: CertificateOutcome, record: CertificateRecord): Certifi
   return outcome;
 }
 
+/** Issue from the CA the selector picks for each attempt (acme/ca-selection.ts). */
 async function issue(ctx: CertificateContext, record: CertificateRecord, decision: Decision): Promise<void> {
+  if (!ctx.ca) return issueFrom(ctx, record, decision);
+  await ctx.ca.order(record, (directory, acmeClient) => issueFrom({ ...ctx, directory, acmeClient }, record, decision));
+}
+
+async function issueFrom(ctx: CertificateContext, record: CertificateRecord, decision: Decision): Promise<void> {
   const { config, store, log, now } = ctx;
   const name = config.name;
 

@@ -1,5 +1,6 @@
 /** `certloop status`: what certloop knows about each certificate and what it will do next. */
-import type { CertificateConfig } from '../../config/schema.js';
+import { caEndpoints } from '../../acme/ca-selection.js';
+import type { AcmeConfig, CertificateConfig } from '../../config/schema.js';
 import { policyFor } from '../../controller/run.js';
 import { decide } from '../../policy/decide.js';
 import type { CertificateRecord, ConditionType } from '../../state/record.js';
@@ -12,7 +13,7 @@ export async function statusCommand(opts: GlobalOptions & { names?: string[] }):
   return withContext(opts, async ({ config, store }) => {
     const now = new Date();
     const certs = opts.names ? config.certificates.filter((c) => opts.names!.includes(c.name)) : config.certificates;
-    const entries = await Promise.all(certs.map(async (c) => statusOf(c, await store.get(c.name), now)));
+    const entries = await Promise.all(certs.map(async (c) => statusOf(c, await store.get(c.name), now, config.acme)));
     if (opts.json) printJson({ at: now.toISOString(), certificates: entries });
     else entries.forEach((e, i) => printStatus(e, now, i > 0));
     return entries.every((e) => e.state === 'Ready') ? EXIT.OK : EXIT.FAILED;
@@ -21,7 +22,7 @@ export async function statusCommand(opts: GlobalOptions & { names?: string[] }):
 
 export type StatusState = 'Ready' | 'Pending' | 'Failed' | 'New' | 'InProgress';
 
-export function statusOf(cert: CertificateConfig, record: CertificateRecord | undefined, now: Date) {
+export function statusOf(cert: CertificateConfig, record: CertificateRecord | undefined, now: Date, acme?: AcmeConfig) {
   const decision = decide({ record, domains: cert.domains }, policyFor(cert), now);
   const v = record?.lastVerification;
   const state: StatusState = !record?.issued
@@ -55,7 +56,16 @@ export function statusOf(cert: CertificateConfig, record: CertificateRecord | un
     lastFailure: record?.lastFailure ?? null,
     /** Set while a `certloop rollback` is in place: { serial, from, at }. */
     rollback: record?.rollback && record.rollback.serial === record.deployedSerial ? record.rollback : null,
+    /** The CA that issued the current certificate; `fallback` is 0 for the primary, N for acme.fallback[N-1]. */
+    ca: record?.issued ? caOf(record.issued.directory, acme) : null,
+    /** CA-side failures since the last successful order, per directory. */
+    caFailures: record?.caFailures ?? {},
   };
+}
+
+function caOf(directory: string, acme: AcmeConfig | undefined) {
+  const found = acme ? caEndpoints(acme).find((e) => e.directory === directory) : undefined;
+  return { directory, label: found?.label ?? 'no longer configured', fallback: found?.index ?? null };
 }
 
 function printStatus(s: ReturnType<typeof statusOf>, now: Date, gap: boolean): void {
@@ -66,6 +76,7 @@ function printStatus(s: ReturnType<typeof statusOf>, now: Date, gap: boolean): v
   if (s.renewAt) print(`  renews    ${s.renewAt} (${relative(s.renewAt, now)}, ${s.renewSource})`);
   for (const c of s.conditions) print(`  ${c.type.padEnd(9)} ${c.status.padEnd(7)} ${c.reason}${c.message ? `: ${c.message}` : ''}`);
   for (const r of s.endpoints) print(`  endpoint  ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address} serves ${r.served ?? '-'}${r.error ? ` (${r.error})` : ''}`);
+  if (s.ca) print(`  ca        ${s.ca.directory} (${s.ca.label})`);
   if (s.rollback) print(`  rollback  to ${shortSerial(s.rollback.serial)} from ${shortSerial(s.rollback.from)} at ${s.rollback.at}`);
   if (s.lastFailure) print(`  failure   ${s.lastFailure.step}: ${s.lastFailure.message} (attempt ${s.lastFailure.attempts}, ${relative(s.lastFailure.at, now)})`);
   print(`  next      ${s.next.action}: ${s.next.message}`);
