@@ -52,7 +52,7 @@ export function starterConfig(o: StarterOptions): string {
     '  # Further CAs, tried in order when this one keeps failing (README "Fallback CAs"):',
     '  # fallback:',
     '  #   - directory: https://acme.zerossl.com/v2/DV90',
-    '  #     eab: { kid: "${env:ZEROSSL_EAB_KID}", hmacKey: "${env:ZEROSSL_EAB_HMAC}" }',
+    '  #     eab: { kid: "${env:ZEROSSL_EAB_KID}", hmacKey: "${env:ZEROSSL_EAB_HMAC_KEY}" }',
     'state: ./certloop.db                    # private keys live here (0600); back it up like a key',
     '',
     'certificates:',

@@ -44,8 +44,7 @@ function runtimeWarnings(config: LoadedConfig): string[] {
     }
   };
   readable(config.acme.caBundle, 'acme.caBundle');
-  const fallback = (config.acme as { fallback?: { caBundle?: string }[] }).fallback ?? [];
-  fallback.forEach((f, i) => readable(f.caBundle, `acme.fallback[${i}].caBundle`));
+  config.acme.fallback.forEach((f, i) => readable(f.caBundle, `acme.fallback[${i}].caBundle`));
   config.certificates.forEach((c, i) => {
     readable(c.verify.trust, `certificates[${i}].verify.trust`);
     c.targets.forEach((t, j) => {
