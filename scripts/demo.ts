@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { startNginx, writePlaceholder, type Nginx } from '../test/support/nginx.js';
 import { freePort } from '../test/support/net.js';
 import { startPebble, type Pebble } from '../test/support/pebble.js';
+import { demoConfig } from './demo-config.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = path.join(root, '.demo');
@@ -43,27 +44,7 @@ async function main(): Promise<number> {
     process.stdout.write(`nginx serves https://a.test:${port} on 127.0.0.1\n`);
 
     step('Writing .demo/certloop.yaml');
-    const yaml = `# Written by npm run demo. See README.md for every field.
-acme:
-  directory: ${pebble.directory}
-  email: ops@example.com
-  caBundle: ./pebble/listener-ca.pem
-state: ./certloop.db
-certificates:
-  - name: web
-    domains: [a.test, b.test]
-    key: { type: ecdsa-p256 }
-    challenge: { type: http-01, listen: 127.0.0.1:${pebble.httpPort} }
-    targets:
-      - type: file
-        cert: ./live/web/fullchain.pem
-        key: ./live/web/privkey.pem
-        reload: ${JSON.stringify(nginx.reloadCommand)}
-    verify:
-      endpoints:
-        - { host: 127.0.0.1, port: ${port}, sni: a.test }
-      trust: ./pebble/pebble-root.pem
-`;
+    const yaml = demoConfig({ directory: pebble.directory, httpPort: pebble.httpPort, port, reloadCommand: nginx.reloadCommand });
     fs.writeFileSync(path.join(dir, 'certloop.yaml'), yaml);
     process.stdout.write(yaml);
 

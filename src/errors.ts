@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   LOCK_BUSY: 'another certloop process holds the lock for this certificate',
   UNKNOWN_PROVIDER: 'the configuration names a solver, target or notifier that does not exist',
   USAGE: 'the command line is wrong',
+  ROLLBACK_REFUSED: 'there is no previous certificate, or it is expired, inside its emergency window or fails the pre-deploy checks',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -37,9 +37,35 @@ export function trustAcmeServer(caBundleFile: string | undefined): void {
 function tuneRetries(): void {
   const defaults = acme.axios.defaults as { acmeSettings?: { retryMaxAttempts: number; retryDefaultDelay: number } };
   if (defaults.acmeSettings) {
-    defaults.acmeSettings.retryMaxAttempts = 1;
+    // No retries inside acme-client: with a Retry-After header it would sleep as long as the CA
+    // says (days, for a rate limit), stalling the run. certloop's schedule and CA failover retry.
+    defaults.acmeSettings.retryMaxAttempts = 0;
     defaults.acmeSettings.retryDefaultDelay = 1;
   }
+  // acme-client turns a 429/5xx answer into a bare Error and loses the status; keep the response
+  // on the error so the failure can be classified (rate limited, CA broken) and Retry-After read.
+  // acme-client's own error handler reads `error.response.config` once its retries are spent, so
+  // a network error (ECONNREFUSED, ECONNRESET) surfaced as "Cannot read properties of undefined"
+  // and an unreachable CA looked like a refused order. Ahead of that handler (axios documents
+  // `handlers` as public), a response-less error loses its request config: acme-client then
+  // passes it on untouched, with its network code.
+  const handlers = (acme.axios.interceptors.response as unknown as { handlers?: unknown[] }).handlers;
+  handlers?.unshift({
+    fulfilled: undefined,
+    rejected: (err: { response?: unknown; config?: unknown }) => {
+      if (err && !err.response && err.config) delete err.config;
+      return Promise.reject(err);
+    },
+    synchronous: false,
+    runWhen: null,
+  });
+  acme.axios.interceptors.response.use((resp) => {
+    if (resp.status === 429 || resp.status >= 500) {
+      const data = resp.data as { detail?: string } | undefined;
+      throw Object.assign(new Error(`HTTP ${resp.status} from ${resp.config.url}${data?.detail ? `: ${data.detail}` : ''}`), { response: resp });
+    }
+    return resp;
+  });
   acme.setLogger(() => undefined);
 }
 tuneRetries();
@@ -47,6 +73,8 @@ tuneRetries();
 export interface AcmeAccountOptions {
   directory: string;
   email?: string;
+  /** External account binding, for CAs that require one (RFC 8555 §7.3.4). */
+  eab?: { kid: string; hmacKey: string };
   store: StateStore;
 }
 
@@ -63,7 +91,7 @@ export function accountClient(opts: AcmeAccountOptions): Promise<acme.Client> {
   return p;
 }
 
-async function openAccount({ directory, email, store }: AcmeAccountOptions): Promise<acme.Client> {
+async function openAccount({ directory, email, eab, store }: AcmeAccountOptions): Promise<acme.Client> {
   let account = await store.getAccount(directory);
   if (!account) {
     account = { directory, keyPem: await generatePrivateKey('ecdsa-p256'), email, createdAt: new Date().toISOString() };
@@ -78,6 +106,7 @@ async function openAccount({ directory, email, store }: AcmeAccountOptions): Pro
     backoffMin: 100,
     backoffMax: 2000,
     backoffAttempts: 12,
+    ...(eab ? { externalAccountBinding: { kid: eab.kid, hmacKey: eab.hmacKey } } : {}),
   });
   if (!account.url || account.email !== email) {
     try {

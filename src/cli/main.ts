@@ -67,17 +67,19 @@ ${EXIT_CODES_HELP}`,
     .description('renew the named certificates now if due (the manual trigger); --force renews even when not due')
     .argument('<name...>', 'certificate names from the config')
     .option('--force', 'order a new certificate even if the current one is not due')
+    .option('--ca <ca>', 'order only from this CA, no failover: primary, fallback (the first), fallback-N, or a configured directory URL')
     .addHelpText(
       'after',
       `
 Examples:
   certloop renew web               # do whatever is due for "web" right now
   certloop renew web api --force   # new certificates for both, then deploy and verify
+  certloop renew web --force --ca fallback   # the primary CA is down: order from acme.fallback[0] now
 ${EXIT_CODES_HELP}`,
     )
-    .action(act(async (names: string[], o: { force?: boolean }, cmd: Command) => {
+    .action(act(async (names: string[], o: { force?: boolean; ca?: string }, cmd: Command) => {
       const { runCommand } = await import('./commands/run.js');
-      return runCommand({ ...globalOptions(cmd), names, force: o.force });
+      return runCommand({ ...globalOptions(cmd), names, force: o.force, ca: o.ca });
     }));
 
   program
@@ -113,7 +115,100 @@ ${EXIT_CODES_HELP}`,
       return statusCommand({ ...globalOptions(cmd), names: names.length ? names : undefined });
     }));
 
+  addToolkitCommands(program);
   return program;
+}
+
+/** The operator's toolkit: init, config check/schema, rollback (issue 11). */
+function addToolkitCommands(program: Command): void {
+  program
+    .command('init')
+    .description('write a commented starter certloop.yaml (and certloop.schema.json for editors); never overwrites')
+    .option('--domain <name>', 'a DNS name for the certificate (repeatable; the first is the CN)', collect)
+    .option('--email <address>', 'ACME account contact')
+    .option('--name <name>', 'certificate name (default: the first domain)')
+    .option('--directory <url>', 'ACME directory URL or alias (letsencrypt, letsencrypt-staging)', 'letsencrypt')
+    .option('--webroot <dir>', 'http-01 through your web server: write challenge files under DIR')
+    .option('--standalone [host:port]', 'http-01 answered by certloop itself (default 0.0.0.0:80)')
+    .option('--nginx', 'reload nginx after deploying and verify every domain on port 443')
+    .addHelpText(
+      'after',
+      `
+Writes -c FILE (default ./certloop.yaml) and certloop.schema.json beside it. Refuses (exit 2) when
+the file exists. The file is checked with the real loader before it is written.
+
+Examples:
+  certloop init --domain example.com --domain www.example.com --email ops@example.com --webroot /var/www/html --nginx
+  certloop init -c /etc/certloop/certloop.yaml --domain api.example.com --standalone 0.0.0.0:80
+${EXIT_CODES_HELP}`,
+    )
+    .action(act(async (o: Record<string, unknown>, cmd: Command) => {
+      const { initCommand } = await import('./commands/init.js');
+      return initCommand({ ...globalOptions(cmd), ...o });
+    }));
+
+  const config = program.command('config').description('check the configuration, or print its JSON Schema');
+  config
+    .command('check')
+    .description('validate the configuration and print it resolved (defaults, absolute paths) with secrets masked')
+    .addHelpText(
+      'after',
+      `
+Exit 0 when valid, 1 when valid but something would fail at run time (an unreadable caBundle or
+trust file, a reload program that is not installed: printed as warnings on stderr), 2 when invalid
+(every problem as FILE:LINE:COLUMN: field: what is expected).
+
+Examples:
+  certloop config check
+  certloop -c /etc/certloop/certloop.yaml config check --json
+`,
+    )
+    .action(act(async (_o, cmd: Command) => {
+      const { configCheckCommand } = await import('./commands/config.js');
+      return configCheckCommand(globalOptions(cmd));
+    }));
+  config
+    .command('schema')
+    .description('print the JSON Schema of certloop.yaml (for editors and CI linters)')
+    .addHelpText(
+      'after',
+      `
+Generated from the same schema the loader uses. Point your editor at it with a first line
+  # yaml-language-server: $schema=./certloop.schema.json
+
+Examples:
+  certloop config schema > certloop.schema.json
+`,
+    )
+    .action(act(async () => {
+      const { configSchemaCommand } = await import('./commands/config.js');
+      return configSchemaCommand();
+    }));
+
+  program
+    .command('rollback')
+    .description('redeploy the previously deployed certificate to every target, then verify it is served')
+    .argument('<name>', 'certificate name from the config')
+    .addHelpText(
+      'after',
+      `
+The previous certificate and its key come from the state store; every target gets it again (the
+file target keeps what it replaces as *.prev), then every endpoint is checked. Refused (exit 1,
+with the reason) when there is no previous certificate, or it is expired, inside its emergency
+window (the last 1/20 of its lifetime) or fails the pre-deploy checks.
+
+Afterwards automatic renewal pauses until that emergency window, so the next scheduled run does
+not undo the rollback; \`certloop renew NAME --force\` ends the pause. \`certloop status\` shows it.
+
+Examples:
+  certloop rollback web
+  certloop rollback web --json
+${EXIT_CODES_HELP}`,
+    )
+    .action(act(async (name: string, _o, cmd: Command) => {
+      const { rollbackCommand } = await import('./commands/rollback.js');
+      return rollbackCommand({ ...globalOptions(cmd), name });
+    }));
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -16,17 +16,40 @@ export const DIRECTORY_ALIASES: Record<string, string> = {
   'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
 };
 
-const DirectoryUrl = z
+export const DirectoryUrl = z
   .string()
   .transform((s) => DIRECTORY_ALIASES[s] ?? s)
   .pipe(z.url({ protocol: /^https?$/, message: 'expected an https:// ACME directory URL or one of the aliases letsencrypt, letsencrypt-staging' }));
+
+/** External account binding (RFC 8555 §7.3.4) some CAs require; write both as ${env:}/${file:} references. */
+export const EabConfig = z.strictObject({
+  kid: z.string().min(1, 'expected the key identifier the CA gave you'),
+  /** base64url HMAC key from the CA. A secret: never written in the file itself. */
+  hmacKey: z.string().min(1, 'expected the base64url HMAC key the CA gave you'),
+});
+
+/** A further ACME CA, ordered from when the ones before it keep failing (src/acme/ca-selection.ts). */
+export const FallbackCaConfig = z.strictObject({
+  directory: DirectoryUrl,
+  /** Account contact; defaults to acme.email. */
+  email: z.email({ message: 'expected an e-mail address for the ACME account contact' }).optional(),
+  caBundle: FilePath.optional(),
+  eab: EabConfig.optional(),
+});
+export type FallbackCaConfig = z.infer<typeof FallbackCaConfig>;
 
 export const AcmeConfig = z.strictObject({
   directory: DirectoryUrl,
   email: z.email({ message: 'expected an e-mail address for the ACME account contact' }).optional(),
   /** Extra trust (PEM) for the ACME server's own TLS certificate, e.g. Pebble's. */
   caBundle: FilePath.optional(),
+  eab: EabConfig.optional(),
+  /** Further CAs in order, each with its own account, for when this one keeps failing. */
+  fallback: z.array(FallbackCaConfig).default([]),
+  /** Consecutive CA-side failures (unreachable, 5xx, 429) of one certificate before the next CA is used. */
+  failoverAfter: z.number().int().min(1).max(100).default(2),
 });
+export type AcmeConfig = z.infer<typeof AcmeConfig>;
 
 export const EndpointConfig = z.strictObject({
   host: z.string().min(1),

@@ -9,6 +9,7 @@ import type { CertificateConfig } from '../config/schema.js';
 import { CertloopError, describeError, type Step } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { generatePrivateKey } from '../acme/keys.js';
+import type { CaSelector } from '../acme/ca-selection.js';
 import { adoptFromTargets } from './adopt.js';
 import { obtainCertificate } from '../acme/order.js';
 import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/certificate.js';
@@ -30,6 +31,8 @@ export interface CertificateContext {
   solver: () => Promise<Solver>;
   targets: () => Promise<Target[]>;
   force?: boolean;
+  /** Which CA each order attempt goes to (primary, then acme.fallback); default: `directory` only. */
+  ca?: CaSelector;
 }
 
 export type Verdict = 'ready' | 'pending' | 'failed' | 'waiting';
@@ -105,7 +108,13 @@ function finish(outcome: CertificateOutcome, record: CertificateRecord): Certifi
   return outcome;
 }
 
+/** Issue from the CA the selector picks for each attempt (acme/ca-selection.ts). */
 async function issue(ctx: CertificateContext, record: CertificateRecord, decision: Decision): Promise<void> {
+  if (!ctx.ca) return issueFrom(ctx, record, decision);
+  await ctx.ca.order(record, (directory, acmeClient) => issueFrom({ ...ctx, directory, acmeClient }, record, decision));
+}
+
+async function issueFrom(ctx: CertificateContext, record: CertificateRecord, decision: Decision): Promise<void> {
   const { config, store, log, now } = ctx;
   const name = config.name;
 
@@ -160,7 +169,7 @@ async function issue(ctx: CertificateContext, record: CertificateRecord, decisio
   log.info({ certificate: name, serial: issued.serial, notAfter: issued.notAfter }, 'certificate issued');
 }
 
-async function deploy(ctx: CertificateContext, record: CertificateRecord): Promise<void> {
+export async function deploy(ctx: CertificateContext, record: CertificateRecord): Promise<void> {
   const { config, store, log, now } = ctx;
   const issued = record.issued!;
   const name = config.name;
@@ -194,7 +203,7 @@ async function deploy(ctx: CertificateContext, record: CertificateRecord): Promi
   await store.addEvent({ certificate: name, at: now().toISOString(), type: 'deployed', message: `deployed ${issued.serial}`, data: { serial: issued.serial } });
 }
 
-async function verify(ctx: CertificateContext, record: CertificateRecord, justDeployed: boolean): Promise<VerifyOutcome> {
+export async function verify(ctx: CertificateContext, record: CertificateRecord, justDeployed: boolean): Promise<VerifyOutcome> {
   const { config, store, log, now } = ctx;
   const serial = record.deployedSerial!;
   const endpoints = config.verify.endpoints;
@@ -222,7 +231,7 @@ async function verify(ctx: CertificateContext, record: CertificateRecord, justDe
   return outcome;
 }
 
-async function recordFailure(ctx: CertificateContext, record: CertificateRecord, e: CertloopError): Promise<void> {
+export async function recordFailure(ctx: CertificateContext, record: CertificateRecord, e: CertloopError): Promise<void> {
   const { store, now, policy, config } = ctx;
   const step = e.step ?? 'issue';
   const stepGroup = step === 'reload' ? 'deploy' : step;
@@ -262,7 +271,7 @@ export function toBundle(name: string, issued: IssuedCertificate): CertificateBu
   };
 }
 
-function toCertloopError(err: unknown, certificate: string): CertloopError {
+export function toCertloopError(err: unknown, certificate: string): CertloopError {
   if (err instanceof CertloopError) {
     if (err.certificate) return err;
     return new CertloopError(err.code, err.message, { certificate, step: err.step, cause: err.cause, retryable: err.retryable, retryAfterSeconds: err.retryAfterSeconds });

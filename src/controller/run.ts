@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import pLimit from 'p-limit';
+import { caEndpoints, caFailover, type CaEndpoint } from '../acme/ca-selection.js';
 import { accountClient, trustAcmeServer } from '../acme/client.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { CertificateConfig } from '../config/schema.js';
@@ -22,6 +23,8 @@ export interface RunOptions {
   /** Only these certificates (manual renew); all when absent. */
   names?: string[];
   force?: boolean;
+  /** `renew --ca`: order only from this configured CA (no failover). */
+  ca?: CaEndpoint;
   now?: () => Date;
   /** Called as each certificate finishes (terminal progress). */
   onOutcome?: (o: CertificateOutcome) => void;
@@ -64,6 +67,7 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
             solver: () => createSolver(cert.challenge, cert.name),
             targets: () => Promise.all(cert.targets.map((t) => createTarget(t, cert.name))),
             force: opts.force,
+            ca: caFailover({ endpoints: caEndpoints(config.acme), store, log, policy: policyFor(cert), certificate: cert.name, failoverAfter: config.acme.failoverAfter, now, only: opts.ca }),
           }),
         );
         opts.onOutcome?.(outcome);
@@ -94,7 +98,7 @@ export function policyFor(_cert: CertificateConfig): RenewalPolicy {
  * Holds the certificate's lease while working and renews it, so two processes over the same state
  * never work on one certificate at once. A certificate someone else holds is skipped, not failed.
  */
-async function withLock(
+export async function withLock(
   store: StateStore,
   cert: CertificateConfig,
   owner: string,

@@ -4,6 +4,7 @@
  * exactly what a run at T does.
  */
 import type { CertificateRecord } from '../state/record.js';
+import { rollbackHold } from './rollback-hold.js';
 
 const DAY = 86_400_000;
 
@@ -16,6 +17,8 @@ export interface RenewalPolicy {
   shortLifetimeMs: number;
   /** Waits after the 1st, 2nd, ... consecutive failure; the last repeats. */
   retryScheduleMs: number[];
+  /** Inside this last fraction of the lifetime a certificate must be replaced now (certmagic: 1/20). */
+  emergencyFraction: number;
 }
 
 export const DEFAULT_POLICY: RenewalPolicy = {
@@ -24,6 +27,7 @@ export const DEFAULT_POLICY: RenewalPolicy = {
   shortLivedFraction: 1 / 2,
   shortLifetimeMs: 10 * DAY,
   retryScheduleMs: [60_000, 600_000, 6_000_000, DAY],
+  emergencyFraction: 1 / 20,
 };
 
 export type TimeSource = 'ari' | 'fraction' | 'days' | 'emergency' | 'retry' | 'forced';
@@ -119,6 +123,7 @@ const CHECKS: [string, Check][] = [
         ? { action: 'deploy', reason: 'NotDeployed', message: `certificate ${record!.issued!.serial} is issued but not yet deployed to every target` }
         : undefined,
   ],
+  ['rolled-back', ({ record }, policy, now) => rollbackHold(record!, policy, now)],
   [
     'renewal-due',
     ({ record }, policy, now) => {

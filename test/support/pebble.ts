@@ -25,6 +25,8 @@ export interface PebbleOptions {
   env?: Record<string, string>;
   /** DNS server for validation; default: a private pebble-challtestsrv. */
   dnsServer?: string;
+  /** Extra settings for Pebble's config file (e.g. externalAccountMACKeys). */
+  config?: Record<string, unknown>;
 }
 
 export interface Pebble {
@@ -105,6 +107,7 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
           ocspResponderURL: '',
           externalAccountBindingRequired: false,
           ...(opts.validitySeconds ? { certificateValidityPeriod: opts.validitySeconds } : {}),
+          ...opts.config,
         },
       }),
     );

@@ -1,11 +1,12 @@
 /** `certloop run` and `certloop renew NAME... [--force]`: a reconciliation pass, printed. */
+import { caEndpoints, resolveCaSpec } from '../../acme/ca-selection.js';
 import { runOnce, type RunSummary } from '../../controller/run.js';
 import type { CertificateOutcome } from '../../controller/certificate.js';
 import { CertloopError } from '../../errors.js';
 import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
 import { shortSerial } from '../format.js';
 
-export async function runCommand(opts: GlobalOptions & { names?: string[]; force?: boolean }): Promise<number> {
+export async function runCommand(opts: GlobalOptions & { names?: string[]; force?: boolean; ca?: string }): Promise<number> {
   return withContext(opts, async ({ config, store, log }) => {
     if (opts.names) {
       const known = new Set(config.certificates.map((c) => c.name));
@@ -21,6 +22,7 @@ export async function runCommand(opts: GlobalOptions & { names?: string[]; force
       log,
       names: opts.names,
       force: opts.force,
+      ca: opts.ca ? resolveCaSpec(opts.ca, caEndpoints(config.acme)) : undefined,
       onOutcome: progress ? (o) => print(outcomeLine(o)) : undefined,
     });
     if (opts.json) printJson(summaryJson(summary));

@@ -1,5 +1,6 @@
 /** `certloop status`: what certloop knows about each certificate and what it will do next. */
-import type { CertificateConfig } from '../../config/schema.js';
+import { caEndpoints } from '../../acme/ca-selection.js';
+import type { AcmeConfig, CertificateConfig } from '../../config/schema.js';
 import { policyFor } from '../../controller/run.js';
 import { decide } from '../../policy/decide.js';
 import type { CertificateRecord, ConditionType } from '../../state/record.js';
@@ -14,7 +15,7 @@ export async function statusCommand(opts: GlobalOptions & { names?: string[] }):
     const now = new Date();
     const certs = opts.names ? config.certificates.filter((c) => opts.names!.includes(c.name)) : config.certificates;
     const entries = await Promise.all(
-      certs.map(async (c) => ({ ...statusOf(c, await store.get(c.name), now), targets: await observeTargets(c, log, config.baseDir) })),
+      certs.map(async (c) => ({ ...statusOf(c, await store.get(c.name), now, config.acme), targets: await observeTargets(c, log, config.baseDir) })),
     );
     if (opts.json) printJson({ at: now.toISOString(), certificates: entries });
     else entries.forEach((e, i) => printStatus(e, now, i > 0));
@@ -24,7 +25,7 @@ export async function statusCommand(opts: GlobalOptions & { names?: string[] }):
 
 export type StatusState = 'Ready' | 'Pending' | 'Failed' | 'New' | 'InProgress';
 
-export function statusOf(cert: CertificateConfig, record: CertificateRecord | undefined, now: Date) {
+export function statusOf(cert: CertificateConfig, record: CertificateRecord | undefined, now: Date, acme?: AcmeConfig) {
   const decision = decide({ record, domains: cert.domains }, policyFor(cert), now);
   const v = record?.lastVerification;
   const state: StatusState = !record?.issued
@@ -56,7 +57,18 @@ export function statusOf(cert: CertificateConfig, record: CertificateRecord | un
     endpoints: v?.results ?? [],
     lastVerifiedAt: v?.at ?? null,
     lastFailure: record?.lastFailure ?? null,
+    /** Set while a `certloop rollback` is in place: { serial, from, at }. */
+    rollback: record?.rollback && record.rollback.serial === record.deployedSerial ? record.rollback : null,
+    /** The CA that issued the current certificate; `fallback` is 0 for the primary, N for acme.fallback[N-1]. */
+    ca: record?.issued ? caOf(record.issued.directory, acme) : null,
+    /** CA-side failures since the last successful order, per directory. */
+    caFailures: record?.caFailures ?? {},
   };
+}
+
+function caOf(directory: string, acme: AcmeConfig | undefined) {
+  const found = acme ? caEndpoints(acme).find((e) => e.directory === directory) : undefined;
+  return { directory, label: found?.label ?? 'no longer configured', fallback: found?.index ?? null };
 }
 
 function printStatus(s: ReturnType<typeof statusOf> & { targets?: ObservedTarget[] }, now: Date, gap: boolean): void {
@@ -68,6 +80,8 @@ function printStatus(s: ReturnType<typeof statusOf> & { targets?: ObservedTarget
   for (const c of s.conditions) print(`  ${c.type.padEnd(9)} ${c.status.padEnd(7)} ${c.reason}${c.message ? `: ${c.message}` : ''}`);
   for (const t of s.targets ?? []) print(`  target    ${t.target} holds ${t.error ? `? (${t.error})` : `${shortSerial(t.serial ?? undefined)}${t.version ? ` (version ${t.version})` : ''}`}`);
   for (const r of s.endpoints) print(`  endpoint  ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address} serves ${r.served ?? '-'}${r.error ? ` (${r.error})` : ''}`);
+  if (s.ca) print(`  ca        ${s.ca.directory} (${s.ca.label})`);
+  if (s.rollback) print(`  rollback  to ${shortSerial(s.rollback.serial)} from ${shortSerial(s.rollback.from)} at ${s.rollback.at}`);
   if (s.lastFailure) print(`  failure   ${s.lastFailure.step}: ${s.lastFailure.message} (attempt ${s.lastFailure.attempts}, ${relative(s.lastFailure.at, now)})`);
   print(`  next      ${s.next.action}: ${s.next.message}`);
 }
