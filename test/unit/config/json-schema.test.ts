@@ -32,7 +32,7 @@ const NOT_EXPRESSIBLE: Record<string, string> = {
   'an unreadable file reference': 'references are resolved at load time; the schema accepts any ${file:PATH}',
 };
 
-const ENV = { CERTLOOP_ACME_EMAIL: 'ops@example.com', ZEROSSL_EAB_KID: 'kid-1', ZEROSSL_EAB_HMAC_KEY: 'aG1hYw', GTS_EAB_KID: 'kid-2', GTS_EAB_HMAC_KEY: 'aG1hYw' };
+const ENV = { CERTLOOP_ACME_EMAIL: 'ops@example.com', PFX_PASSWORD: 'pfx-secret', ZEROSSL_EAB_KID: 'kid-1', ZEROSSL_EAB_HMAC_KEY: 'aG1hYw', GTS_EAB_KID: 'kid-2', GTS_EAB_HMAC_KEY: 'aG1hYw' };
 
 function validator() {
   // strictRequired off: `oneOf: [{required: [listen]}, {required: [webroot]}]` names properties
