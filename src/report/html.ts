@@ -265,7 +265,7 @@ const ROW_HEIGHT = 46;
 const AXIS_HEIGHT = 30;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const TICK_STEPS = [HOUR, 6 * HOUR, DAY, 7 * DAY, 30 * DAY, 91 * DAY, 365 * DAY];
+const TICK_STEPS = [HOUR, 6 * HOUR, DAY, 7 * DAY];
 
 /**
  * Validity bars and renewal points on one time axis. Horizontal positions are percentages of the
@@ -326,7 +326,7 @@ ${rows.join('\n')}
 </svg>
 <figcaption>
 <span class="key"><svg width="22" height="12" aria-hidden="true"><rect class="bar att-ok" x="1" y="1" width="20" height="10" rx="2"/></svg> validity of the newest certificate (colour follows its state)</span>
-<span class="key"><svg width="14" height="14" aria-hidden="true"><circle class="renew" cx="7" cy="7" r="5"/></svg> renewal time</span>
+<span class="key"><svg width="14" height="14" aria-hidden="true"><circle class="renew" cx="7" cy="7" r="5"/></svg> renewal time (filled red when overdue)</span>
 <span class="key"><svg width="8" height="14" aria-hidden="true"><line class="served-expiry" x1="4" x2="4" y1="0" y2="14"/></svg> an older certificate that is still served expires</span>
 <span class="key"><svg width="8" height="14" aria-hidden="true"><line class="now" x1="4" x2="4" y1="0" y2="14"/></svg> now</span>
 </figcaption>
@@ -334,20 +334,40 @@ ${rows.join('\n')}
 }
 
 function ticks(start: number, end: number, now: number, x: (t: number) => string, anchorNear: (t: number) => string, height: number): string {
-  const span = end - start;
-  const step = TICK_STEPS.find((s) => span / s <= 5) ?? 365 * DAY;
   const out: string[] = [];
-  // Ticks on whole UTC days (or hours), so labels read as dates rather than arbitrary instants.
-  const unit = step < DAY ? HOUR : DAY;
-  let i = 0;
-  for (let t = Math.ceil(start / unit) * unit; t <= end; t += step, i++) {
-    const iso = new Date(t).toISOString();
-    const label = step < DAY ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : step >= 365 * DAY ? iso.slice(0, 4) : iso.slice(0, 10);
+  tickTimes(start, end).forEach(({ t, label }, i) => {
     // A date label right next to "now" would print on top of it.
     const nearNow = Math.abs(t - now) < (end - start) / 12;
     out.push(`<line class="tick" x1="${x(t)}" x2="${x(t)}" y1="${AXIS_HEIGHT - 4}" y2="${height}"/>${nearNow ? '' : `<text class="tick-label${i % 2 ? ' minor' : ''}" x="${x(t)}" y="12" text-anchor="${anchorNear(t)}">${label}</text>`}`);
-  }
+  });
   return out.join('\n');
+}
+
+/**
+ * At most about six ticks on round UTC times: hours, days or weeks for short spans, the first of
+ * every month (or every 3 or 12 months) for long ones, so labels read as dates, not instants.
+ */
+function tickTimes(start: number, end: number): { t: number; label: string }[] {
+  const span = end - start;
+  const out: { t: number; label: string }[] = [];
+  const short = TICK_STEPS.find((s) => s <= 7 * DAY && span / s <= 6);
+  if (short) {
+    const unit = short < DAY ? HOUR : DAY;
+    for (let t = Math.ceil(start / unit) * unit; t <= end; t += short) {
+      const iso = new Date(t).toISOString();
+      out.push({ t, label: short < DAY ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(0, 10) });
+    }
+    return out;
+  }
+  const months = [1, 3, 12, 24, 60].find((m) => span / (m * 30 * DAY) <= 6) ?? 120;
+  const first = new Date(start);
+  let month = first.getUTCFullYear() * 12 + first.getUTCMonth() + 1;
+  month = Math.ceil(month / months) * months;
+  for (let t = Date.UTC(Math.floor(month / 12), month % 12, 1); t <= end; month += months, t = Date.UTC(Math.floor(month / 12), month % 12, 1)) {
+    const iso = new Date(t).toISOString();
+    out.push({ t, label: months >= 12 ? iso.slice(0, 4) : iso.slice(0, 7) });
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- helpers

@@ -231,7 +231,7 @@ function judge(c: CertificateView, now: Date): { attention: Attention; reasons: 
   }
   if (c.soonestExpiry) {
     const left = Date.parse(c.soonestExpiry.at) - now.getTime();
-    if (left <= 0) critical.push(`The certificate ${c.soonestExpiry.what} expired at ${c.soonestExpiry.at}.`);
+    if (left <= 0) critical.push(`The certificate ${c.soonestExpiry.what} expired at ${utc(c.soonestExpiry.at)}.`);
     else if (left < EXPIRY_CRITICAL_MS) critical.push(`The certificate ${c.soonestExpiry.what} expires within ${Math.max(1, Math.round(left / 3_600_000))} h.`);
   }
   const unreachable = c.addresses.filter((a) => a.status === 'unreachable').length;
@@ -241,7 +241,7 @@ function judge(c: CertificateView, now: Date): { attention: Attention; reasons: 
   }
   if (unreachable > 0) warning.push(`${unreachable} of ${c.addresses.length} address${c.addresses.length === 1 ? ' was' : 'es were'} unreachable at the last check.`);
   if (c.state === 'Pending' && warning.length === 0) warning.push('Deployed, but not yet confirmed on every endpoint.');
-  if (c.renewal?.overdue && c.next.action !== 'none') warning.push(`Renewal was due at ${c.renewal.at} and has not happened yet.`);
+  if (c.renewal?.overdue && c.next.action !== 'none') warning.push(`Renewal was due at ${utc(c.renewal.at)} and has not happened yet.`);
   if (c.state === 'New') info.push('No certificate has been issued yet.');
   if (c.state === 'InProgress') info.push('An order is in progress.');
   const attention: Attention = critical.length ? 'critical' : warning.length ? 'warning' : info.length ? 'info' : c.state === 'Ready' ? 'ok' : 'info';
@@ -250,6 +250,10 @@ function judge(c: CertificateView, now: Date): { attention: Attention; reasons: 
     : ['Deployed; no endpoints are configured to verify.'];
   const reasons = [...critical, ...warning, ...info];
   return { attention, reasons: reasons.length ? reasons : ok };
+}
+
+function utc(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 
 function byUrgency(a: CertificateView, b: CertificateView): number {
