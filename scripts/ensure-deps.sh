@@ -7,6 +7,8 @@ need_pkgs=()
 command -v pebble >/dev/null 2>&1 || need_pkgs+=(pebble)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_pkgs+=(nginx)
 command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
+# The status page tests run in Debian's headless Chromium (never a downloaded browser).
+[ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
 for extra in ${CERTLOOP_EXTRA_PACKAGES:-}; do
   dpkg -s "$extra" >/dev/null 2>&1 || need_pkgs+=("$extra")
 done
