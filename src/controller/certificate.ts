@@ -12,10 +12,11 @@ import { generatePrivateKey } from '../acme/keys.js';
 import { obtainCertificate } from '../acme/order.js';
 import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/certificate.js';
 import type { CertificateBundle, Solver, Target } from '../plugins.js';
-import { decide, nextAttempt, type Decision, type RenewalPolicy } from '../policy/decide.js';
+import { decide, nextAttempt, retryStepOf, type Decision, type RenewalPolicy } from '../policy/decide.js';
 import { emptyRecord, setCondition, type CertificateRecord, type IssuedCertificate } from '../state/record.js';
 import type { StateStore } from '../state/store.js';
 import { pollUntilServed, verifyEndpoints, type VerifyOutcome } from '../verify/verify.js';
+import { observeRenewalInfo, replacesFor } from './renewal-info.js';
 
 export interface CertificateContext {
   config: CertificateConfig;
@@ -29,6 +30,8 @@ export interface CertificateContext {
   solver: () => Promise<Solver>;
   targets: () => Promise<Target[]>;
   force?: boolean;
+  /** A fire drill (`certloop drill`): no ARI fetch, no `replaces`; the caller gives a throwaway store. */
+  drill?: boolean;
 }
 
 export type Verdict = 'ready' | 'pending' | 'failed' | 'waiting';
@@ -51,6 +54,7 @@ export async function reconcileCertificate(ctx: CertificateContext): Promise<Cer
 
   // Observe: what we recorded last time. (The caller holds this certificate's lock.)
   const record = (await store.get(name)) ?? emptyRecord(name, now());
+  await observeRenewalInfo(ctx, record);
 
   // Decide, after taking the lock: another process may just have done the work.
   const decision = decide({ record, domains: config.domains, force: ctx.force }, ctx.policy, now());
@@ -121,6 +125,7 @@ async function issue(ctx: CertificateContext, record: CertificateRecord, decisio
     domains: pending.domains,
     keyPem: pending.keyPem,
     orderUrl: pending.orderUrl,
+    replaces: replacesFor(ctx, record),
     solver: await ctx.solver(),
     log,
     onOrderPlaced: async (url) => {
@@ -143,6 +148,7 @@ async function issue(ctx: CertificateContext, record: CertificateRecord, decisio
   };
   if (record.issued && record.issued.serial === record.deployedSerial) record.previous = record.issued;
   record.issued = issued;
+  record.ari = undefined;
   record.pendingOrder = undefined;
   record.lastFailure = undefined;
   setCondition(record, 'Issued', 'True', 'Issued', `certificate ${issued.serial} issued, valid until ${issued.notAfter}`, now());
@@ -226,7 +232,7 @@ async function recordFailure(ctx: CertificateContext, record: CertificateRecord,
     message: e.message,
     at: now().toISOString(),
     attempts,
-    nextAttemptAt: nextAttempt(policy, attempts, now(), e.retryAfterSeconds).toISOString(),
+    nextAttemptAt: nextAttempt(policy, attempts, now(), e.retryAfterSeconds, retryStepOf(stepGroup)).toISOString(),
   };
   const condition = stepGroup === 'issue' ? 'Issued' : stepGroup === 'verify' ? 'Verified' : 'Deployed';
   const reason = stepGroup === 'issue' ? 'IssueFailed' : stepGroup === 'check' ? 'CheckFailed' : 'DeployFailed';
