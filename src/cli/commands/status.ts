@@ -64,6 +64,6 @@ function printStatus(s: ReturnType<typeof statusOf>, now: Date, gap: boolean): v
   if (s.renewAt) print(`  renews    ${s.renewAt} (${relative(s.renewAt, now)}, ${s.renewSource})`);
   for (const c of s.conditions) print(`  ${c.type.padEnd(9)} ${c.status.padEnd(7)} ${c.reason}${c.message ? `: ${c.message}` : ''}`);
   for (const r of s.endpoints) print(`  endpoint  ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address} serves ${r.served ?? '-'}${r.error ? ` (${r.error})` : ''}`);
-  if (s.lastFailure) print(`  failure   ${s.lastFailure.step}: ${s.lastFailure.message} (attempt ${s.lastFailure.attempts}, ${relative(s.lastFailure.at, now)})`);
+  if (s.lastFailure) print(`  failure   ${s.lastFailure.step}: ${s.lastFailure.message} (attempt ${s.lastFailure.attempts}, ${relative(s.lastFailure.at, now)}${s.lastFailure.nextAttemptAt ? `; next attempt ${s.lastFailure.nextAttemptAt}, ${relative(s.lastFailure.nextAttemptAt, now)}` : ''})`);
   print(`  next      ${s.next.action}: ${s.next.message}`);
 }
