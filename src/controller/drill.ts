@@ -5,7 +5,7 @@
  * record, deploying to drill copies beside the real files; then every endpoint is checked to
  * still serve the last deployed serial. Each step reports pass or fail with the reason.
  */
-import acme from 'acme-client';
+import { getJson } from '../acme/http-get.js';
 import { accountClient, trustAcmeServer } from '../acme/client.js';
 import type { LoadedConfig } from '../config/load.js';
 import { DIRECTORY_ALIASES, type CertificateConfig } from '../config/schema.js';
@@ -123,8 +123,8 @@ async function runPipeline(opts: DrillOptions, copy: CertificateRecord, at: Date
   }
   try {
     trustAcmeServer(config.acme.caBundle);
-    const res = await acme.axios.get(directory, { validateStatus: () => true, timeout: 15_000 });
-    if (res.status !== 200 || typeof res.data?.newOrder !== 'string') throw new Error(`HTTP ${res.status}, not an ACME directory`);
+    const res = await getJson(directory);
+    if (res.status !== 200 || typeof (res.json as { newOrder?: unknown } | undefined)?.newOrder !== 'string') throw new Error(`HTTP ${res.status}, not an ACME directory`);
     add('staging', 'pass', `staging directory ${directory} answers`);
   } catch (err) {
     const e = err as { code?: string; message?: string };
@@ -146,7 +146,8 @@ async function runPipeline(opts: DrillOptions, copy: CertificateRecord, at: Date
   try {
     const outcome = await reconcileCertificate({
       // Endpoints are checked separately, against what production deployed.
-      config: { ...cert, verify: { ...cert.verify, endpoints: [] } },
+      // (and no polling: nothing serves a drill copy).
+      config: { ...cert, verify: { ...cert.verify, endpoints: [], pollFor: 0 } },
       policy: policyFor(cert),
       store: memory,
       log,

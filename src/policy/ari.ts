@@ -6,8 +6,8 @@
  * only ever sees the stored result.
  */
 import { X509Certificate } from 'node:crypto';
-import acme from 'acme-client';
 import forge from 'node-forge';
+import { getJson } from '../acme/http-get.js';
 import type { AriRecord } from '../state/record.js';
 
 const MINUTE = 60_000;
@@ -79,9 +79,9 @@ const directories = new Map<string, Promise<Record<string, unknown>>>();
 async function directoryOf(url: string): Promise<Record<string, unknown>> {
   let p = directories.get(url);
   if (!p) {
-    p = acme.axios.get(url, { validateStatus: () => true, timeout: 15_000 }).then((res) => {
-      if (res.status !== 200 || typeof res.data !== 'object' || res.data === null) throw new Error(`the ACME directory answered HTTP ${res.status}`);
-      return res.data as Record<string, unknown>;
+    p = getJson(url).then((res) => {
+      if (res.status !== 200 || typeof res.json !== 'object' || res.json === null) throw new Error(`the ACME directory answered HTTP ${res.status}`);
+      return res.json as Record<string, unknown>;
     });
     directories.set(url, p);
     p.catch(() => directories.delete(url));
@@ -109,16 +109,16 @@ export async function fetchRenewalInfo(directoryUrl: string, certId: string): Pr
   if (typeof base !== 'string') return { kind: 'unsupported' };
   const url = `${base.replace(/\/$/, '')}/${certId}`;
   try {
-    const res = await acme.axios.get(url, { validateStatus: () => true, timeout: 15_000 });
+    const res = await getJson(url);
     const retryAfterSeconds = parseRetryAfter(res.headers['retry-after']);
     if (res.status !== 200) return { kind: 'error', message: `renewalInfo answered HTTP ${res.status}`, retryAfterSeconds };
-    const w = (res.data as { suggestedWindow?: { start?: unknown; end?: unknown } })?.suggestedWindow;
+    const w = (res.json as { suggestedWindow?: { start?: unknown; end?: unknown } })?.suggestedWindow;
     const start = typeof w?.start === 'string' ? Date.parse(w.start) : NaN;
     const end = typeof w?.end === 'string' ? Date.parse(w.end) : NaN;
     if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) {
       return { kind: 'error', message: 'renewalInfo returned no valid suggestedWindow', retryAfterSeconds };
     }
-    const explanationURL = (res.data as { explanationURL?: unknown }).explanationURL;
+    const explanationURL = (res.json as { explanationURL?: unknown }).explanationURL;
     return {
       kind: 'ok',
       info: {
