@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { certIdOf } from '../../src/policy/ari.js';
@@ -141,5 +142,29 @@ describe('ARI and retries against Pebble behind an ARI responder', () => {
     assert.equal(retried.replaces, undefined);
     assert.equal(retried.answered, 'forwarded');
     assert.match(r.stderr, /ordering again without it/);
+  });
+
+  it('plan and forecast only read the state; forecast draws the timeline; a bad --at is a usage error', async () => {
+    const sum = () =>
+      fs
+        .readdirSync(lab.dir)
+        .filter((f) => f.startsWith('certloop.db'))
+        .map((f) => `${f}:${createHash('sha256').update(fs.readFileSync(path.join(lab.dir, f))).digest('hex')}`)
+        .join(',');
+    const before = sum();
+    const plan = await lab.run('plan', '--at', '+30d', '--json');
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.equal(Date.parse(plan.json.at) - Date.parse(plan.json.now), 30 * DAY);
+    const svg = path.join(lab.dir, 'forecast.svg');
+    const f = await lab.run('forecast', '--days', '30', '--every', '1d', '--svg', svg, '--json');
+    assert.equal(f.code, 0, f.stdout + f.stderr);
+    assert.equal(f.json.risky, false);
+    assert.equal(f.json.certificates[0].renewals.length, 0, 'a 5-year certificate is not renewed within 30 days');
+    assert.match(fs.readFileSync(svg, 'utf8'), /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"[\s\S]*class="validity"/);
+    assert.equal(sum(), before, 'the state files are unchanged');
+
+    const bad = await lab.run('plan', '--at', 'tomorrow');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--at expects an ISO 8601 time .* got "tomorrow"/);
   });
 });
