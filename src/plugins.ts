@@ -113,3 +113,20 @@ export interface AdoptableTarget {
 export function isAdoptable(t: Target): t is Target & AdoptableTarget {
   return typeof (t as Partial<AdoptableTarget>).adopt === 'function';
 }
+
+/**
+ * A target that can deploy to a throwaway copy for `certloop drill`, proving it could deploy
+ * (paths, permissions, formats) without touching what production serves.
+ */
+export interface DrillableTarget {
+  drillCopy(): Target & DrillCopy;
+}
+
+/** The copy a drill deploys to; `removeDrillCopy` undoes it (called in `finally`). */
+export interface DrillCopy {
+  removeDrillCopy(): Promise<void>;
+}
+
+export function isDrillable(t: Target): t is Target & DrillableTarget {
+  return typeof (t as Partial<DrillableTarget>).drillCopy === 'function';
+}

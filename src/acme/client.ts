@@ -10,6 +10,7 @@ import acme from 'acme-client';
 import { CertloopError } from '../errors.js';
 import type { StateStore } from '../state/store.js';
 import { generatePrivateKey } from './keys.js';
+import { captured } from './response-capture.js';
 
 const trusted = new Set<string>();
 
@@ -130,10 +131,12 @@ export function classifyAcmeError(err: unknown, code: 'ACME_ACCOUNT' | 'ACME_ORD
     return new CertloopError('ACME_UNREACHABLE', `${what}: ${e.code}${hint}`, { certificate, step: 'issue', cause: err });
   }
   const retryAfter = Number(e.response?.headers?.['retry-after']);
-  return new CertloopError(code, `${what}: ${e.message ?? String(err)}`, {
+  const seen = captured();
+  const status = seen?.status ? ` (HTTP ${seen.status}${seen.problemType ? ` ${seen.problemType.replace('urn:ietf:params:acme:error:', '')}` : ''})` : '';
+  return new CertloopError(code, `${what}: ${e.message ?? String(err)}${status}`, {
     certificate,
     step: 'issue',
     cause: err,
-    retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
+    retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : seen?.retryAfterSeconds,
   });
 }

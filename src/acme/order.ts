@@ -9,6 +9,7 @@ import { CertloopError, describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { hasLifecycle, type ChallengeTask, type Solver } from '../plugins.js';
 import { classifyAcmeError } from './client.js';
+import { captured, withResponseCapture } from './response-capture.js';
 
 export interface OrderRequest {
   certificate: string;
@@ -23,7 +24,12 @@ export interface OrderRequest {
   onOrderPlaced(url: string): Promise<void>;
 }
 
-export async function obtainCertificate(client: acme.Client, req: OrderRequest): Promise<string> {
+export function obtainCertificate(client: acme.Client, req: OrderRequest): Promise<string> {
+  // Each order notes the CA's last error response (status, problem type, Retry-After) for itself.
+  return withResponseCapture(() => placeAndFinish(client, req));
+}
+
+async function placeAndFinish(client: acme.Client, req: OrderRequest): Promise<string> {
   const { certificate, log } = req;
   const fail = (err: unknown, what: string) => classifyAcmeError(err, 'ACME_ORDER', what, certificate);
 
@@ -31,11 +37,20 @@ export async function obtainCertificate(client: acme.Client, req: OrderRequest):
   let order = req.orderUrl ? await resumeOrder(client, req.orderUrl, log, certificate) : undefined;
   if (!order) {
     try {
-      const payload: Record<string, unknown> = { identifiers: req.domains.map((value) => ({ type: 'dns', value })) };
-      if (req.replaces) payload.replaces = req.replaces;
-      order = await client.createOrder(payload as unknown as Parameters<acme.Client['createOrder']>[0]);
+      order = await createOrder(client, req.domains, req.replaces);
     } catch (err) {
-      throw fail(err, 'the CA refused the new order');
+      // RFC 9773 §5: a CA may refuse `replaces` (alreadyReplaced, or a CA that does not know the
+      // field); the renewal matters more than the hint, so order again without it.
+      const seen = captured();
+      if (!req.replaces || !(seen?.status === 400 || seen?.status === 409) || seen.problemType?.endsWith(':rateLimited')) {
+        throw fail(err, 'the CA refused the new order');
+      }
+      log.warn({ certificate, replaces: req.replaces, err: describeError(err), problem: seen.problemType }, 'the CA refused the order with "replaces"; ordering again without it');
+      try {
+        order = await createOrder(client, req.domains, undefined);
+      } catch (err2) {
+        throw fail(err2, 'the CA refused the new order');
+      }
     }
     await req.onOrderPlaced(order.url);
     log.info({ certificate, order: order.url }, 'order placed');
@@ -60,6 +75,12 @@ export async function obtainCertificate(client: acme.Client, req: OrderRequest):
   } catch (err) {
     throw fail(err, 'downloading the certificate failed');
   }
+}
+
+function createOrder(client: acme.Client, domains: string[], replaces: string | undefined): Promise<acme.Order> {
+  const payload: Record<string, unknown> = { identifiers: domains.map((value) => ({ type: 'dns', value })) };
+  if (replaces) payload.replaces = replaces;
+  return client.createOrder(payload as unknown as Parameters<acme.Client['createOrder']>[0]);
 }
 
 async function resumeOrder(client: acme.Client, url: string, log: Logger, certificate: string): Promise<acme.Order | undefined> {

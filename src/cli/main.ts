@@ -140,6 +140,79 @@ ${EXIT_CODES_HELP}`,
       return reportCommand({ ...globalOptions(cmd), html: o.html });
     }));
 
+  program
+    .command('plan')
+    .description('what a run at a given time would do for each certificate, and why (read-only)')
+    .argument('[name...]', 'certificate names (default: all)')
+    .option('--at <time>', 'ISO 8601 time, "now", or relative to now: +30d, +2h, -1d (default: now)')
+    .addHelpText(
+      'after',
+      `
+Uses exactly the decision function \`run\` uses, on the stored state and the last ARI window
+(plan never contacts the CA and never writes state), so a plan at T predicts a run at T.
+
+Examples:
+  certloop plan                    # what would a run do now
+  certloop plan --at +30d          # ... in 30 days
+  certloop plan web --at 2026-09-01T00:00:00Z --json
+${EXIT_CODES_HELP}`,
+    )
+    .action(act(async (names: string[], o: { at?: string }, cmd: Command) => {
+      const { planCommand } = await import('./commands/plan.js');
+      return planCommand({ ...globalOptions(cmd), names: names.length ? names : undefined, at: o.at });
+    }));
+
+  program
+    .command('forecast')
+    .description('simulate the renewal schedule ahead: every renewal and alert, and what would hurt')
+    .argument('[name...]', 'certificate names (default: all)')
+    .option('--days <n>', 'how many days to simulate (default 180)')
+    .option('--every <interval>', 'how often certloop runs (cron/timer interval), e.g. 1h, 12h, 1d (default 12h)')
+    .option('--from <time>', 'start of the simulation (default: now); same forms as plan --at')
+    .option('--svg <file>', 'also write the timeline as a self-contained SVG')
+    .addHelpText(
+      'after',
+      `
+Each renewal is assumed to succeed with the lifetime seen so far. Flags certificates that would
+expire before the next run, renewal windows too short for the retry schedule to recover from one
+failed day, and verify deadlines longer than the life left at renewal. Exit 1 when anything is
+flagged.
+
+Examples:
+  certloop forecast
+  certloop forecast --days 365 --every 1d --svg forecast.svg
+  certloop forecast web --json
+${EXIT_CODES_HELP}`,
+    )
+    .action(act(async (names: string[], o: Record<string, string>, cmd: Command) => {
+      const { forecastCommand } = await import('./commands/forecast.js');
+      return forecastCommand({ ...globalOptions(cmd), ...o, names: names.length ? names : undefined });
+    }));
+
+  program
+    .command('drill')
+    .description('near-expiry fire drill: prove renewal works now (staging CA, drill copies), production untouched')
+    .argument('[name...]', 'certificate names (default: all)')
+    .option('--at <time>', 'the simulated time (default: when the policy would renew); same forms as plan --at')
+    .addHelpText(
+      'after',
+      `
+Runs the real pipeline with the clock set near expiry: decide, order from acme.staging (Let's
+Encrypt staging for Let's Encrypt), check, deploy to drill copies (a file target writes FILE.drill
+beside each file, runs no reload, and removes them), then confirms every endpoint still serves the
+last deployed serial. Each step reports pass or fail with the reason; exit 0 only when all pass.
+
+Examples:
+  certloop drill
+  certloop drill web --json
+  certloop drill web --at +60d
+${EXIT_CODES_HELP}`,
+    )
+    .action(act(async (names: string[], o: { at?: string }, cmd: Command) => {
+      const { drillCommand } = await import('./commands/drill.js');
+      return drillCommand({ ...globalOptions(cmd), names: names.length ? names : undefined, at: o.at });
+    }));
+
   return program;
 }
 

@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import { withBaseDir } from './fields.js';
 import { Config } from './schema.js';
+import { attachPolicies } from '../policy/load.js';
 
 export interface LoadedConfig extends Config {
   /** Absolute path of the file the config came from. */
@@ -70,10 +71,15 @@ export function parseConfigText(text: string, file: string): LoadedConfig {
   if (!result.success) {
     throw new ConfigError(issuesToProblems(result.error.issues, doc, lines, file));
   }
+  // Renewal policies: the shipped ones plus `policies:` files, resolved once per certificate.
+  const policyProblems = attachPolicies(result.data);
+  if (policyProblems.fileProblems.length + policyProblems.configProblems.length > 0) {
+    throw new ConfigError([...policyProblems.fileProblems, ...policyProblems.configProblems.map((p) => locate(doc, lines, file, p.path, p.message))]);
+  }
   return { ...result.data, file, baseDir, secretPaths };
 }
 
-function issuesToProblems(issues: z.core.$ZodIssue[], doc: Document, lines: LineCounter, file: string): ConfigProblem[] {
+export function issuesToProblems(issues: z.core.$ZodIssue[], doc: Document, lines: LineCounter, file: string): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   for (const issue of issues) {
     // A union failure hides the real reasons one level down; show those instead of "invalid input".
@@ -113,7 +119,7 @@ function describeValue(v: unknown): string {
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 
-function locate(doc: Document, lines: LineCounter, file: string, fieldPath: PropertyKey[], message: string): ConfigProblem {
+export function locate(doc: Document, lines: LineCounter, file: string, fieldPath: PropertyKey[], message: string): ConfigProblem {
   const keys = fieldPath.map((k) => (typeof k === 'symbol' ? String(k) : k)) as (string | number)[];
   // Walk down as far as the document goes: a missing field is reported at its parent.
   let node: Node | undefined;

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ChallengeConfig, TargetConfig } from '../../providers/schemas.js';
 import { DomainName, Duration, FilePath, Port } from './fields.js';
+import { PolicyRef } from '../policy/schema.js';
 
 export const KEY_TYPES = ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -48,6 +49,8 @@ export const AcmeConfig = z.strictObject({
   fallback: z.array(FallbackCaConfig).default([]),
   /** Consecutive CA-side failures (unreachable, 5xx, 429) of one certificate before the next CA is used. */
   failoverAfter: z.number().int().min(1).max(100).default(2),
+  /** Directory `certloop drill` orders from (Let's Encrypt staging for Let's Encrypt; Pebble: the same). */
+  staging: DirectoryUrl.optional(),
 });
 export type AcmeConfig = z.infer<typeof AcmeConfig>;
 
@@ -83,6 +86,8 @@ export const CertificateConfig = z.strictObject({
   challenge: ChallengeConfig,
   targets: z.array(TargetConfig).min(1, 'list at least one target, or certloop has nowhere to deploy'),
   verify: VerifyConfig.default({ endpoints: [], timeout: 10_000, pollFor: 15_000 }),
+  /** Renewal policy: a name from policies/ (default "default"), or { name, ...fields to override }. */
+  policy: PolicyRef.optional(),
 });
 export type CertificateConfig = z.infer<typeof CertificateConfig>;
 
@@ -93,6 +98,8 @@ export const Config = z
     state: FilePath.prefault('./certloop.db'),
     /** How many certificates one run works on at once. */
     concurrency: z.number().int().min(1).max(256).default(8),
+    /** Extra renewal policy files (YAML), besides the shipped policies/. */
+    policies: z.array(FilePath).optional(),
     certificates: z.array(CertificateConfig).min(1, 'list at least one certificate'),
   })
   .superRefine((cfg, ctx) => {

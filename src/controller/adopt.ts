@@ -34,7 +34,7 @@ export async function adoptFromTargets(ctx: CertificateContext, record: Certific
       log.info({ certificate: name, target: target.describe(), serial: leaf.serial }, `not adopting: ${failed.map((c) => c.message).join('; ')}`);
       continue;
     }
-    const renewAt = renewalTime({ notBefore: leaf.notBefore.toISOString(), notAfter: leaf.notAfter.toISOString() }, ctx.policy, now());
+    const renewAt = renewalTime({ notBefore: leaf.notBefore.toISOString(), notAfter: leaf.notAfter.toISOString() }, ctx.policy, undefined, now());
     if (renewAt.at <= now()) {
       log.info({ certificate: name, target: target.describe(), serial: leaf.serial }, `not adopting: it is due for renewal (${renewAt.reason}); ordering a new one`);
       continue;

@@ -14,10 +14,11 @@ import { adoptFromTargets } from './adopt.js';
 import { obtainCertificate } from '../acme/order.js';
 import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/certificate.js';
 import type { CertificateBundle, Solver, Target } from '../plugins.js';
-import { decide, nextAttempt, type Decision, type RenewalPolicy } from '../policy/decide.js';
+import { decide, nextAttempt, retryStepOf, type Decision, type RenewalPolicy } from '../policy/decide.js';
 import { emptyRecord, setCondition, type CertificateRecord, type IssuedCertificate } from '../state/record.js';
 import type { StateStore } from '../state/store.js';
 import { pollUntilServed, verifyEndpoints, type VerifyOutcome } from '../verify/verify.js';
+import { observeRenewalInfo, replacesFor } from './renewal-info.js';
 
 export interface CertificateContext {
   config: CertificateConfig;
@@ -33,6 +34,8 @@ export interface CertificateContext {
   force?: boolean;
   /** Which CA each order attempt goes to (primary, then acme.fallback); default: `directory` only. */
   ca?: CaSelector;
+  /** A fire drill (`certloop drill`): no ARI fetch, no `replaces`; the caller gives a throwaway store. */
+  drill?: boolean;
 }
 
 export type Verdict = 'ready' | 'pending' | 'failed' | 'waiting';
@@ -57,6 +60,7 @@ export async function reconcileCertificate(ctx: CertificateContext): Promise<Cer
 
   // Observe: what we recorded last time. (The caller holds this certificate's lock.)
   const record = (await store.get(name)) ?? emptyRecord(name, now());
+  await observeRenewalInfo(ctx, record);
 
   // Decide, after taking the lock: another process may just have done the work.
   const decision = decide({ record, domains: config.domains, force: ctx.force }, ctx.policy, now());
@@ -137,6 +141,7 @@ async function issueFrom(ctx: CertificateContext, record: CertificateRecord, dec
     domains: pending.domains,
     keyPem: pending.keyPem,
     orderUrl: pending.orderUrl,
+    replaces: replacesFor(ctx, record),
     solver: await ctx.solver(),
     log,
     onOrderPlaced: async (url) => {
@@ -159,6 +164,7 @@ async function issueFrom(ctx: CertificateContext, record: CertificateRecord, dec
   };
   if (record.issued && record.issued.serial === record.deployedSerial) record.previous = record.issued;
   record.issued = issued;
+  record.ari = undefined;
   record.pendingOrder = undefined;
   record.lastFailure = undefined;
   setCondition(record, 'Issued', 'True', 'Issued', `certificate ${issued.serial} issued, valid until ${issued.notAfter}`, now());
@@ -242,7 +248,7 @@ export async function recordFailure(ctx: CertificateContext, record: Certificate
     message: e.message,
     at: now().toISOString(),
     attempts,
-    nextAttemptAt: nextAttempt(policy, attempts, now(), e.retryAfterSeconds).toISOString(),
+    nextAttemptAt: nextAttempt(policy, attempts, now(), e.retryAfterSeconds, retryStepOf(stepGroup)).toISOString(),
   };
   const condition = stepGroup === 'issue' ? 'Issued' : stepGroup === 'verify' ? 'Verified' : 'Deployed';
   const reason = stepGroup === 'issue' ? 'IssueFailed' : stepGroup === 'check' ? 'CheckFailed' : 'DeployFailed';

@@ -11,7 +11,8 @@ import type { LoadedConfig } from '../config/load.js';
 import type { CertificateConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { DEFAULT_POLICY, type RenewalPolicy } from '../policy/decide.js';
+import type { RenewalPolicy } from '../policy/decide.js';
+import { resolvedPolicyFor } from '../policy/load.js';
 import type { StateStore } from '../state/store.js';
 import { createSolver, createTarget } from '../../providers/registry.js';
 import { reconcileCertificate, type CertificateOutcome } from './certificate.js';
@@ -90,8 +91,9 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
   return { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, certificates: outcomes, counts, exitCode };
 }
 
-export function policyFor(_cert: CertificateConfig): RenewalPolicy {
-  return DEFAULT_POLICY;
+/** The certificate's renewal policy, resolved once when the config was loaded (policies/*.yaml + overrides). */
+export function policyFor(cert: CertificateConfig): RenewalPolicy {
+  return resolvedPolicyFor(cert);
 }
 
 /**

@@ -8,26 +8,59 @@ import { rollbackHold } from './rollback-hold.js';
 
 const DAY = 86_400_000;
 
+/** The steps a failure can be recorded for, each with its own retry schedule. */
+export type RetryStep = 'issue' | 'deploy' | 'verify';
+
 export interface RenewalPolicy {
   name: string;
+  description?: string;
+  /** Use the CA's ACME Renewal Information (RFC 9773) window when the CA offers it. */
+  ari: boolean;
   /** Renew when this fraction of the lifetime remains (Let's Encrypt: 1/3). */
   remainingFraction: number;
+  /**
+   * Renew when this many days remain, instead of the fraction (source "days"). Ignored for a
+   * certificate whose whole lifetime is shorter; the fraction applies to it.
+   */
+  remainingDays?: number;
   /** For lifetimes under `shortLifetime`, renew at this fraction instead (1/2 for < 10 days). */
   shortLivedFraction: number;
   shortLifetimeMs: number;
-  /** Waits after the 1st, 2nd, ... consecutive failure; the last repeats. */
-  retryScheduleMs: number[];
-  /** Inside this last fraction of the lifetime a certificate must be replaced now (certmagic: 1/20). */
+  /** Below this fraction of the lifetime remaining, renew whatever ARI says (certmagic: 1/20). */
   emergencyFraction: number;
+  /**
+   * Spread lifetime-rule renewals up to this much earlier, by an amount derived from the serial:
+   * deterministic, so `plan` and `run` agree, yet different for each certificate.
+   */
+  jitterMs: number;
+  /** Waits after the 1st, 2nd, ... consecutive failed order; the last repeats (= retrySchedulesMs.issue). */
+  retryScheduleMs: number[];
+  /** Per failed step; a wait of 0 retries on the next run. */
+  retrySchedulesMs: Record<RetryStep, number[]>;
+  /** How long a deployed certificate may stay unconfirmed on its endpoints before it is overdue. */
+  verifyDeadlineMs: number;
+  /** How often endpoints are re-checked when nothing changed. */
+  recheckIntervalMs: number;
+  /** Alert when a served certificate expires within this. */
+  expiringAlertMs: number;
 }
 
+const RETRY_ISSUE = [60_000, 600_000, 6_000_000, DAY];
+
+/** The `default` policy (policies/default.yaml holds the same values; a test ties them). */
 export const DEFAULT_POLICY: RenewalPolicy = {
   name: 'default',
+  ari: true,
   remainingFraction: 1 / 3,
   shortLivedFraction: 1 / 2,
   shortLifetimeMs: 10 * DAY,
-  retryScheduleMs: [60_000, 600_000, 6_000_000, DAY],
   emergencyFraction: 1 / 20,
+  jitterMs: 0,
+  retryScheduleMs: RETRY_ISSUE,
+  retrySchedulesMs: { issue: RETRY_ISSUE, deploy: [0], verify: [0] },
+  verifyDeadlineMs: 3_600_000,
+  recheckIntervalMs: 3_600_000,
+  expiringAlertMs: 14 * DAY,
 };
 
 export type TimeSource = 'ari' | 'fraction' | 'days' | 'emergency' | 'retry' | 'forced';
@@ -38,17 +71,85 @@ export interface RenewalTime {
   reason: string;
 }
 
-export function renewalTime(cert: { notBefore: string; notAfter: string }, policy: RenewalPolicy, now: Date): RenewalTime {
-  void now; // ARI and jitter (policy work) will use it; the lifetime rule does not.
+/**
+ * What the CA's renewal information said about one certificate (RFC 9773), as the observe step
+ * stored it: the suggested window and the moment picked inside it once.
+ */
+export interface AriWindow {
+  /** The serial the window is about; a window for another serial is ignored. */
+  serial: string;
+  windowStart: string;
+  windowEnd: string;
+  /** Uniformly random time inside the window, chosen once per window (RFC 9773 §4.2). */
+  selectedAt: string;
+  explanationURL?: string;
+}
+
+export interface CertificateTimes {
+  serial?: string;
+  notBefore: string;
+  notAfter: string;
+}
+
+/**
+ * When to renew: the ARI time when the CA offered one for this certificate, else the lifetime rule
+ * (days or fraction, short-lived fraction for short lifetimes, minus jitter); in every case no
+ * later than the emergency floor, which overrides ARI (never trust one timing source).
+ */
+export function renewalTime(cert: CertificateTimes, policy: RenewalPolicy, ari: AriWindow | undefined, now: Date): RenewalTime {
+  void now; // The time itself does not depend on now; the decision compares against it.
   const from = Date.parse(cert.notBefore);
   const to = Date.parse(cert.notAfter);
   const lifetime = to - from;
-  const fraction = lifetime < policy.shortLifetimeMs ? policy.shortLivedFraction : policy.remainingFraction;
-  const at = new Date(to - lifetime * fraction);
-  return { at, source: 'fraction', reason: `${formatFraction(fraction)} of the ${Math.round(lifetime / 3_600_000)} h lifetime remains` };
+  const hours = Math.round(lifetime / 3_600_000);
+
+  let planned: RenewalTime;
+  if (policy.ari && ari && ari.serial === cert.serial) {
+    planned = {
+      at: new Date(ari.selectedAt),
+      source: 'ari',
+      reason: `the CA suggests renewing between ${ari.windowStart} and ${ari.windowEnd} (ARI)`,
+    };
+  } else {
+    planned = lifetimeRule(cert, policy, lifetime, to, hours);
+  }
+
+  const floor = new Date(to - lifetime * policy.emergencyFraction);
+  if (floor < planned.at) {
+    return {
+      at: floor,
+      source: 'emergency',
+      reason: `only ${formatFraction(policy.emergencyFraction)} of the ${hours} h lifetime remains (emergency floor, overrides ${planned.source} time ${planned.at.toISOString()})`,
+    };
+  }
+  return planned;
 }
 
-function formatFraction(f: number): string {
+function lifetimeRule(cert: CertificateTimes, policy: RenewalPolicy, lifetime: number, to: number, hours: number): RenewalTime {
+  const jitter = jitterFor(cert.serial, policy.jitterMs);
+  const jitterNote = jitter > 0 ? `, ${Math.round(jitter / 60_000)} min earlier (jitter)` : '';
+  const days = policy.remainingDays;
+  if (days !== undefined && days * DAY < lifetime) {
+    return { at: new Date(to - days * DAY - jitter), source: 'days', reason: `${days} days of the ${hours} h lifetime remain${jitterNote}` };
+  }
+  const short = lifetime < policy.shortLifetimeMs;
+  const fraction = short ? policy.shortLivedFraction : policy.remainingFraction;
+  const why = days !== undefined && !short ? ` (the lifetime is shorter than ${days} days)` : '';
+  return { at: new Date(to - lifetime * fraction - jitter), source: 'fraction', reason: `${formatFraction(fraction)} of the ${hours} h lifetime remains${why}${jitterNote}` };
+}
+
+/** A stable share of `jitterMs` for a serial (FNV-1a), so the same certificate always gets the same offset. */
+export function jitterFor(serial: string | undefined, jitterMs: number): number {
+  if (!jitterMs || !serial) return 0;
+  let h = 0x811c9dc5;
+  for (const ch of serial) {
+    h ^= ch.charCodeAt(0);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return Math.floor((h / 0x1_0000_0000) * jitterMs);
+}
+
+export function formatFraction(f: number): string {
   const inverse = Math.round(1 / f);
   return Math.abs(1 / inverse - f) < 1e-9 ? `1/${inverse}` : `${Math.round(f * 100)}%`;
 }
@@ -127,7 +228,7 @@ const CHECKS: [string, Check][] = [
   [
     'renewal-due',
     ({ record }, policy, now) => {
-      const t = renewalTime(record!.issued!, policy, now);
+      const t = renewalTime(record!.issued!, policy, ariWindowOf(record), now);
       return now >= t.at
         ? { action: 'issue', reason: 'RenewalDue', message: `renewal was due at ${t.at.toISOString()}: ${t.reason}`, source: t.source }
         : undefined;
@@ -145,7 +246,7 @@ const CHECKS: [string, Check][] = [
 ];
 
 export function decide(input: DecideInput, policy: RenewalPolicy, now: Date): Decision {
-  const renewal = input.record?.issued ? renewalTime(input.record.issued, policy, now) : undefined;
+  const renewal = input.record?.issued ? renewalTime(input.record.issued, policy, ariWindowOf(input.record), now) : undefined;
   const decision: Decision = CHECKS.reduce<Decision | undefined>((found, [, check]) => found ?? check(input, policy, now), undefined) ?? {
     action: 'none',
     reason: 'UpToDate',
@@ -154,12 +255,25 @@ export function decide(input: DecideInput, policy: RenewalPolicy, now: Date): De
   decision.renewAt = renewal?.at;
   decision.renewSource = renewal?.source;
 
-  // A failed order waits for its retry time (CAs rate-limit failures); deploys and verifications
-  // are retried on every run because they cost the CA nothing.
+  // A failed step waits for its retry time from the policy's schedule for that step (or the CA's
+  // Retry-After). Orders back off (CAs rate-limit failures); the default deploy and verify
+  // schedules are 0, retrying on every run, because they cost the CA nothing.
   const failure = input.record?.lastFailure;
-  if (decision.action === 'issue' && !input.force && (failure?.step === 'issue' || failure?.step === 'check') && failure.nextAttemptAt) {
-    const retryAt = new Date(failure.nextAttemptAt);
-    if (retryAt > now) {
+  const failedStep = failure ? retryStepOf(failure.step) : undefined;
+  const waitsFor =
+    (decision.action === 'issue' && failedStep === 'issue') ||
+    (decision.action === 'deploy' && failedStep === 'deploy') ||
+    (decision.action === 'verify' && failedStep === 'verify');
+  if (waitsFor && !input.force && failure) {
+    // Orders keep the stored time (it includes the CA's Retry-After); deploys and verifications
+    // follow the policy as it is now, so a changed schedule applies at once.
+    const retryAt =
+      failedStep === 'issue'
+        ? failure.nextAttemptAt
+          ? new Date(failure.nextAttemptAt)
+          : undefined
+        : nextAttempt(policy, failure.attempts, new Date(failure.at), undefined, failedStep);
+    if (retryAt && retryAt > now) {
       return {
         ...decision,
         action: 'wait',
@@ -173,9 +287,26 @@ export function decide(input: DecideInput, policy: RenewalPolicy, now: Date): De
   return decision;
 }
 
-/** When to try a failed step again: the policy's schedule, or later if the CA said so. */
-export function nextAttempt(policy: RenewalPolicy, attempts: number, now: Date, retryAfterSeconds?: number): Date {
-  const schedule = policy.retryScheduleMs;
-  const wait = schedule[Math.min(Math.max(attempts, 1), schedule.length) - 1];
+/** The stored ARI window, in the shape renewalTime takes (undefined when the CA gave none). */
+export function ariWindowOf(record: CertificateRecord | undefined): AriWindow | undefined {
+  const a = record?.ari;
+  if (!a?.windowStart || !a.windowEnd || !a.selectedAt) return undefined;
+  return { serial: a.serial, windowStart: a.windowStart, windowEnd: a.windowEnd, selectedAt: a.selectedAt, explanationURL: a.explanationURL };
+}
+
+/** The retry schedule a recorded failure step belongs to: a failed check orders anew, a reload is a deploy. */
+export function retryStepOf(step: string): RetryStep {
+  if (step === 'issue' || step === 'check') return 'issue';
+  if (step === 'verify') return 'verify';
+  return 'deploy';
+}
+
+/**
+ * When to try a failed step again: the policy's schedule for that step (1st, 2nd, ... failure; the
+ * last wait repeats), or later if the CA said so with Retry-After.
+ */
+export function nextAttempt(policy: RenewalPolicy, attempts: number, now: Date, retryAfterSeconds?: number, step: RetryStep = 'issue'): Date {
+  const schedule = policy.retrySchedulesMs?.[step] ?? policy.retryScheduleMs;
+  const wait = schedule[Math.min(Math.max(attempts, 1), schedule.length) - 1] ?? 0;
   return new Date(now.getTime() + Math.max(wait, (retryAfterSeconds ?? 0) * 1000));
 }

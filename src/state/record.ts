@@ -76,6 +76,26 @@ export interface FailureRecord {
   nextAttemptAt?: string;
 }
 
+/**
+ * The CA's renewal information (RFC 9773) for the issued certificate, as last fetched. The time
+ * picked inside the window is kept until the CA changes the window, so runs agree with each other.
+ */
+export interface AriRecord {
+  /** Serial of the certificate the information is about. */
+  serial: string;
+  /** RFC 9773 certID: base64url(AKI keyIdentifier) "." base64url(serial). */
+  certId: string;
+  windowStart?: string;
+  windowEnd?: string;
+  selectedAt?: string;
+  explanationURL?: string;
+  fetchedAt: string;
+  /** Not before this time is the CA asked again (its Retry-After, clamped). */
+  nextFetchAt: string;
+  /** The last fetch failed with this; the previous window (if any) is still used. */
+  error?: string;
+}
+
 export interface CertificateRecord {
   name: string;
   /** Optimistic-concurrency version; the store bumps it on every write. */
@@ -99,6 +119,8 @@ export interface CertificateRecord {
   rollback?: { serial: string; from: string; at: string };
   /** Per ACME directory: consecutive CA-side failures since the last successful order (acme/ca-selection.ts). */
   caFailures?: Record<string, { count: number; problem: string; message: string; at: string; retryAfterUntil?: string }>;
+  /** ACME Renewal Information for `issued`, when the CA offers it. */
+  ari?: AriRecord;
   updatedAt: string;
 }
 

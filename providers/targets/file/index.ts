@@ -6,12 +6,13 @@
 import { X509Certificate } from 'node:crypto';
 import { CertloopError } from '../../../src/errors.js';
 import { normalizeSerial } from '../../../src/pki/certificate.js';
-import type { CertificateBundle, DeployContext, ObservableTarget, Target } from '../../../src/plugins.js';
+import fs from 'node:fs/promises';
+import type { CertificateBundle, DeployContext, DrillableTarget, DrillCopy, ObservableTarget, Target } from '../../../src/plugins.js';
 import { readIfExists, writeFileAtomic } from '../../../src/util/atomic-file.js';
 import { describeCommandFailure, runCommand } from '../../../src/util/run-command.js';
 import type { FileTargetConfig } from './schema.js';
 
-export class FileTarget implements Target, ObservableTarget {
+export class FileTarget implements Target, ObservableTarget, DrillableTarget {
   readonly id: string;
 
   constructor(
@@ -73,6 +74,12 @@ export class FileTarget implements Target, ObservableTarget {
     ctx.log.info({ certificate: this.certificate, command: argv.join(' ') }, 'reload command succeeded');
   }
 
+  drillCopy(): Target & DrillCopy {
+    const { cert, key, chain } = this.config;
+    const copy = { ...this.config, cert: `${cert}.drill`, key: `${key}.drill`, chain: chain ? `${chain}.drill` : undefined, reload: undefined };
+    return new FileDrillCopy([copy.cert, copy.key, ...(copy.chain ? [copy.chain] : [])], copy, this.certificate);
+  }
+
   async currentSerial(): Promise<string | undefined> {
     const pem = await readIfExists(this.config.cert);
     if (!pem) return undefined;
@@ -81,6 +88,24 @@ export class FileTarget implements Target, ObservableTarget {
     } catch {
       return undefined;
     }
+  }
+}
+
+/**
+ * The drill copy writes `<file>.drill` beside each real file (same folder, so same permissions and
+ * file system) and runs no reload: a reload would make the server re-read the production files.
+ */
+class FileDrillCopy extends FileTarget implements DrillCopy {
+  constructor(private readonly files: string[], config: FileTargetConfig, certificate: string) {
+    super(config, certificate);
+  }
+
+  override describe(): string {
+    return `drill copies ${this.files.join(', ')} (reload not run)`;
+  }
+
+  async removeDrillCopy(): Promise<void> {
+    await Promise.all(this.files.flatMap((f) => [fs.rm(f, { force: true }), fs.rm(`${f}.prev`, { force: true })]));
   }
 }
 

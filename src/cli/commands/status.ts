@@ -82,6 +82,6 @@ function printStatus(s: ReturnType<typeof statusOf> & { targets?: ObservedTarget
   for (const r of s.endpoints) print(`  endpoint  ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address} serves ${r.served ?? '-'}${r.error ? ` (${r.error})` : ''}`);
   if (s.ca) print(`  ca        ${s.ca.directory} (${s.ca.label})`);
   if (s.rollback) print(`  rollback  to ${shortSerial(s.rollback.serial)} from ${shortSerial(s.rollback.from)} at ${s.rollback.at}`);
-  if (s.lastFailure) print(`  failure   ${s.lastFailure.step}: ${s.lastFailure.message} (attempt ${s.lastFailure.attempts}, ${relative(s.lastFailure.at, now)})`);
+  if (s.lastFailure) print(`  failure   ${s.lastFailure.step}: ${s.lastFailure.message} (attempt ${s.lastFailure.attempts}, ${relative(s.lastFailure.at, now)}${s.lastFailure.nextAttemptAt ? `; next attempt ${s.lastFailure.nextAttemptAt}, ${relative(s.lastFailure.nextAttemptAt, now)}` : ''})`);
   print(`  next      ${s.next.action}: ${s.next.message}`);
 }

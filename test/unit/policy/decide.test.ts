@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide, DEFAULT_POLICY, nextAttempt, renewalTime } from '../../../src/policy/decide.js';
+import { decide, DEFAULT_POLICY, jitterFor, nextAttempt, renewalTime, type RenewalPolicy } from '../../../src/policy/decide.js';
 import type { CertificateRecord } from '../../../src/state/record.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
-function record(opts: { lifetimeDays?: number; deployed?: boolean; verified?: boolean; failure?: { step: string; retryInMs: number }; pending?: boolean; rejected?: boolean; domains?: string[] } = {}): CertificateRecord {
+type Ari = { startDay: number; endDay: number; selectedDay: number; serial?: string };
+
+function record(opts: { lifetimeDays?: number; deployed?: boolean; verified?: boolean; failure?: { step: string; retryInMs: number }; pending?: boolean; rejected?: boolean; domains?: string[]; ari?: Ari } = {}): CertificateRecord {
   const lifetime = (opts.lifetimeDays ?? 90) * DAY;
   const issued = {
     serial: 'AA',
@@ -29,7 +31,18 @@ function record(opts: { lifetimeDays?: number; deployed?: boolean; verified?: bo
     pendingOrder: opts.pending ? { keyPem: '', domains: ['a.test'], startedAt: '', directory: '', reason: 'NoCertificate' } : undefined,
     rejectedSerial: opts.rejected ? 'AA' : undefined,
     lastFailure: opts.failure
-      ? { step: opts.failure.step, code: 'X', message: 'boom', at: '', attempts: 1, nextAttemptAt: new Date(T0 + 70 * DAY + opts.failure.retryInMs).toISOString() }
+      ? { step: opts.failure.step, code: 'X', message: 'boom', at: new Date(T0 + 70 * DAY).toISOString(), attempts: 1, nextAttemptAt: new Date(T0 + 70 * DAY + opts.failure.retryInMs).toISOString() }
+      : undefined,
+    ari: opts.ari
+      ? {
+          serial: opts.ari.serial ?? 'AA',
+          certId: 'x.y',
+          windowStart: new Date(T0 + opts.ari.startDay * DAY).toISOString(),
+          windowEnd: new Date(T0 + opts.ari.endDay * DAY).toISOString(),
+          selectedAt: new Date(T0 + opts.ari.selectedDay * DAY).toISOString(),
+          fetchedAt: '',
+          nextFetchAt: '',
+        }
       : undefined,
     updatedAt: '',
   };
@@ -54,6 +67,12 @@ describe('decide', () => {
     ['a failed order waits for its retry time', { record: record({ failure: { step: 'issue', retryInMs: 60_000 } }), domains: ['a.test'] }, at(70), 'wait', 'RetryScheduled'],
     ['a failed order is retried once its time has come', { record: record({ failure: { step: 'issue', retryInMs: -1 } }), domains: ['a.test'] }, at(70), 'issue', 'RenewalDue'],
     ['a failed deploy does not delay the next deploy attempt', { record: record({ deployed: false, failure: { step: 'deploy', retryInMs: 60_000 } }), domains: ['a.test'] }, at(70), 'deploy', 'NotDeployed'],
+    ['an ARI window later than the lifetime rule holds renewal back', { record: record({ ari: { startDay: 65, endDay: 67, selectedDay: 66 } }), domains: ['a.test'] }, at(62), 'none', 'UpToDate'],
+    ['the time picked inside the ARI window triggers renewal', { record: record({ ari: { startDay: 65, endDay: 67, selectedDay: 66 } }), domains: ['a.test'] }, at(66), 'issue', 'RenewalDue'],
+    ['an ARI window in the past (mass revocation) renews at once', { record: record({ ari: { startDay: 1, endDay: 2, selectedDay: 1.5 } }), domains: ['a.test'] }, at(3), 'issue', 'RenewalDue'],
+    ['an ARI window for an older serial is ignored', { record: record({ ari: { startDay: 1, endDay: 2, selectedDay: 1.5, serial: 'OLD' } }), domains: ['a.test'] }, at(3), 'none', 'UpToDate'],
+    ['the emergency floor overrides a late ARI window', { record: record({ ari: { startDay: 88, endDay: 89, selectedDay: 88.5 } }), domains: ['a.test'] }, at(86), 'issue', 'RenewalDue'],
+    ['a force does not wait for a failed order\'s retry time', { record: record({ failure: { step: 'issue', retryInMs: 60_000 } }), domains: ['a.test'], force: true }, at(70), 'issue', 'Forced'],
   ];
   for (const [name, input, now, action, reason] of cases) {
     it(name, () => {
@@ -63,6 +82,32 @@ describe('decide', () => {
     });
   }
 
+  const sources: [string, Parameters<typeof decide>[0], Date, string | undefined][] = [
+    ['renewal by lifetime fraction says so', { record: record(), domains: ['a.test'] }, at(60), 'fraction'],
+    ['renewal inside the ARI window says so', { record: record({ ari: { startDay: 50, endDay: 52, selectedDay: 51 } }), domains: ['a.test'] }, at(51), 'ari'],
+    ['renewal at the emergency floor says so', { record: record({ ari: { startDay: 88, endDay: 89, selectedDay: 88.5 } }), domains: ['a.test'] }, at(86), 'emergency'],
+    ['a waiting retry says so', { record: record({ failure: { step: 'issue', retryInMs: 60_000 } }), domains: ['a.test'] }, at(70), 'retry'],
+    ['a forced renewal says so', { record: record(), domains: ['a.test'], force: true }, at(1), 'forced'],
+  ];
+  for (const [name, input, now, source] of sources) {
+    it(`the source of ${name}`, () => assert.equal(decide(input, DEFAULT_POLICY, now).source, source));
+  }
+
+  it('a failed deploy waits when the policy gives deploys a backoff', () => {
+    const policy: RenewalPolicy = { ...DEFAULT_POLICY, retrySchedulesMs: { ...DEFAULT_POLICY.retrySchedulesMs, deploy: [600_000] } };
+    const d = decide({ record: record({ deployed: false, failure: { step: 'reload', retryInMs: 60_000 } }), domains: ['a.test'] }, policy, at(70));
+    assert.equal(d.action, 'wait');
+    assert.equal(d.reason, 'RetryScheduled');
+  });
+
+  it('a policy with remainingDays renews that many days before expiry', () => {
+    const policy: RenewalPolicy = { ...DEFAULT_POLICY, remainingDays: 20 };
+    assert.equal(decide({ record: record(), domains: ['a.test'] }, policy, at(69)).action, 'none');
+    const d = decide({ record: record(), domains: ['a.test'] }, policy, at(70));
+    assert.equal(d.action, 'issue');
+    assert.equal(d.source, 'days');
+  });
+
   it('is a pure function of its inputs and now', () => {
     const input = { record: record(), domains: ['a.test'] };
     assert.deepEqual(decide(input, DEFAULT_POLICY, at(10)), decide(input, DEFAULT_POLICY, at(10)));
@@ -70,10 +115,38 @@ describe('decide', () => {
 });
 
 describe('renewalTime', () => {
-  it('is at a third of the lifetime remaining for 90-day certificates', () => {
-    const t = renewalTime(record().issued!, DEFAULT_POLICY, at(0));
-    assert.equal(t.at.toISOString(), at(60).toISOString());
-    assert.equal(t.source, 'fraction');
+  const cert = (days: number, serial = 'AA') => ({ serial, notBefore: at(0).toISOString(), notAfter: at(days).toISOString() });
+  const ari = (start: number, end: number, selected: number, serial = 'AA') => ({
+    serial,
+    windowStart: at(start).toISOString(),
+    windowEnd: at(end).toISOString(),
+    selectedAt: at(selected).toISOString(),
+  });
+  const cases: [string, ReturnType<typeof cert>, Partial<RenewalPolicy>, ReturnType<typeof ari> | undefined, number, string][] = [
+    ['is at a third of the lifetime remaining for 90-day certificates', cert(90), {}, undefined, 60, 'fraction'],
+    ['is at half the lifetime for 6-day certificates', cert(6), {}, undefined, 3, 'fraction'],
+    ['is the time picked inside the ARI window when there is one', cert(90), {}, ari(70, 72, 71), 71, 'ari'],
+    ['ignores ARI when the policy turns it off', cert(90), { ari: false }, ari(70, 72, 71), 60, 'fraction'],
+    ['is 30 days before expiry with remainingDays 30', cert(90), { remainingDays: 30, ari: false }, undefined, 60, 'days'],
+    ['falls back to the fraction when the lifetime is shorter than remainingDays', cert(6), { remainingDays: 30 }, undefined, 3, 'fraction'],
+    ['is the emergency floor when ARI suggests later than 1/20 of the lifetime remaining', cert(100), {}, ari(97, 99, 98), 95, 'emergency'],
+  ];
+  for (const [name, c, overrides, window, day, source] of cases) {
+    it(name, () => {
+      const t = renewalTime(c, { ...DEFAULT_POLICY, ...overrides }, window, at(0));
+      assert.equal(t.source, source, t.reason);
+      assert.equal(t.at.toISOString(), at(day).toISOString());
+    });
+  }
+
+  it('moves lifetime-rule renewals earlier by a jitter that is stable per serial and within bounds', () => {
+    const policy = { ...DEFAULT_POLICY, jitterMs: DAY };
+    const a = renewalTime(cert(90, 'AA'), policy, undefined, at(0)).at.getTime();
+    const b = renewalTime(cert(90, 'BB'), policy, undefined, at(0)).at.getTime();
+    assert.equal(a, renewalTime(cert(90, 'AA'), policy, undefined, at(5)).at.getTime(), 'same serial, same time');
+    assert.notEqual(a, b, 'different serials spread');
+    for (const t of [a, b]) assert.ok(t <= at(60).getTime() && t > at(59).getTime());
+    assert.equal(jitterFor('AA', 0), 0);
   });
 });
 
@@ -85,5 +158,10 @@ describe('nextAttempt', () => {
   });
   it('honours a longer Retry-After from the CA', () => {
     assert.equal(nextAttempt(DEFAULT_POLICY, 1, now, 3600).getTime() - T0, 3_600_000);
+  });
+  it('uses the schedule of the step that failed', () => {
+    const policy: RenewalPolicy = { ...DEFAULT_POLICY, retrySchedulesMs: { issue: [1000], deploy: [5000, 7000], verify: [0] } };
+    assert.equal(nextAttempt(policy, 2, now, undefined, 'deploy').getTime() - T0, 7000);
+    assert.equal(nextAttempt(policy, 1, now, undefined, 'verify').getTime() - T0, 0);
   });
 });

@@ -1,0 +1,42 @@
+/**
+ * What a run at a given time would do for one certificate, and why: the same `decide` that `run`
+ * calls, on the stored record and the stored ARI window (plan never asks the CA), so a plan at T
+ * predicts a real run at T.
+ */
+import type { CertificateRecord } from '../state/record.js';
+import { ariWindowOf, decide, renewalTime, type RenewalPolicy } from './decide.js';
+
+export function planCertificate(name: string, domains: string[], record: CertificateRecord | undefined, policy: RenewalPolicy, at: Date) {
+  const decision = decide({ record, domains }, policy, at);
+  const issued = record?.issued;
+  const renewal = issued ? renewalTime(issued, policy, ariWindowOf(record), at) : undefined;
+  const f = record?.lastFailure;
+  return {
+    name,
+    policy: policy.name,
+    serials: { issued: issued?.serial ?? null, deployed: record?.deployedSerial ?? null },
+    notBefore: issued?.notBefore ?? null,
+    notAfter: issued?.notAfter ?? null,
+    renewAt: renewal?.at.toISOString() ?? null,
+    renewSource: renewal?.source ?? null,
+    renewReason: renewal?.reason ?? null,
+    ari: record?.ari && record.ari.serial === issued?.serial
+      ? {
+          windowStart: record.ari.windowStart ?? null,
+          windowEnd: record.ari.windowEnd ?? null,
+          selectedAt: record.ari.selectedAt ?? null,
+          explanationURL: record.ari.explanationURL ?? null,
+          nextFetchAt: record.ari.nextFetchAt,
+          error: record.ari.error ?? null,
+        }
+      : null,
+    action: decision.action,
+    reason: decision.reason,
+    message: decision.message,
+    source: decision.source ?? null,
+    nextAttemptAt: decision.retryAt?.toISOString() ?? f?.nextAttemptAt ?? null,
+    lastError: f ? { step: f.step, code: f.code, message: f.message, at: f.at, attempts: f.attempts } : null,
+  };
+}
+
+export type CertificatePlan = ReturnType<typeof planCertificate>;
