@@ -37,7 +37,8 @@ const ENV = { CERTLOOP_ACME_EMAIL: 'ops@example.com', PFX_PASSWORD: 'pfx-secret'
 function validator() {
   // strictRequired off: `oneOf: [{required: [listen]}, {required: [webroot]}]` names properties
   // declared one level up, which is valid JSON Schema.
-  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
+  // Union types ("1/3" or 0.33) are standard JSON Schema; ajv strict mode only asks to allow them explicitly.
+  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
   addFormats(ajv);
   return ajv.compile(configJsonSchema());
 }
