@@ -16,6 +16,12 @@ export interface RenewalPolicy {
   shortLifetimeMs: number;
   /** Waits after the 1st, 2nd, ... consecutive failure; the last repeats. */
   retryScheduleMs: number[];
+  /** How long a deployed certificate may stay not served everywhere before it is overdue (an alert). */
+  verifyDeadlineMs: number;
+  /** How often a long-running process re-checks endpoints for drift. */
+  recheckIntervalMs: number;
+  /** A served certificate with less than this left is an alert (capped at 1/5 of its lifetime). */
+  expiringAlertMs: number;
 }
 
 export const DEFAULT_POLICY: RenewalPolicy = {
@@ -24,6 +30,9 @@ export const DEFAULT_POLICY: RenewalPolicy = {
   shortLivedFraction: 1 / 2,
   shortLifetimeMs: 10 * DAY,
   retryScheduleMs: [60_000, 600_000, 6_000_000, DAY],
+  verifyDeadlineMs: 3_600_000,
+  recheckIntervalMs: 15 * 60_000,
+  expiringAlertMs: 14 * DAY,
 };
 
 export type TimeSource = 'ari' | 'fraction' | 'days' | 'emergency' | 'retry' | 'forced';

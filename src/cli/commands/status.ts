@@ -2,6 +2,7 @@
 import type { CertificateConfig } from '../../config/schema.js';
 import { policyFor } from '../../controller/run.js';
 import { decide } from '../../policy/decide.js';
+import { currentVerificationState } from '../../verify/deadline.js';
 import type { CertificateRecord, ConditionType } from '../../state/record.js';
 import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
 import { relative, shortSerial } from '../format.js';
@@ -24,6 +25,7 @@ export type StatusState = 'Ready' | 'Pending' | 'Failed' | 'New' | 'InProgress';
 export function statusOf(cert: CertificateConfig, record: CertificateRecord | undefined, now: Date) {
   const decision = decide({ record, domains: cert.domains }, policyFor(cert), now);
   const v = record?.lastVerification;
+  const pending = v && v.serial === record?.deployedSerial ? currentVerificationState(v, cert.verify.deadline ?? policyFor(cert).verifyDeadlineMs, now) : undefined;
   const state: StatusState = !record?.issued
     ? record?.pendingOrder
       ? 'InProgress'
@@ -52,6 +54,14 @@ export function statusOf(cert: CertificateConfig, record: CertificateRecord | un
     conditions: CONDITIONS.map((type) => ({ type, ...(record?.conditions[type] ?? { status: 'Unknown', reason: 'NotStarted', message: '', since: null }) })),
     endpoints: v?.results ?? [],
     lastVerifiedAt: v?.at ?? null,
+    verification: {
+      pendingSince: pending?.notServedSince ?? null,
+      deadline: pending?.deadline ?? null,
+      overdue: pending?.overdue ?? false,
+      drift: pending?.drift ?? false,
+      /** Failed checks other than the serial on what the endpoints serve (each one an alert). */
+      problems: (v?.results ?? []).flatMap((r) => (r.checks ?? []).filter((c) => !c.ok && c.name !== 'serial').map((c) => ({ endpoint: r.endpoint, address: r.address, check: c.name, message: c.message }))),
+    },
     lastFailure: record?.lastFailure ?? null,
   };
 }
@@ -63,7 +73,15 @@ function printStatus(s: ReturnType<typeof statusOf>, now: Date, gap: boolean): v
   if (s.notAfter) print(`  expires   ${s.notAfter} (${relative(s.notAfter, now)})`);
   if (s.renewAt) print(`  renews    ${s.renewAt} (${relative(s.renewAt, now)}, ${s.renewSource})`);
   for (const c of s.conditions) print(`  ${c.type.padEnd(9)} ${c.status.padEnd(7)} ${c.reason}${c.message ? `: ${c.message}` : ''}`);
-  for (const r of s.endpoints) print(`  endpoint  ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address} serves ${r.served ?? '-'}${r.error ? ` (${r.error})` : ''}`);
+  for (const r of s.endpoints) {
+    const note = r.servedIs === 'previous' ? ' (the previous certificate)' : '';
+    print(`  endpoint  ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address} serves ${r.served ?? '-'}${note}${r.error ? ` (${r.error})` : ''}`);
+  }
+  const v = s.verification;
+  if (v.drift) print(`  DRIFT     served everywhere before, not since ${v.pendingSince}`);
+  else if (v.overdue) print(`  OVERDUE   not served everywhere since ${v.pendingSince}; deadline was ${v.deadline}`);
+  else if (v.deadline) print(`  pending   since ${v.pendingSince}; overdue at ${v.deadline} (${relative(v.deadline, now)})`);
+  for (const p of v.problems) print(`  PROBLEM   ${p.check} ${p.endpoint} ${p.address}: ${p.message}`);
   if (s.lastFailure) print(`  failure   ${s.lastFailure.step}: ${s.lastFailure.message} (attempt ${s.lastFailure.attempts}, ${relative(s.lastFailure.at, now)})`);
   print(`  next      ${s.next.action}: ${s.next.message}`);
 }
