@@ -41,7 +41,8 @@ export function createResolver(servers?: string[], opts: { timeoutMs?: number } 
     const errors = [v4, v6].flatMap((r) => (r.status === 'rejected' ? [r.reason as NodeJS.ErrnoException] : []));
     const real = errors.find((e) => !NO_RECORD.has(String(e.code)));
     if (real) throw new ResolveError(host, String(real.code ?? 'EDNS'), `cannot resolve ${host} with ${servers.join(', ')}: ${real.code ?? real.message}`);
-    throw new ResolveError(host, 'ENODATA', `${host} has no A or AAAA record at ${servers.join(', ')}`);
+    if (errors.some((e) => e.code === 'ENOTFOUND')) throw new ResolveError(host, 'ENOTFOUND', `cannot resolve ${host}: no such name (NXDOMAIN) at ${servers.join(', ')}`);
+    throw new ResolveError(host, 'ENODATA', `cannot resolve ${host}: no A or AAAA record at ${servers.join(', ')}`);
   };
 }
 
