@@ -51,12 +51,32 @@ export function checkServed(input: CheckInput): AddressCheck[] {
     const ok = serial === input.expectedSerial;
     checks.push({ name: 'serial', ok, message: ok ? `serves ${serial}` : `serves ${serial}, expected ${input.expectedSerial}` });
   }
-  const trust = checkTrust(leaf, served, input.roots);
-  checks.push({ name: 'chain-trusted', ok: trust.ok, message: trust.message });
-  checks.push(chainComplete(leaf, served, input.roots));
+  checks.push(...chainChecks(input.certs, input.roots));
   checks.push(nameMatches(leaf, input.sni, input.address));
   checks.push(...validity(leaf, input.now, input.expiringAlertMs));
   return checks;
+}
+
+/**
+ * Trust and completeness depend only on the served certificates and the trust store, and one
+ * certificate is usually served by many addresses: judge each distinct chain once per trust store.
+ */
+const chainCache = new WeakMap<X509Certificate[], Map<string, AddressCheck[]>>();
+const CHAIN_CACHE_MAX = 10_000;
+
+function chainChecks(certs: X509Certificate[], roots: X509Certificate[]): AddressCheck[] {
+  let cache = chainCache.get(roots);
+  if (!cache) chainCache.set(roots, (cache = new Map()));
+  const key = certs.map((c) => c.fingerprint256).join('/');
+  let found = cache.get(key);
+  if (!found) {
+    const [leaf, ...served] = certs;
+    const trust = checkTrust(leaf, served, roots);
+    found = [{ name: 'chain-trusted', ok: trust.ok, message: trust.message }, chainComplete(leaf, served, roots)];
+    if (cache.size >= CHAIN_CACHE_MAX) cache.clear();
+    cache.set(key, found);
+  }
+  return found.map((c) => ({ ...c }));
 }
 
 function oneLine(dn: string): string {
