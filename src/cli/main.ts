@@ -10,7 +10,8 @@ import { EXIT, type GlobalOptions } from './context.js';
 const EXIT_CODES_HELP = `
 Exit codes:
   0  everything is issued, deployed and served (or nothing was due)
-  1  something failed, or an endpoint does not serve the deployed certificate yet
+  1  something failed, or an endpoint does not serve the deployed certificate (run: once its
+     verify deadline has passed, or at once on drift), or serves one with a problem
   2  bad usage or configuration (the message names the file, field and fix)
 
 Configuration: -c FILE, else $CERTLOOP_CONFIG, else ./certloop.yaml (see README.md).`;

@@ -37,7 +37,7 @@ export const EndpointConfig = z.strictObject({
   /** SNI to send; defaults to host when host is a name. */
   sni: z.string().min(1).optional(),
   /** Pin the addresses to check instead of resolving host. */
-  addresses: z.array(z.union([z.ipv4(), z.ipv6()], { message: 'expected an IPv4 or IPv6 address' })).min(1, 'list at least one address, or leave addresses out to resolve host').optional(),
+  addresses: z.array(z.string().refine((a) => net.isIP(a) !== 0, { message: 'expected an IPv4 or IPv6 address such as 10.0.0.4 or 2001:db8::5' })).min(1, 'list at least one address, or leave addresses out to resolve host').optional(),
   /** Speak this protocol's plaintext upgrade before the TLS handshake. */
   starttls: z.enum(STARTTLS_PROTOCOLS, { message: `expected one of ${STARTTLS_PROTOCOLS.join(', ')}` }).optional(),
   /** Per-connection timeout for this endpoint (default: verify.timeout). */
