@@ -10,7 +10,8 @@ import { EXIT, type GlobalOptions } from './context.js';
 const EXIT_CODES_HELP = `
 Exit codes:
   0  everything is issued, deployed and served (or nothing was due)
-  1  something failed, or an endpoint does not serve the deployed certificate yet
+  1  something failed, or an endpoint does not serve the deployed certificate (run: once its
+     verify deadline has passed, or at once on drift), or serves one with a problem
   2  bad usage or configuration (the message names the file, field and fix)
 
 Configuration: -c FILE, else $CERTLOOP_CONFIG, else ./certloop.yaml (see README.md).`;
@@ -90,14 +91,25 @@ ${EXIT_CODES_HELP}`,
     .option('--sni <name>', 'SNI to send with --endpoint (default: the host when it is a name)')
     .option('--expect-serial <hex>', 'with --endpoint: exit 1 unless this serial is served (any format: 0A:1B, 0a1b)')
     .option('--trust <file>', 'with --endpoint: extra trusted roots (PEM) for the chain check')
-    .option('--timeout <ms>', 'per-connection timeout in milliseconds', (v) => Number(v))
+    .option('--timeout <ms>', 'per-connection timeout in milliseconds, or a duration such as 2s')
+    .addOption(new Option('--starttls <protocol>', 'with --endpoint: upgrade with STARTTLS before the handshake').choices(['smtp', 'imap', 'pop3', 'ftp', 'postgres']))
+    .option('--address <ip>', 'with --endpoint: probe this address instead of resolving the host (repeatable)', collect)
+    .option('--resolver <ip:port>', 'with --endpoint: resolve with this DNS server instead of the system resolver (repeatable)', collect)
     .addHelpText(
       'after',
       `
+Every A and AAAA address of the host is probed, one line per address. Besides the serial, each
+address is checked: chain-trusted (system roots + --trust), chain-complete (intermediates sent),
+name-matches (SNI), not-expired, not-expiring (14 days, or 1/5 of a short lifetime). Exit 1 when any
+address fails to connect, serves another serial than --expect-serial, or fails a check.
+
 Examples:
   certloop verify                         # every configured certificate, against its deployed serial
   certloop verify --endpoint example.com:443
   certloop verify --endpoint 127.0.0.1:8443 --sni a.test --expect-serial 0A1B2C --trust root.pem
+  certloop verify --endpoint www.example.com:443 --resolver 192.0.2.53 --json
+  certloop verify --endpoint www.example.com:443 --address 10.0.0.4 --address 10.0.0.5
+  certloop verify --endpoint mail.example.com:587 --starttls smtp --timeout 5s
 ${EXIT_CODES_HELP}`,
     )
     .action(act(async (names: string[], o: Record<string, unknown>, cmd: Command) => {

@@ -4,10 +4,12 @@
  * (acme, state, certificates[].{name, domains, key, challenge, targets, verify}) is a contract
  * that outside checks rely on: add keys, never rename them.
  */
+import net from 'node:net';
 import { z } from 'zod';
 import { ChallengeConfig, TargetConfig } from '../../providers/schemas.js';
 import { DomainName, Duration, FilePath, Port } from './fields.js';
 import { PolicyRef } from '../policy/schema.js';
+import { STARTTLS_PROTOCOLS } from '../verify/starttls.js';
 
 export const KEY_TYPES = ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -55,15 +57,38 @@ export const AcmeConfig = z.strictObject({
 export type AcmeConfig = z.infer<typeof AcmeConfig>;
 
 export const EndpointConfig = z.strictObject({
+  /** Resolved to every A and AAAA address; each one is checked. */
   host: z.string().min(1),
   port: Port.default(443),
   /** SNI to send; defaults to host when host is a name. */
   sni: z.string().min(1).optional(),
+  /** Pin the addresses to check instead of resolving host. */
+  addresses: z.array(z.string().refine((a) => net.isIP(a) !== 0, { message: 'expected an IPv4 or IPv6 address such as 10.0.0.4 or 2001:db8::5' })).min(1, 'list at least one address, or leave addresses out to resolve host').optional(),
+  /** Speak this protocol's plaintext upgrade before the TLS handshake. */
+  starttls: z.enum(STARTTLS_PROTOCOLS, { message: `expected one of ${STARTTLS_PROTOCOLS.join(', ')}` }).optional(),
+  /** Per-connection timeout for this endpoint (default: verify.timeout). */
+  timeout: Duration.optional(),
 });
 export type EndpointConfig = z.infer<typeof EndpointConfig>;
 
+/** A DNS server for verify.resolver: an IP address with an optional port ("127.0.0.1:5353", "[::1]:53", "192.0.2.53"). */
+const DnsServer = z.string().refine(
+  (s) => {
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]:(\d{1,5})|(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?|([0-9a-fA-F:]+))$/.exec(s);
+    if (!m) return false;
+    const ip = m[1] ?? m[3] ?? m[5];
+    const port = Number(m[2] ?? m[4] ?? 53);
+    return net.isIP(ip) !== 0 && port >= 1 && port <= 65535;
+  },
+  { message: 'expected a DNS server as IP or IP:PORT, for example 127.0.0.1:5353 or [::1]:53' },
+);
+
 export const VerifyConfig = z.strictObject({
   endpoints: z.array(EndpointConfig).default([]),
+  /** DNS servers to resolve endpoint hosts with (default: the system resolver). */
+  resolver: z.array(DnsServer).min(1, 'list at least one DNS server, or leave resolver out to use the system resolver').optional(),
+  /** How long after a deploy the certificate may stay not served everywhere before it is overdue (default: the policy's). */
+  deadline: Duration.optional(),
   /** Extra roots (PEM) for checking the served chain. */
   trust: FilePath.optional(),
   /** Per-connection timeout. */

@@ -17,8 +17,10 @@ import type { CertificateBundle, Solver, Target } from '../plugins.js';
 import { decide, nextAttempt, retryStepOf, type Decision, type RenewalPolicy } from '../policy/decide.js';
 import { emptyRecord, setCondition, type CertificateRecord, type IssuedCertificate } from '../state/record.js';
 import type { StateStore } from '../state/store.js';
-import { pollUntilServed, verifyEndpoints, type VerifyOutcome } from '../verify/verify.js';
 import { observeRenewalInfo, replacesFor } from './renewal-info.js';
+import type { LimitFunction } from 'p-limit';
+import { verificationState, verifyAlerts, type VerificationState, type VerifyAlert } from '../verify/deadline.js';
+import { loadRoots, pollUntilServed, verifyEndpoints, type VerifyOutcome, type VerifySettings } from '../verify/verify.js';
 
 export interface CertificateContext {
   config: CertificateConfig;
@@ -36,7 +38,12 @@ export interface CertificateContext {
   ca?: CaSelector;
   /** A fire drill (`certloop drill`): no ARI fetch, no `replaces`; the caller gives a throwaway store. */
   drill?: boolean;
+  /** Bound on TLS probes in flight, shared by the certificates of one run (default: process-wide). */
+  probeLimit?: LimitFunction;
 }
+
+/** A verification with what it means for the certificate: pending, overdue, drift, alerts. */
+export type CertificateVerification = VerifyOutcome & { alerts: VerifyAlert[]; state: VerificationState };
 
 export type Verdict = 'ready' | 'pending' | 'failed' | 'waiting';
 
@@ -50,7 +57,9 @@ export interface CertificateOutcome {
   /** A certificate a target already held was adopted instead of ordering one. */
   adopted?: boolean;
   deployed: boolean;
-  verification?: VerifyOutcome;
+  verification?: CertificateVerification;
+  /** Things that need a human (drift, overdue, served-certificate problems): each makes the run exit 1. */
+  alerts?: VerifyAlert[];
   error?: { step: Step; code: string; message: string };
 }
 
@@ -87,6 +96,7 @@ export async function reconcileCertificate(ctx: CertificateContext): Promise<Cer
     // Verify: always, even when nothing changed, so drift (a rollback, a stale node) is seen.
     if (record.deployedSerial) {
       outcome.verification = await verify(ctx, record, outcome.deployed);
+      outcome.alerts = outcome.verification.alerts;
       if (!outcome.verification.verified && config.verify.endpoints.length > 0) outcome.verdict = 'pending';
     }
 
@@ -209,32 +219,85 @@ export async function deploy(ctx: CertificateContext, record: CertificateRecord)
   await store.addEvent({ certificate: name, at: now().toISOString(), type: 'deployed', message: `deployed ${issued.serial}`, data: { serial: issued.serial } });
 }
 
-export async function verify(ctx: CertificateContext, record: CertificateRecord, justDeployed: boolean): Promise<VerifyOutcome> {
+export async function verify(ctx: CertificateContext, record: CertificateRecord, justDeployed: boolean): Promise<CertificateVerification> {
   const { config, store, log, now } = ctx;
+  const name = config.name;
   const serial = record.deployedSerial!;
   const endpoints = config.verify.endpoints;
+  const settings = verifySettings(ctx, record);
   const outcome = justDeployed
-    ? await pollUntilServed(endpoints, serial, config.verify.timeout, config.verify.pollFor)
-    : await verifyEndpoints(endpoints, serial, config.verify.timeout);
+    ? await pollUntilServed(endpoints, serial, config.verify.timeout, config.verify.pollFor, undefined, settings)
+    : await verifyEndpoints(endpoints, serial, config.verify.timeout, settings);
 
-  const wasVerified = record.lastVerification?.verified && record.lastVerification.serial === serial;
-  record.lastVerification = { serial, at: now().toISOString(), verified: outcome.verified, results: outcome.results };
+  // Pending until the deadline, then overdue; served-then-not is drift (src/verify/deadline.ts).
+  const state = verificationState({
+    previous: record.lastVerification,
+    serial,
+    verified: outcome.verified,
+    deployedAt: record.deployedAt,
+    deadlineMs: config.verify.deadline ?? ctx.policy.verifyDeadlineMs,
+    now: now(),
+  });
+  record.lastVerification = {
+    serial,
+    at: now().toISOString(),
+    verified: outcome.verified,
+    results: outcome.results,
+    notServedSince: state.notServedSince,
+    drift: state.drift || undefined,
+    overdueSince: state.overdueSince,
+  };
+  const alerts = endpoints.length === 0 ? [] : verifyAlerts(serial, state, outcome.summary, outcome.problems);
   if (endpoints.length === 0) {
     setCondition(record, 'Verified', 'Unknown', 'NoEndpoints', 'no endpoints configured to verify', now());
     setCondition(record, 'Ready', 'True', 'Deployed', `certificate ${serial} deployed (nothing to verify)`, now());
   } else if (outcome.verified) {
     setCondition(record, 'Verified', 'True', 'Served', outcome.summary, now());
-    setCondition(record, 'Ready', 'True', 'Ready', `certificate ${serial} is deployed and served everywhere`, now());
+    if (alerts.length === 0) setCondition(record, 'Ready', 'True', 'Ready', `certificate ${serial} is deployed and served everywhere`, now());
+    else setCondition(record, 'Ready', 'False', alerts[0].reason, alerts.map((a) => a.message).join('; '), now());
   } else {
-    setCondition(record, 'Verified', 'False', 'NotServed', outcome.summary, now());
-    setCondition(record, 'Ready', 'False', 'Pending', `waiting for every endpoint to serve ${serial}`, now());
+    const reason = state.drift ? 'Drift' : state.overdue ? 'Overdue' : 'NotServed';
+    setCondition(record, 'Verified', 'False', reason, outcome.summary, now());
+    setCondition(
+      record,
+      'Ready',
+      'False',
+      state.drift ? 'Drift' : state.overdue ? 'Overdue' : 'Pending',
+      state.drift || state.overdue ? alerts[0].message : `waiting for every endpoint to serve ${serial} (deadline ${state.deadline})`,
+      now(),
+    );
   }
   await store.put(record);
-  if (outcome.verified && !wasVerified) {
-    await store.addEvent({ certificate: config.name, at: now().toISOString(), type: 'verified', message: outcome.summary, data: { serial } });
+  if (state.transition && endpoints.length > 0) {
+    const message = state.transition === 'drift' ? `drift: ${outcome.summary}` : state.transition === 'overdue' ? alerts.find((a) => a.reason === 'Overdue')!.message : outcome.summary;
+    await store.addEvent({ certificate: name, at: now().toISOString(), type: state.transition, message, data: { serial } });
   }
-  log[outcome.verified || endpoints.length === 0 ? 'info' : 'warn']({ certificate: config.name, serial, verified: outcome.verified }, outcome.summary);
-  return outcome;
+  const level = outcome.verified || endpoints.length === 0 ? (alerts.length ? 'warn' : 'info') : alerts.length ? 'error' : 'warn';
+  log[level]({ certificate: name, serial, verified: outcome.verified, alerts: alerts.map((a) => a.reason) }, outcome.summary);
+  return Object.assign(outcome, { alerts, state });
+}
+
+function verifySettings(ctx: CertificateContext, record: CertificateRecord): VerifySettings {
+  const { config } = ctx;
+  let roots;
+  try {
+    roots = loadRoots(config.verify.trust);
+  } catch (err) {
+    throw new CertloopError('VERIFY_FAILED', `cannot read verify.trust ${config.verify.trust}: ${(err as NodeJS.ErrnoException).code ?? describeError(err)}`, {
+      certificate: config.name,
+      step: 'verify',
+      cause: err,
+    });
+  }
+  return {
+    resolver: config.verify.resolver,
+    roots,
+    expiringAlertMs: ctx.policy.expiringAlertMs,
+    // The certificate the deployed one replaced, so a stale address is named as such.
+    previousSerial: record.issued?.serial === record.deployedSerial ? record.previous?.serial : undefined,
+    now: ctx.now,
+    limit: ctx.probeLimit,
+  };
 }
 
 export async function recordFailure(ctx: CertificateContext, record: CertificateRecord, e: CertloopError): Promise<void> {
@@ -300,6 +363,7 @@ export async function verifyOnly(ctx: CertificateContext): Promise<CertificateOu
     return finish(outcome, record);
   }
   outcome.verification = await verify(ctx, record, false);
+  outcome.alerts = outcome.verification.alerts;
   if (!outcome.verification.verified && ctx.config.verify.endpoints.length > 0) outcome.verdict = 'pending';
   return finish(outcome, record);
 }

@@ -16,6 +16,7 @@ import { resolvedPolicyFor } from '../policy/load.js';
 import type { StateStore } from '../state/store.js';
 import { createSolver, createTarget } from '../../providers/registry.js';
 import { reconcileCertificate, type CertificateOutcome } from './certificate.js';
+import { DEFAULT_PROBE_CONCURRENCY } from '../verify/verify.js';
 
 export interface RunOptions {
   config: LoadedConfig;
@@ -35,7 +36,7 @@ export interface RunSummary {
   startedAt: string;
   durationMs: number;
   certificates: CertificateOutcome[];
-  counts: { total: number; renewed: number; deployed: number; verified: number; pending: number; failed: number; waiting: number; locked: number };
+  counts: { total: number; renewed: number; deployed: number; verified: number; pending: number; failed: number; waiting: number; locked: number; alerting: number };
   exitCode: 0 | 1;
 }
 
@@ -51,6 +52,8 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
   trustAcmeServer(config.acme.caBundle);
   const acmeClient = () => accountClient({ directory: config.acme.directory, email: config.acme.email, store });
   const limit = pLimit(config.concurrency);
+  // One bound on TLS probes for the whole run, however many certificates verify at once.
+  const probeLimit = pLimit(DEFAULT_PROBE_CONCURRENCY);
 
   const outcomes = await Promise.all(
     selected.map((cert) =>
@@ -69,6 +72,7 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
             targets: () => Promise.all(cert.targets.map((t) => createTarget(t, cert.name))),
             force: opts.force,
             ca: caFailover({ endpoints: caEndpoints(config.acme), store, log, policy: policyFor(cert), certificate: cert.name, failoverAfter: config.acme.failoverAfter, now, only: opts.ca }),
+            probeLimit,
           }),
         );
         opts.onOutcome?.(outcome);
@@ -86,8 +90,12 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
     failed: outcomes.filter((o) => o.verdict === 'failed').length,
     waiting: outcomes.filter((o) => o.verdict === 'waiting').length,
     locked: outcomes.filter((o) => o.decision.reason === 'Locked').length,
+    /** Certificates with an alert: drift, overdue, or a problem with what is served. */
+    alerting: outcomes.filter((o) => (o.alerts?.length ?? 0) > 0).length,
   };
-  const exitCode = counts.pending + counts.failed + counts.waiting > 0 ? 1 : 0;
+  // Pending within its verify deadline is not a failure (servers reload on their own schedule);
+  // overdue, drift and served-certificate problems are, through `alerting`.
+  const exitCode = counts.failed + counts.waiting + counts.alerting > 0 ? 1 : 0;
   return { startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, certificates: outcomes, counts, exitCode };
 }
 

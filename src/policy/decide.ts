@@ -58,7 +58,7 @@ export const DEFAULT_POLICY: RenewalPolicy = {
   jitterMs: 0,
   retryScheduleMs: RETRY_ISSUE,
   retrySchedulesMs: { issue: RETRY_ISSUE, deploy: [0], verify: [0] },
-  verifyDeadlineMs: 3_600_000,
+  verifyDeadlineMs: 0,
   recheckIntervalMs: 3_600_000,
   expiringAlertMs: 14 * DAY,
 };

@@ -56,6 +56,14 @@ export interface AddressResult {
   served?: string;
   error?: string;
   notAfter?: string;
+  port?: number;
+  sni?: string;
+  starttls?: string;
+  /** Which certificate the address serves, when certloop knows it: the deployed one or the one it replaced. */
+  servedIs?: 'deployed' | 'previous' | 'other';
+  /** Named checks on what the address serves (src/verify/checks.ts). */
+  checks?: { name: string; ok: boolean; message: string }[];
+  ms?: number;
 }
 
 export interface VerificationRecord {
@@ -63,6 +71,12 @@ export interface VerificationRecord {
   at: string;
   verified: boolean;
   results: AddressResult[];
+  /** When this serial was first seen not served everywhere (deploy time, or the moment it drifted). */
+  notServedSince?: string;
+  /** It had been served everywhere and then was not: drift, an alert until it is served again. */
+  drift?: boolean;
+  /** When it became overdue (not served everywhere past the verify deadline). */
+  overdueSince?: string;
 }
 
 export interface FailureRecord {

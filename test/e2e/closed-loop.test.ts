@@ -94,7 +94,7 @@ describe('the closed loop against Pebble and nginx', () => {
   it('nginx left serving the old files is reported as not served, and verified once it reloads', async () => {
     lab.writeConfig({ reload: null });
     const r = await lab.run('renew', 'web', '--force', '--json');
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 0, 'pending within the verify deadline (default 1 h) is not yet a failure');
     const web = r.json.certificates[0];
     assert.equal(web.verdict, 'pending');
     assert.equal(web.verified, false);
@@ -106,7 +106,8 @@ describe('the closed loop against Pebble and nginx', () => {
 
     // Still pending on the next run, still without a new order.
     const again = await lab.run('run', '--json');
-    assert.equal(again.code, 1);
+    assert.equal(again.code, 0);
+    assert.equal(again.json.certificates[0].verdict, 'pending');
     assert.equal(again.json.certificates[0].renewed, false);
     assert.equal(again.json.certificates[0].issuedSerial, web.issuedSerial);
 

@@ -32,6 +32,7 @@ export async function runCommand(opts: GlobalOptions & { names?: string[]; force
       print(
         `${c.total} certificate(s): ${c.renewed} renewed, ${c.deployed} deployed, ${c.verified} verified, ${c.pending} pending, ${c.failed} failed` +
           (c.waiting ? `, ${c.waiting} waiting to retry` : '') +
+          (c.alerting ? `, ${c.alerting} with alerts` : '') +
           (c.locked ? `, ${c.locked} skipped (locked by another process)` : ''),
       );
     }
@@ -40,14 +41,17 @@ export async function runCommand(opts: GlobalOptions & { names?: string[]; force
 }
 
 function outcomeLine(o: CertificateOutcome): string {
-  const mark = { ready: 'ok     ', pending: 'PENDING', failed: 'FAILED ', waiting: 'WAITING' }[o.verdict];
+  const alert = o.alerts?.[0]?.reason;
+  const mark = alert === 'Drift' ? 'DRIFT  ' : alert === 'Overdue' ? 'OVERDUE' : alert && o.verdict === 'ready' ? 'ALERT  ' : { ready: 'ok     ', pending: 'PENDING', failed: 'FAILED ', waiting: 'WAITING' }[o.verdict];
   const did = [o.renewed && `renewed ${shortSerial(o.issuedSerial)}`, o.adopted && `adopted ${shortSerial(o.issuedSerial)}`, o.deployed && 'deployed'].filter(Boolean).join(', ');
   const detail = o.error
     ? `${o.error.step}: ${o.error.message}`
     : o.verification
       ? o.verification.summary
       : o.decision.message;
-  return `${mark} ${o.name}${did ? ` (${did})` : ''}: ${detail}`;
+  const pending = o.verdict === 'pending' && !alert && o.verification?.state.deadline ? ` (pending until ${o.verification.state.deadline})` : '';
+  const problems = (o.alerts ?? []).filter((a) => a.reason !== 'Drift' && a.reason !== 'Overdue').map((a) => `\n    ${a.reason}: ${a.message}`).join('');
+  return `${mark} ${o.name}${did ? ` (${did})` : ''}: ${detail}${pending}${problems}`;
 }
 
 /** The documented, stable shape of `run --json` (see README "JSON output"). */
@@ -71,6 +75,11 @@ export function summaryJson(s: RunSummary) {
       deployedSerial: o.deployedSerial ?? null,
       verified: o.verification?.verified ?? null,
       endpoints: o.verification?.results ?? [],
+      alerts: o.alerts ?? [],
+      pendingSince: o.verification?.state.notServedSince ?? null,
+      deadline: o.verification?.state.deadline ?? null,
+      overdue: o.verification?.state.overdue ?? false,
+      drift: o.verification?.state.drift ?? false,
       error: o.error ?? null,
     })),
   };

@@ -3,6 +3,7 @@ import { caEndpoints } from '../../acme/ca-selection.js';
 import type { AcmeConfig, CertificateConfig } from '../../config/schema.js';
 import { policyFor } from '../../controller/run.js';
 import { decide } from '../../policy/decide.js';
+import { currentVerificationState } from '../../verify/deadline.js';
 import type { CertificateRecord, ConditionType } from '../../state/record.js';
 import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
 import { relative, shortSerial } from '../format.js';
@@ -28,6 +29,7 @@ export type StatusState = 'Ready' | 'Pending' | 'Failed' | 'New' | 'InProgress';
 export function statusOf(cert: CertificateConfig, record: CertificateRecord | undefined, now: Date, acme?: AcmeConfig) {
   const decision = decide({ record, domains: cert.domains }, policyFor(cert), now);
   const v = record?.lastVerification;
+  const pending = v && v.serial === record?.deployedSerial ? currentVerificationState(v, cert.verify.deadline ?? policyFor(cert).verifyDeadlineMs, now) : undefined;
   const state: StatusState = !record?.issued
     ? record?.pendingOrder
       ? 'InProgress'
@@ -56,6 +58,14 @@ export function statusOf(cert: CertificateConfig, record: CertificateRecord | un
     conditions: CONDITIONS.map((type) => ({ type, ...(record?.conditions[type] ?? { status: 'Unknown', reason: 'NotStarted', message: '', since: null }) })),
     endpoints: v?.results ?? [],
     lastVerifiedAt: v?.at ?? null,
+    verification: {
+      pendingSince: pending?.notServedSince ?? null,
+      deadline: pending?.deadline ?? null,
+      overdue: pending?.overdue ?? false,
+      drift: pending?.drift ?? false,
+      /** Failed checks other than the serial on what the endpoints serve (each one an alert). */
+      problems: (v?.results ?? []).flatMap((r) => (r.checks ?? []).filter((c) => !c.ok && c.name !== 'serial').map((c) => ({ endpoint: r.endpoint, address: r.address, check: c.name, message: c.message }))),
+    },
     lastFailure: record?.lastFailure ?? null,
     /** Set while a `certloop rollback` is in place: { serial, from, at }. */
     rollback: record?.rollback && record.rollback.serial === record.deployedSerial ? record.rollback : null,
@@ -79,7 +89,15 @@ function printStatus(s: ReturnType<typeof statusOf> & { targets?: ObservedTarget
   if (s.renewAt) print(`  renews    ${s.renewAt} (${relative(s.renewAt, now)}, ${s.renewSource})`);
   for (const c of s.conditions) print(`  ${c.type.padEnd(9)} ${c.status.padEnd(7)} ${c.reason}${c.message ? `: ${c.message}` : ''}`);
   for (const t of s.targets ?? []) print(`  target    ${t.target} holds ${t.error ? `? (${t.error})` : `${shortSerial(t.serial ?? undefined)}${t.version ? ` (version ${t.version})` : ''}`}`);
-  for (const r of s.endpoints) print(`  endpoint  ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address} serves ${r.served ?? '-'}${r.error ? ` (${r.error})` : ''}`);
+  for (const r of s.endpoints) {
+    const note = r.servedIs === 'previous' ? ' (the previous certificate)' : '';
+    print(`  endpoint  ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address} serves ${r.served ?? '-'}${note}${r.error ? ` (${r.error})` : ''}`);
+  }
+  const v = s.verification;
+  if (v.drift) print(`  DRIFT     served everywhere before, not since ${v.pendingSince}`);
+  else if (v.overdue) print(`  OVERDUE   not served everywhere since ${v.pendingSince}; deadline was ${v.deadline}`);
+  else if (v.deadline) print(`  pending   since ${v.pendingSince}; overdue at ${v.deadline} (${relative(v.deadline, now)})`);
+  for (const p of v.problems) print(`  PROBLEM   ${p.check} ${p.endpoint} ${p.address}: ${p.message}`);
   if (s.ca) print(`  ca        ${s.ca.directory} (${s.ca.label})`);
   if (s.rollback) print(`  rollback  to ${shortSerial(s.rollback.serial)} from ${shortSerial(s.rollback.from)} at ${s.rollback.at}`);
   if (s.lastFailure) print(`  failure   ${s.lastFailure.step}: ${s.lastFailure.message} (attempt ${s.lastFailure.attempts}, ${relative(s.lastFailure.at, now)}${s.lastFailure.nextAttemptAt ? `; next attempt ${s.lastFailure.nextAttemptAt}, ${relative(s.lastFailure.nextAttemptAt, now)}` : ''})`);

@@ -2,13 +2,20 @@
  * `certloop verify [NAME...]`: check configured endpoints now against the deployed serial.
  * `certloop verify --endpoint HOST:PORT ...`: ad-hoc, no config needed: print what is served.
  */
-import fs from 'node:fs';
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
+import net from 'node:net';
 import { verifyOnly, type CertificateOutcome } from '../../controller/certificate.js';
 import { policyFor } from '../../controller/run.js';
 import { CertloopError } from '../../errors.js';
-import { checkTrust, loadPemCertificates, normalizeSerial, systemRootCertificates } from '../../pki/certificate.js';
-import { defaultSni, probe, resolveAll, type ProbeResult } from '../../verify/probe.js';
+import { VerifyConfig, type EndpointConfig } from '../../config/schema.js';
+import { normalizeSerial } from '../../pki/certificate.js';
+import { DEFAULT_POLICY } from '../../policy/decide.js';
+import type { AddressResult } from '../../state/record.js';
+import { parseDuration } from '../../util/duration.js';
+import { ALERT_CHECKS, type CheckName } from '../../verify/checks.js';
+import type { ProbeResult } from '../../verify/probe.js';
+import { STARTTLS_PROTOCOLS, type StartTlsProtocol } from '../../verify/starttls.js';
+import { judge, loadRoots, probeEndpoints } from '../../verify/verify.js';
 import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
 
 export interface VerifyOptions extends GlobalOptions {
@@ -17,7 +24,13 @@ export interface VerifyOptions extends GlobalOptions {
   sni?: string;
   expectSerial?: string;
   trust?: string;
-  timeout?: number;
+  /** Milliseconds (a bare number) or a duration such as "2s". */
+  timeout?: number | string;
+  starttls?: string;
+  /** Pin these addresses instead of resolving the host. */
+  address?: string[];
+  /** DNS servers to resolve with. */
+  resolver?: string[];
 }
 
 export async function verifyCommand(opts: VerifyOptions): Promise<number> {
@@ -51,17 +64,20 @@ export async function verifyCommand(opts: VerifyOptions): Promise<number> {
           verified: o.verification?.verified ?? false,
           summary: o.verification?.summary ?? o.error?.message,
           endpoints: o.verification?.results ?? [],
+          alerts: o.alerts ?? [],
         })),
       });
     } else {
       for (const o of outcomes) {
-        print(`${o.verdict === 'ready' ? 'ok     ' : 'NOT OK '} ${o.name}: ${o.verification?.summary ?? o.error?.message}`);
+        print(`${o.verdict === 'ready' && !o.alerts?.length ? 'ok     ' : 'NOT OK '} ${o.name}: ${o.verification?.summary ?? o.error?.message}`);
         for (const r of o.verification?.results ?? []) {
-          print(`    ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address}: ${r.served ? `serves ${r.served}` : r.error}`);
+          const failed = (r.checks ?? []).filter((c) => !c.ok && c.name !== 'serial').map((c) => `; ${c.name}: ${c.message}`).join('');
+          print(`    ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address}: ${r.served ? `serves ${r.served}${r.servedIs === 'previous' ? ' (the previous certificate)' : ''}` : r.error}${failed}`);
         }
+        for (const a of o.alerts ?? []) if (a.reason === 'Drift' || a.reason === 'Overdue') print(`    ${a.reason.toUpperCase()}: ${a.message}`);
       }
     }
-    return outcomes.every((o) => o.verdict === 'ready') ? EXIT.OK : EXIT.FAILED;
+    return outcomes.every((o) => o.verdict === 'ready' && !o.alerts?.length) ? EXIT.OK : EXIT.FAILED;
   });
 }
 
@@ -71,65 +87,90 @@ function parseEndpoint(text: string): { host: string; port: number } {
   return { host: m[1] ?? m[2], port: Number(m[3]) };
 }
 
+/** --timeout: milliseconds as a bare number (the original form), or a duration such as 2s. */
+function parseTimeout(value: string | number | undefined): number {
+  if (value === undefined) return 10_000;
+  if (typeof value === 'number' || /^\d+$/.test(value)) return Number(value);
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw new CertloopError('USAGE', `--timeout expects milliseconds or a duration such as 2s, got "${value}"`, { retryable: false });
+  return ms;
+}
+
+function adHocEndpoints(opts: VerifyOptions): { specs: string[]; endpoints: EndpointConfig[]; timeoutMs: number } {
+  const timeoutMs = parseTimeout(opts.timeout);
+  if (opts.starttls && !(STARTTLS_PROTOCOLS as readonly string[]).includes(opts.starttls)) {
+    throw new CertloopError('USAGE', `--starttls expects one of ${STARTTLS_PROTOCOLS.join(', ')}, got "${opts.starttls}"`, { retryable: false });
+  }
+  for (const a of opts.address ?? []) {
+    if (net.isIP(a) === 0) throw new CertloopError('USAGE', `--address expects an IPv4 or IPv6 address, got "${a}"`, { retryable: false });
+  }
+  const parsed = VerifyConfig.shape.resolver.safeParse(opts.resolver);
+  if (!parsed.success) throw new CertloopError('USAGE', `--resolver expects IP or IP:PORT (for example 127.0.0.1:5353 or [::1]:53), got "${opts.resolver?.join(', ')}"`, { retryable: false });
+  const specs = opts.endpoint!;
+  const endpoints = specs.map((spec) => {
+    const { host, port } = parseEndpoint(spec);
+    return {
+      host,
+      port,
+      sni: opts.sni,
+      addresses: opts.address?.length ? opts.address : undefined,
+      starttls: opts.starttls as StartTlsProtocol | undefined,
+      timeout: timeoutMs,
+    } satisfies EndpointConfig;
+  });
+  return { specs, endpoints, timeoutMs };
+}
+
 async function adHoc(opts: VerifyOptions): Promise<number> {
   const expected = opts.expectSerial ? normalizeSerial(opts.expectSerial) : undefined;
-  let roots = systemRootCertificates();
-  if (opts.trust) {
-    try {
-      roots = [...roots, ...loadPemCertificates(fs.readFileSync(opts.trust, 'utf8'))];
-    } catch (err) {
-      throw new CertloopError('USAGE', `cannot read --trust ${opts.trust}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { retryable: false });
-    }
+  const { specs, endpoints, timeoutMs } = adHocEndpoints(opts);
+  let roots: X509Certificate[];
+  try {
+    roots = loadRoots(opts.trust);
+  } catch (err) {
+    throw new CertloopError('USAGE', `cannot read --trust ${opts.trust}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { retryable: false });
   }
-  const rows: ReturnType<typeof describe>[] = [];
-  for (const spec of opts.endpoint!) {
-    const { host, port } = parseEndpoint(spec);
-    const sni = defaultSni(host, opts.sni);
-    let addresses: string[];
-    try {
-      addresses = await resolveAll(host);
-    } catch (err) {
-      rows.push(describe(spec, { address: host, port, sni, ok: false, error: `cannot resolve: ${(err as NodeJS.ErrnoException).code}`, ms: 0 }, expected, roots));
-      continue;
-    }
-    const results = await Promise.all(addresses.map((address) => probe({ host, port, sni, address, timeoutMs: opts.timeout ?? 10_000 })));
-    rows.push(...results.map((r) => describe(spec, r, expected, roots)));
-  }
+  const settings = { resolver: opts.resolver, roots, expiringAlertMs: DEFAULT_POLICY.expiringAlertMs };
+  const probes = await probeEndpoints(endpoints, timeoutMs, settings);
+  const outcome = judge(endpoints, probes, expected, settings);
+  const specOf = probes.flatMap((list, i) => list.map(() => specs[i]));
+  const rows = outcome.results.map((r, i) => row(specOf[i], r, outcome.probes[i], expected));
   if (opts.json) printJson({ endpoints: rows });
-  else {
-    for (const r of rows) {
-      if (!r.connected) {
-        print(`FAILED  ${r.endpoint} ${r.address}: ${r.error}`);
-        continue;
-      }
-      print(`${r.ok ? 'ok     ' : 'MISMATCH'} ${r.endpoint} ${r.address}${r.sni ? ` (SNI ${r.sni})` : ''}`);
-      print(`    serial    ${r.serial}${expected && !r.serialMatches ? `  (expected ${expected})` : ''}`);
-      print(`    issuer    ${r.issuer}`);
-      print(`    notAfter  ${r.notAfter}`);
-      print(`    names     ${r.dnsNames.join(', ')}`);
-      print(`    trust     ${r.trust.message}`);
-    }
-  }
+  else for (const r of rows) print(line(r, expected));
   return rows.every((r) => r.ok) ? EXIT.OK : EXIT.FAILED;
 }
 
-function describe(endpoint: string, r: ProbeResult, expected: string | undefined, roots: X509Certificate[]) {
-  const leaf = r.leafPem ? new X509Certificate(r.leafPem) : undefined;
-  const trust = leaf ? checkTrust(leaf, (r.chainPem ?? []).map((p) => new X509Certificate(p)), roots) : { name: 'chain-trusted', ok: false, message: 'no certificate' };
-  const serialMatches = expected === undefined || r.leaf?.serial === expected;
+/** One row of `verify --endpoint --json` (documented in README "JSON output"). */
+function row(endpoint: string, r: AddressResult, p: ProbeResult, expected: string | undefined) {
+  const checks = r.checks ?? [];
+  const trust = checks.find((c) => c.name === 'chain-trusted') ?? { name: 'chain-trusted', ok: false, message: 'no certificate' };
+  const serialMatches = expected === undefined || r.served === expected;
+  const problems = checks.filter((c) => !c.ok && ALERT_CHECKS.has(c.name as CheckName));
   return {
     endpoint,
     address: r.address,
     sni: r.sni ?? null,
-    connected: r.ok,
-    ok: r.ok && serialMatches,
-    serial: r.leaf?.serial ?? null,
+    starttls: r.starttls ?? null,
+    connected: p.ok,
+    ok: p.ok && serialMatches && problems.length === 0,
+    serial: r.served ?? null,
     serialMatches,
-    issuer: r.leaf?.issuer ?? null,
-    notBefore: r.leaf?.notBefore.toISOString() ?? null,
-    notAfter: r.leaf?.notAfter.toISOString() ?? null,
-    dnsNames: r.leaf?.dnsNames ?? [],
+    issuer: p.leaf?.issuer ?? null,
+    notBefore: p.leaf?.notBefore.toISOString() ?? null,
+    notAfter: p.leaf?.notAfter.toISOString() ?? null,
+    dnsNames: p.leaf?.dnsNames ?? [],
     trust,
+    checks,
     error: r.error ?? null,
+    ms: p.ms,
   };
+}
+
+/** One line per address: verdict, where, what is served, and every failed check. */
+function line(r: ReturnType<typeof row>, expected: string | undefined): string {
+  const where = `${r.endpoint} ${r.address}${r.sni ? ` (SNI ${r.sni})` : ''}${r.starttls ? ` (${r.starttls})` : ''}`;
+  if (!r.connected) return `FAILED   ${where}: ${r.error}`;
+  const mark = !r.serialMatches ? 'MISMATCH' : r.ok ? 'ok      ' : 'PROBLEM ';
+  const failed = r.checks.filter((c) => !c.ok && c.name !== 'serial').map((c) => `; ${c.name}: ${c.message}`).join('');
+  return `${mark} ${where}: serial ${r.serial}${expected && !r.serialMatches ? ` (expected ${expected})` : ''}, until ${r.notAfter}${failed}`;
 }

@@ -1,0 +1,120 @@
+/**
+ * `npm run bench:verify`: how fast certloop sweeps 1,000 addresses, against the same sweep with a
+ * bare Node `tls.connect` loop at the same concurrency (the floor: what any Node verifier pays) and
+ * an `openssl s_client` loop (what shell-based clients do, one process per probe).
+ *
+ * The 1,000 addresses are 20 Node TLS servers on 127.0.0.1..127.0.0.20 (one per address, in a
+ * separate process) probed 50 times each: every probe is a full TCP connect + TLS handshake +
+ * chain read, which is what costs; the servers' count only spreads the listening load. openssl is
+ * slow enough that a sample of 40 probes is timed and extrapolated to 1,000 (said in the output).
+ *
+ * Targets (issue 5): certloop ≥ 0.7× the bare loop, ≥ 50× the openssl loop. Appends a line to
+ * bench/RESULTS.md with the date and the core count.
+ */
+import { execFile, fork } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pLimit from 'p-limit';
+import { loadRoots, verifyEndpoints, DEFAULT_PROBE_CONCURRENCY } from '../src/verify/verify.js';
+import { makeListenerCertificate } from '../test/support/pebble.js';
+import type { EndpointConfig } from '../src/config/schema.js';
+
+const PROBES = Number(process.env.BENCH_PROBES ?? 1000);
+const SERVERS = 20;
+const OPENSSL_SAMPLE = Number(process.env.BENCH_OPENSSL_SAMPLE ?? 40);
+const CONCURRENCY = DEFAULT_PROBE_CONCURRENCY;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'certloop-bench-verify-'));
+  const { ca, cert, key } = makeListenerCertificate(dir);
+  const child = fork(path.join(here, 'verify-servers.js'), [cert, key, String(SERVERS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    const { endpoints } = await new Promise<{ endpoints: { address: string; port: number }[] }>((resolve, reject) => {
+      child.once('message', (m) => resolve(m as { endpoints: { address: string; port: number }[] }));
+      child.once('exit', (code) => reject(new Error(`bench servers exited with ${code}`)));
+    });
+    const targets = Array.from({ length: PROBES }, (_, i) => endpoints[i % endpoints.length]);
+    const config: EndpointConfig[] = targets.map((t) => ({ host: t.address, port: t.port, sni: 'localhost', addresses: [t.address] }));
+    const roots = loadRoots(ca);
+    const expected = new (await import('node:crypto')).X509Certificate(fs.readFileSync(cert)).serialNumber.replace(/^0+/, '').toUpperCase();
+
+    const certloop = async (n: number) => {
+      const out = await verifyEndpoints(config.slice(0, n), expected, 10_000, { roots, limit: pLimit(CONCURRENCY) });
+      if (!out.verified) throw new Error(`certloop sweep did not verify: ${out.summary.slice(0, 300)}`);
+    };
+    const bare = async (n: number) => {
+      const limit = pLimit(CONCURRENCY);
+      await Promise.all(targets.slice(0, n).map((t) => limit(() => bareProbe(t.address, t.port))));
+    };
+
+    // Warm up both (JIT, TLS session machinery), then measure each twice and keep the best.
+    await certloop(100);
+    await bare(100);
+    const best = async (fn: () => Promise<void>) => Math.min(await time(fn), await time(fn));
+    const tCertloop = await best(() => certloop(PROBES));
+    const tBare = await best(() => bare(PROBES));
+    const tOpenssl = await time(async () => {
+      for (const t of targets.slice(0, OPENSSL_SAMPLE)) await opensslProbe(t.address, t.port);
+    });
+
+    const rate = (n: number, ms: number) => (n / ms) * 1000;
+    const r = { certloop: rate(PROBES, tCertloop), bare: rate(PROBES, tBare), openssl: rate(OPENSSL_SAMPLE, tOpenssl) };
+    const vsBare = r.certloop / r.bare;
+    const vsOpenssl = r.certloop / r.openssl;
+    const lines = [
+      `sweep of ${PROBES} addresses (${SERVERS} TLS servers × ${PROBES / SERVERS} probes), concurrency ${CONCURRENCY}, ${os.cpus().length} cores`,
+      `  certloop sweep (probe + named checks)  ${r.certloop.toFixed(0).padStart(6)} probes/s  (${(tCertloop / 1000).toFixed(2)} s)`,
+      `  bare tls.connect loop                  ${r.bare.toFixed(0).padStart(6)} probes/s  (${(tBare / 1000).toFixed(2)} s)`,
+      `  openssl s_client loop                  ${r.openssl.toFixed(1).padStart(6)} probes/s  (${OPENSSL_SAMPLE} timed, extrapolated: ${((PROBES / r.openssl)).toFixed(0)} s for ${PROBES})`,
+      `  certloop / bare    ${vsBare.toFixed(2)}×  (target ≥ 0.7×) ${vsBare >= 0.7 ? 'ok' : 'BELOW TARGET'}`,
+      `  certloop / openssl ${vsOpenssl.toFixed(0)}×  (target ≥ 50×) ${vsOpenssl >= 50 ? 'ok' : 'BELOW TARGET'}`,
+    ];
+    for (const l of lines) console.log(l);
+    const results = path.join(root, 'bench', 'RESULTS.md');
+    if (!fs.existsSync(results)) fs.writeFileSync(results, '# Benchmark results\n\nAppended by the bench scripts; newest last.\n');
+    fs.appendFileSync(
+      results,
+      `\n## verify sweep, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus().length} cores, Node ${process.version}\n\n` +
+        `| sweep of ${PROBES} addresses, concurrency ${CONCURRENCY} | probes/s |\n|---|---|\n` +
+        `| certloop (probe + named checks) | ${r.certloop.toFixed(0)} |\n| bare tls.connect loop | ${r.bare.toFixed(0)} |\n| openssl s_client loop (${OPENSSL_SAMPLE} sampled) | ${r.openssl.toFixed(1)} |\n\n` +
+        `certloop / bare: ${vsBare.toFixed(2)}× (target ≥ 0.7×); certloop / openssl: ${vsOpenssl.toFixed(0)}× (target ≥ 50×).\n`,
+    );
+  } finally {
+    child.disconnect();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function time(fn: () => Promise<void>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+/** The minimum a Node verifier does: handshake with SNI, read the leaf serial, close. */
+function bareProbe(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host, port, servername: 'localhost', rejectUnauthorized: false }, () => {
+      const serial = s.getPeerCertificate().serialNumber;
+      s.destroy();
+      resolve(serial);
+    });
+    s.once('error', reject);
+  });
+}
+
+const execFileP = promisify(execFile);
+function opensslProbe(host: string, port: number): Promise<unknown> {
+  return execFileP('sh', ['-c', `openssl s_client -connect ${host}:${port} -servername localhost </dev/null 2>/dev/null | openssl x509 -noout -serial`]);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
