@@ -94,9 +94,11 @@ describe('the closed loop against Pebble and nginx', () => {
   it('nginx left serving the old files is reported as not served, and verified once it reloads', async () => {
     lab.writeConfig({ reload: null });
     const r = await lab.run('renew', 'web', '--force', '--json');
-    assert.equal(r.code, 0, 'pending within the verify deadline (default 1 h) is not yet a failure');
+    // The default policy gives a reloaded server no grace beyond the run's polling: overdue at once.
+    assert.equal(r.code, 1);
     const web = r.json.certificates[0];
     assert.equal(web.verdict, 'pending');
+    assert.ok(web.alerts.some((a: { reason: string }) => a.reason === 'Overdue'), JSON.stringify(web.alerts));
     assert.equal(web.verified, false);
     assert.equal(web.endpoints[0].ok, false);
     assert.notEqual(web.endpoints[0].served, web.issuedSerial);
@@ -106,7 +108,7 @@ describe('the closed loop against Pebble and nginx', () => {
 
     // Still pending on the next run, still without a new order.
     const again = await lab.run('run', '--json');
-    assert.equal(again.code, 0);
+    assert.equal(again.code, 1);
     assert.equal(again.json.certificates[0].verdict, 'pending');
     assert.equal(again.json.certificates[0].renewed, false);
     assert.equal(again.json.certificates[0].issuedSerial, web.issuedSerial);

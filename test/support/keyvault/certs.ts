@@ -13,6 +13,8 @@ export interface TestCertificate {
 }
 
 export interface TestCa {
+  /** The CA's own certificate (PEM file), for `verify.trust`. */
+  rootFile: string;
   issue(domains: string[], opts?: { days?: number; key?: 'ec' | 'rsa' }): TestCertificate;
 }
 
@@ -23,6 +25,7 @@ export function makeTestCa(dir: string): TestCa {
   const ca = path.join(dir, 'test-ca.pem');
   run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', caKey, '-out', ca, '-days', '3', '-subj', '/CN=certloop test intermediate']);
   return {
+    rootFile: ca,
     issue(domains, opts = {}) {
       const id = randomBytes(4).toString('hex');
       const key = path.join(dir, `${id}.key`);
