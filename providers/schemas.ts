@@ -5,6 +5,10 @@
 import { z } from 'zod';
 import { Http01Config } from './challenges/http-01/schema.js';
 import { FileTargetConfig } from './targets/file/schema.js';
+import { ExecNotifierConfig } from './notifiers/exec/schema.js';
+import { SlackNotifierConfig } from './notifiers/slack/schema.js';
+import { TeamsNotifierConfig } from './notifiers/teams/schema.js';
+import { WebhookNotifierConfig } from './notifiers/webhook/schema.js';
 
 export const ChallengeConfig = z.discriminatedUnion('type', [Http01Config], {
   error: (issue) =>
@@ -16,3 +20,8 @@ export const TargetConfig = z.discriminatedUnion('type', [FileTargetConfig], {
   error: (issue) => (issue.code === 'invalid_union' ? 'unknown target type: expected one of file' : undefined),
 });
 export type TargetConfig = z.infer<typeof TargetConfig>;
+
+export const NotifierConfig = z.discriminatedUnion('type', [WebhookNotifierConfig, SlackNotifierConfig, TeamsNotifierConfig, ExecNotifierConfig], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'unknown notifier type: expected one of webhook, slack, teams, exec' : undefined),
+});
+export type NotifierConfig = z.infer<typeof NotifierConfig>;

@@ -8,6 +8,9 @@ import type acme from 'acme-client';
 import type { CertificateConfig } from '../config/schema.js';
 import { CertloopError, describeError, type Step } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import { emit, progress, type EventBus } from '../observability/events.js';
+import { crashPoint } from '../testing/crash.js';
+import { reviewHealth } from './health.js';
 import { generatePrivateKey } from '../acme/keys.js';
 import { obtainCertificate } from '../acme/order.js';
 import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/certificate.js';
@@ -29,6 +32,10 @@ export interface CertificateContext {
   solver: () => Promise<Solver>;
   targets: () => Promise<Target[]>;
   force?: boolean;
+  /** Events go here (notifiers, metrics, progress); history is written either way. */
+  events?: EventBus;
+  /** Aborted on shutdown: the loop stops at the next step boundary (everything so far is stored). */
+  signal?: AbortSignal;
 }
 
 export type Verdict = 'ready' | 'pending' | 'failed' | 'waiting';
@@ -55,23 +62,27 @@ export async function reconcileCertificate(ctx: CertificateContext): Promise<Cer
   // Decide, after taking the lock: another process may just have done the work.
   const decision = decide({ record, domains: config.domains, force: ctx.force }, ctx.policy, now());
   log.info({ certificate: name, action: decision.action, reason: decision.reason }, decision.message);
+  progress(ctx, 'decide', decision.action);
   const outcome: CertificateOutcome = { name, decision, verdict: 'ready', renewed: false, deployed: false };
 
   try {
     // Issue: a new certificate when due, forced, or resuming an unfinished order.
     if (decision.action === 'issue') {
+      progress(ctx, 'issue');
       await issue(ctx, record, decision);
       outcome.renewed = true;
     }
 
     // Check, then deploy whatever is issued but not everywhere yet.
-    if (record.issued && record.deployedSerial !== record.issued.serial) {
+    if (record.issued && record.deployedSerial !== record.issued.serial && !stopping(ctx, outcome)) {
+      progress(ctx, 'deploy');
       await deploy(ctx, record);
       outcome.deployed = true;
     }
 
     // Verify: always, even when nothing changed, so drift (a rollback, a stale node) is seen.
-    if (record.deployedSerial) {
+    if (record.deployedSerial && !stopping(ctx, outcome)) {
+      progress(ctx, 'verify');
       outcome.verification = await verify(ctx, record, outcome.deployed);
       if (!outcome.verification.verified && config.verify.endpoints.length > 0) outcome.verdict = 'pending';
     }
@@ -89,7 +100,17 @@ export async function reconcileCertificate(ctx: CertificateContext): Promise<Cer
     outcome.error = { step: e.step ?? 'issue', code: e.code, message: e.message };
     log.error({ certificate: name, step: e.step, code: e.code, err: e.message }, `${e.step ?? 'run'} failed`);
   }
+  await reviewHealth(ctx, record, outcome.verdict === 'ready');
+  progress(ctx, 'done', outcome.verdict);
   return finish(outcome, record);
+}
+
+/** On shutdown, stop between steps: what is done is stored, the next run resumes from there. */
+function stopping(ctx: CertificateContext, outcome: CertificateOutcome): boolean {
+  if (!ctx.signal?.aborted) return false;
+  outcome.verdict = 'pending';
+  outcome.decision = { ...outcome.decision, message: `${outcome.decision.message} (stopped at a step boundary: shutting down)` };
+  return true;
 }
 
 function finish(outcome: CertificateOutcome, record: CertificateRecord): CertificateOutcome {
@@ -126,8 +147,10 @@ async function issue(ctx: CertificateContext, record: CertificateRecord, decisio
     onOrderPlaced: async (url) => {
       pending.orderUrl = url;
       await store.put(record);
+      crashPoint('order-placed');
     },
   });
+  crashPoint('downloaded');
 
   const leaf = describeCertificate(new X509Certificate(splitPem(fullchainPem)[0] ?? fullchainPem));
   const issued: IssuedCertificate = {
@@ -149,7 +172,8 @@ async function issue(ctx: CertificateContext, record: CertificateRecord, decisio
   setCondition(record, 'Deployed', 'False', 'NotDeployed', `certificate ${issued.serial} is not deployed yet`, now());
   setCondition(record, 'Ready', 'False', 'Deploying', 'a new certificate is being deployed', now());
   await store.put(record);
-  await store.addEvent({ certificate: name, at: now().toISOString(), type: 'renewed', message: `issued ${issued.serial}`, data: { serial: issued.serial, notAfter: issued.notAfter, reason: decision.reason } });
+  crashPoint('issued');
+  await emit(ctx, { type: 'renewed', message: `issued ${issued.serial}, valid until ${issued.notAfter}`, data: { serial: issued.serial, notAfter: issued.notAfter, reason: decision.reason } });
   log.info({ certificate: name, serial: issued.serial, notAfter: issued.notAfter }, 'certificate issued');
 }
 
@@ -171,20 +195,23 @@ async function deploy(ctx: CertificateContext, record: CertificateRecord): Promi
   }
 
   const bundle = toBundle(name, issued);
-  for (const target of await ctx.targets()) {
+  const targets = await ctx.targets();
+  for (const [i, target] of targets.entries()) {
     // Targets already holding this serial (a resumed deploy) are not touched again.
     if (record.targets[target.id]?.serial === issued.serial) continue;
     log.info({ certificate: name, target: target.describe(), serial: issued.serial }, 'deploying');
     await target.deploy(bundle, { log, baseDir: ctx.baseDir });
+    crashPoint('reload-done', i + 1);
     record.targets[target.id] = { serial: issued.serial, at: now().toISOString() };
     await store.put(record);
+    crashPoint('target-deployed', i + 1);
   }
   record.deployedSerial = issued.serial;
   record.deployedAt = now().toISOString();
   record.lastFailure = undefined;
   setCondition(record, 'Deployed', 'True', 'Deployed', `certificate ${issued.serial} deployed to ${Object.keys(record.targets).length} target(s)`, now());
   await store.put(record);
-  await store.addEvent({ certificate: name, at: now().toISOString(), type: 'deployed', message: `deployed ${issued.serial}`, data: { serial: issued.serial } });
+  await emit(ctx, { type: 'deployed', message: `deployed ${issued.serial} to ${targets.length} target(s)`, data: { serial: issued.serial, targets: targets.map((t) => t.describe()) } });
 }
 
 async function verify(ctx: CertificateContext, record: CertificateRecord, justDeployed: boolean): Promise<VerifyOutcome> {
@@ -196,6 +223,7 @@ async function verify(ctx: CertificateContext, record: CertificateRecord, justDe
     : await verifyEndpoints(endpoints, serial, config.verify.timeout);
 
   const wasVerified = record.lastVerification?.verified && record.lastVerification.serial === serial;
+  crashPoint('mid-verify');
   record.lastVerification = { serial, at: now().toISOString(), verified: outcome.verified, results: outcome.results };
   if (endpoints.length === 0) {
     setCondition(record, 'Verified', 'Unknown', 'NoEndpoints', 'no endpoints configured to verify', now());
@@ -209,7 +237,7 @@ async function verify(ctx: CertificateContext, record: CertificateRecord, justDe
   }
   await store.put(record);
   if (outcome.verified && !wasVerified) {
-    await store.addEvent({ certificate: config.name, at: now().toISOString(), type: 'verified', message: outcome.summary, data: { serial } });
+    await emit(ctx, { type: 'verified', message: outcome.summary, data: { serial, summary: outcome.summary } });
   }
   log[outcome.verified || endpoints.length === 0 ? 'info' : 'warn']({ certificate: config.name, serial, verified: outcome.verified }, outcome.summary);
   return outcome;
@@ -234,10 +262,10 @@ async function recordFailure(ctx: CertificateContext, record: CertificateRecord,
   setCondition(record, 'Ready', 'False', reason, e.message, now());
   try {
     await store.put(record);
-    await store.addEvent({ certificate: config.name, at: now().toISOString(), type: 'failed', message: e.message, data: { step, code: e.code } });
   } catch (err) {
     ctx.log.error({ certificate: config.name, err: describeError(err) }, 'cannot record the failure in the state store');
   }
+  await emit(ctx, { type: 'failed', message: `${step} failed: ${e.message}`, data: { step, code: e.code, error: e.message, attempts } });
 }
 
 export function toBundle(name: string, issued: IssuedCertificate): CertificateBundle {
@@ -279,5 +307,6 @@ export async function verifyOnly(ctx: CertificateContext): Promise<CertificateOu
   }
   outcome.verification = await verify(ctx, record, false);
   if (!outcome.verification.verified && ctx.config.verify.endpoints.length > 0) outcome.verdict = 'pending';
+  await reviewHealth(ctx, record, outcome.verdict === 'ready');
   return finish(outcome, record);
 }
