@@ -76,6 +76,10 @@ describe('daemon and metrics', () => {
     const r = await lab.run('run', '--json', '--metrics-file', file);
     assert.equal(r.code, 0, r.stderr);
     const web = r.json.certificates[0];
+    // The documented, stable shape of `run --json` (README "JSON output").
+    assert.deepEqual(Object.keys(r.json), ['startedAt', 'durationMs', 'exitCode', 'summary', 'certificates']);
+    assert.deepEqual(Object.keys(r.json.summary), ['total', 'renewed', 'deployed', 'verified', 'pending', 'failed', 'waiting', 'locked']);
+    assert.deepEqual(Object.keys(web), ['name', 'verdict', 'action', 'reason', 'message', 'renewAt', 'renewed', 'deployed', 'issuedSerial', 'deployedSerial', 'verified', 'endpoints', 'error']);
     const text = fs.readFileSync(file, 'utf8');
     const notAfter = Date.parse(web.endpoints[0].notAfter) / 1000;
     assert.equal(metric(text, 'certloop_certificate_expiration_timestamp_seconds', { certificate: 'web' }), notAfter);

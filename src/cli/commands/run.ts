@@ -75,7 +75,7 @@ export function summaryJson(s: RunSummary) {
       action: o.decision.action,
       reason: o.decision.reason,
       message: o.decision.message,
-      renewAt: o.decision.renewAt?.toISOString(),
+      renewAt: o.decision.renewAt?.toISOString() ?? null,
       renewed: o.renewed,
       deployed: o.deployed,
       issuedSerial: o.issuedSerial ?? null,
