@@ -29,7 +29,7 @@ export class ProgressLines {
 
   /** Whether in-place rewriting fits on this terminal. */
   static fits(out: TerminalLike, count: number): boolean {
-    return count > 0 && count < (out.rows ?? 24) - 1;
+    return count > 0 && count < (out.rows || 24) - 1; // a pty without a size reports 0 rows
   }
 
   step(name: string, step: string, detail?: string): void {

@@ -5,7 +5,7 @@
  * `run --metrics-file` writes the textfile-collector file atomically.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -167,5 +167,20 @@ describe('daemon and metrics', () => {
     assert.equal(next.json.certificates[0].renewed, false);
     assert.equal(next.json.certificates[0].issuedSerial, rec.issued.serial);
     assert.equal(next.json.certificates[0].verified, true);
+  });
+
+  it('on a terminal, shows one line per certificate moving through the steps (under a pty from script(1))', () => {
+    lab.writeConfig();
+    const r = spawnSync('script', ['-qec', `'${process.execPath}' '${CLI}' -c '${lab.configFile}' renew web --force 2>/dev/null`, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+    recordOutput(r.stdout ?? '', r.stderr ?? '');
+    assert.equal(r.status, 0, r.stdout);
+    const frames = r.stdout.split(/\x1b\[1F|\r\n/).map((l) => l.replace(/\x1b\[2K/g, '')).filter(Boolean);
+    assert.deepEqual(frames.filter((f) => f.startsWith('...')), [
+      '...     web: deciding (issue)',
+      '...     web: ordering and validating',
+      '...     web: checking and deploying',
+      '...     web: verifying endpoints',
+    ]);
+    assert.match(r.stdout, /\x1b\[1F\x1b\[2Kok {6}web \(renewed [0-9A-F]+, deployed\)/, 'the result replaces the progress line');
   });
 });
