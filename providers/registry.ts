@@ -3,11 +3,15 @@
  * providers/ and one line here (and its schema in schemas.ts); there is no discovery by file name.
  */
 import { CertloopError } from '../src/errors.js';
-import type { Solver, Target } from '../src/plugins.js';
+import type { Notifier, Solver, Target } from '../src/plugins.js';
 import { createHttp01Solver } from './challenges/http-01/index.js';
-import type { ChallengeConfig, TargetConfig } from './schemas.js';
+import type { ChallengeConfig, NotifierConfig, TargetConfig } from './schemas.js';
 import { createFileTarget } from './targets/file/index.js';
 import { createKeyVaultTarget } from './targets/key-vault/index.js';
+import { createExecNotifier } from './notifiers/exec/index.js';
+import { createSlackNotifier } from './notifiers/slack/index.js';
+import { createTeamsNotifier } from './notifiers/teams/index.js';
+import { createWebhookNotifier } from './notifiers/webhook/index.js';
 
 type SolverFactory<C> = (config: C, certificate: string) => Solver | Promise<Solver>;
 type TargetFactory<C> = (config: C, certificate: string) => Target | Promise<Target>;
@@ -33,5 +37,22 @@ export async function createTarget(config: TargetConfig, certificate: string): P
   return factory(config, certificate);
 }
 
+type NotifierFactory<C> = (config: C, id: string) => Notifier;
+
+const notifiers: { [K in NotifierConfig['type']]: NotifierFactory<Extract<NotifierConfig, { type: K }>> } = {
+  webhook: (c, id) => createWebhookNotifier(c, id),
+  slack: (c, id) => createSlackNotifier(c, id),
+  teams: (c, id) => createTeamsNotifier(c, id),
+  exec: (c, id) => createExecNotifier(c, id),
+};
+
+/** `id` names the notifier in throttling state and metrics (see src/notify/dispatch.ts). */
+export function createNotifier(config: NotifierConfig, id: string): Notifier {
+  const factory = notifiers[config.type] as NotifierFactory<NotifierConfig> | undefined;
+  if (!factory) throw new CertloopError('UNKNOWN_PROVIDER', `unknown notifier type "${config.type}"`, { retryable: false });
+  return factory(config, id);
+}
+
 export const SOLVER_TYPES = Object.keys(solvers);
 export const TARGET_TYPES = Object.keys(targets);
+export const NOTIFIER_TYPES = Object.keys(notifiers);

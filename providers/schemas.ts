@@ -6,6 +6,10 @@ import { z } from 'zod';
 import { Http01Config } from './challenges/http-01/schema.js';
 import { FileTargetConfig } from './targets/file/schema.js';
 import { KeyVaultTargetConfig } from './targets/key-vault/schema.js';
+import { ExecNotifierConfig } from './notifiers/exec/schema.js';
+import { SlackNotifierConfig } from './notifiers/slack/schema.js';
+import { TeamsNotifierConfig } from './notifiers/teams/schema.js';
+import { WebhookNotifierConfig } from './notifiers/webhook/schema.js';
 
 export const ChallengeConfig = z.discriminatedUnion('type', [Http01Config], {
   error: (issue) =>
@@ -17,3 +21,8 @@ export const TargetConfig = z.discriminatedUnion('type', [FileTargetConfig, KeyV
   error: (issue) => (issue.code === 'invalid_union' ? 'unknown target type: expected one of file, key-vault' : undefined),
 });
 export type TargetConfig = z.infer<typeof TargetConfig>;
+
+export const NotifierConfig = z.discriminatedUnion('type', [WebhookNotifierConfig, SlackNotifierConfig, TeamsNotifierConfig, ExecNotifierConfig], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'unknown notifier type: expected one of webhook, slack, teams, exec' : undefined),
+});
+export type NotifierConfig = z.infer<typeof NotifierConfig>;

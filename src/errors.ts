@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   VERIFY_FAILED: 'an endpoint does not serve the deployed certificate',
   STATE_FAILED: 'the state store could not be read or written',
   LOCK_BUSY: 'another certloop process holds the lock for this certificate',
+  NOTIFY_FAILED: 'a notification could not be delivered after its retries (renewal goes on regardless)',
   UNKNOWN_PROVIDER: 'the configuration names a solver, target or notifier that does not exist',
   USAGE: 'the command line is wrong',
   ROLLBACK_REFUSED: 'there is no previous certificate, or it is expired, inside its emergency window or fails the pre-deploy checks',

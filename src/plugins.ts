@@ -2,6 +2,7 @@
  * The small interfaces plug-ins implement (providers/). Optional abilities are separate
  * interfaces, checked with type guards, so a minimal plug-in stays minimal.
  */
+import type { CertloopEvent } from './observability/events.js';
 import type { Logger } from './observability/logger.js';
 
 /** One challenge to satisfy for one identifier of an order. */
@@ -129,4 +130,21 @@ export interface DrillCopy {
 
 export function isDrillable(t: Target): t is Target & DrillableTarget {
   return typeof (t as Partial<DrillableTarget>).drillCopy === 'function';
+}
+
+/**
+ * Tells people about events (providers/notifiers). `send` delivers one event once and throws when it
+ * could not; the dispatcher (src/notify/dispatch.ts) filters, throttles and retries around it.
+ */
+export interface Notifier {
+  /** Stable identity for throttling state and metrics: the configured name or "<type>-<index>". */
+  readonly id: string;
+  /** Short human description for logs; never the secret part of a URL. */
+  describe(): string;
+  send(event: CertloopEvent, ctx: NotifyContext): Promise<void>;
+}
+
+export interface NotifyContext {
+  log: Logger;
+  baseDir: string;
 }

@@ -3,7 +3,9 @@
  * only wires options and turns errors into exit codes: 0 all good, 1 something failed or is not
  * served, 2 bad usage or config.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { validateCronExpression } from 'cron';
+import { parseDuration } from '../util/duration.js';
 import { CertloopError, ConfigError, describeError } from '../errors.js';
 import { EXIT, type GlobalOptions } from './context.js';
 
@@ -56,11 +58,13 @@ certificate; certloop never orders a new one because a later step failed.
 Examples:
   certloop run
   certloop run --json > last-run.json
+  certloop run --metrics-file /var/lib/node_exporter/textfile/certloop.prom
 ${EXIT_CODES_HELP}`,
     )
-    .action(act(async (_o, cmd: Command) => {
+    .option('--metrics-file <path>', "write Prometheus metrics to PATH after the run, atomically (node_exporter's textfile collector)")
+    .action(act(async (o: { metricsFile?: string }, cmd: Command) => {
       const { runCommand } = await import('./commands/run.js');
-      return runCommand(globalOptions(cmd));
+      return runCommand({ ...globalOptions(cmd), metricsFile: o.metricsFile });
     }));
 
   program
@@ -69,6 +73,7 @@ ${EXIT_CODES_HELP}`,
     .argument('<name...>', 'certificate names from the config')
     .option('--force', 'order a new certificate even if the current one is not due')
     .option('--ca <ca>', 'order only from this CA, no failover: primary, fallback (the first), fallback-N, or a configured directory URL')
+    .option('--metrics-file <path>', 'write Prometheus metrics to PATH after the run, atomically')
     .addHelpText(
       'after',
       `
@@ -78,9 +83,9 @@ Examples:
   certloop renew web --force --ca fallback   # the primary CA is down: order from acme.fallback[0] now
 ${EXIT_CODES_HELP}`,
     )
-    .action(act(async (names: string[], o: { force?: boolean; ca?: string }, cmd: Command) => {
+    .action(act(async (names: string[], o: { force?: boolean; ca?: string; metricsFile?: string }, cmd: Command) => {
       const { runCommand } = await import('./commands/run.js');
-      return runCommand({ ...globalOptions(cmd), names, force: o.force, ca: o.ca });
+      return runCommand({ ...globalOptions(cmd), names, force: o.force, ca: o.ca, metricsFile: o.metricsFile });
     }));
 
   program
@@ -225,6 +230,32 @@ ${EXIT_CODES_HELP}`,
       return drillCommand({ ...globalOptions(cmd), names: names.length ? names : undefined, at: o.at });
     }));
 
+  program
+    .command('daemon')
+    .description('run continuously: full runs on a cron schedule, verify passes in between, /metrics and /healthz over HTTP')
+    .option('--listen <host:port>', 'HTTP address for /metrics, /healthz and / (default: listen: in the config, else 127.0.0.1:9464)', (v) => parseHostPort(v))
+    .option('--schedule <cron>', 'cron expression for full runs (default: schedule: in the config, else twice a day at a minute fixed per installation)', (v) => parseCron(v))
+    .option('--verify-interval <duration>', 'time between verify passes, e.g. 10m (default: verifyInterval: in the config, else 1h)', (v) => parseDurationOption(v))
+    .option('--no-initial-run', 'wait for the schedule instead of running once at start')
+    .addHelpText(
+      'after',
+      `
+A run happens at start, then on the schedule; between runs, deployed certificates are re-verified
+every verify interval (a verify pass never contacts the CA). One pass at a time: a tick that comes
+while a pass is working is skipped. SIGTERM or SIGINT stops at the next step boundary, releases
+the locks and exits 0; a second signal exits at once.
+
+Examples:
+  certloop daemon
+  certloop daemon --listen 0.0.0.0:9464 --schedule "17 4,16 * * *" --verify-interval 15m
+  curl -s localhost:9464/metrics | grep certloop_certificate_expiration
+${EXIT_CODES_HELP}`,
+    )
+    .action(act(async (o: { listen?: string; schedule?: string; verifyInterval?: number; initialRun?: boolean }, cmd: Command) => {
+      const { daemonCommand } = await import('./commands/daemon.js');
+      return daemonCommand({ ...globalOptions(cmd), ...o });
+    }));
+
   return program;
 }
 
@@ -318,6 +349,23 @@ ${EXIT_CODES_HELP}`,
       const { rollbackCommand } = await import('./commands/rollback.js');
       return rollbackCommand({ ...globalOptions(cmd), name });
     }));
+}
+
+function parseHostPort(v: string): string {
+  if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(v)) throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:9464');
+  return v;
+}
+
+function parseCron(v: string): string {
+  const r = validateCronExpression(v);
+  if (!r.valid) throw new InvalidArgumentError(`not a cron expression (${r.error?.message ?? 'invalid'}); e.g. "17 4,16 * * *"`);
+  return v;
+}
+
+function parseDurationOption(v: string): number {
+  const ms = parseDuration(v);
+  if (ms === undefined || ms <= 0) throw new InvalidArgumentError('expected a duration such as 30s, 10m or 1h');
+  return ms;
 }
 
 export async function main(argv: string[]): Promise<number> {

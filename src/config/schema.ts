@@ -6,10 +6,11 @@
  */
 import net from 'node:net';
 import { z } from 'zod';
-import { ChallengeConfig, TargetConfig } from '../../providers/schemas.js';
-import { DomainName, Duration, FilePath, Port } from './fields.js';
 import { PolicyRef } from '../policy/schema.js';
 import { STARTTLS_PROTOCOLS } from '../verify/starttls.js';
+import { validateCronExpression } from 'cron';
+import { ChallengeConfig, NotifierConfig, TargetConfig } from '../../providers/schemas.js';
+import { DomainName, Duration, FilePath, HostPort, Port } from './fields.js';
 
 export const KEY_TYPES = ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -98,6 +99,16 @@ export const VerifyConfig = z.strictObject({
 });
 export type VerifyConfig = z.infer<typeof VerifyConfig>;
 
+const CronExpression = z.string().superRefine((s, ctx) => {
+  const r = validateCronExpression(s);
+  if (!r.valid) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a cron expression such as "17 3,15 * * *" (minute hour day month weekday, optionally seconds first): ${r.error?.message ?? 'invalid'}`,
+    });
+  }
+});
+
 const CertificateName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, {
@@ -126,6 +137,14 @@ export const Config = z
     /** Extra renewal policy files (YAML), besides the shipped policies/. */
     policies: z.array(FilePath).optional(),
     certificates: z.array(CertificateConfig).min(1, 'list at least one certificate'),
+    /** Where events go (providers/notifiers): webhook, slack, teams, exec. */
+    notify: z.array(NotifierConfig).default([]),
+    /** Daemon: cron expression of full runs (default: twice a day at a minute fixed per installation). */
+    schedule: CronExpression.optional(),
+    /** Daemon: how often deployed certificates are re-verified between runs (drift, overdue). */
+    verifyInterval: Duration.default(3_600_000),
+    /** Daemon: HTTP address of /metrics, /healthz and the status page (loopback by default). */
+    listen: HostPort.default('127.0.0.1:9464'),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, number>();

@@ -8,6 +8,9 @@ import type acme from 'acme-client';
 import type { CertificateConfig } from '../config/schema.js';
 import { CertloopError, describeError, type Step } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import { emit, progress, type EventBus } from '../observability/events.js';
+import { crashPoint } from '../testing/crash.js';
+import { reviewHealth } from './health.js';
 import { generatePrivateKey } from '../acme/keys.js';
 import type { CaSelector } from '../acme/ca-selection.js';
 import { adoptFromTargets } from './adopt.js';
@@ -40,6 +43,10 @@ export interface CertificateContext {
   drill?: boolean;
   /** Bound on TLS probes in flight, shared by the certificates of one run (default: process-wide). */
   probeLimit?: LimitFunction;
+  /** Events go here (notifiers, metrics, progress); history is written either way. */
+  events?: EventBus;
+  /** Aborted on shutdown: the loop stops at the next step boundary (everything so far is stored). */
+  signal?: AbortSignal;
 }
 
 /** A verification with what it means for the certificate: pending, overdue, drift, alerts. */
@@ -74,6 +81,7 @@ export async function reconcileCertificate(ctx: CertificateContext): Promise<Cer
   // Decide, after taking the lock: another process may just have done the work.
   const decision = decide({ record, domains: config.domains, force: ctx.force }, ctx.policy, now());
   log.info({ certificate: name, action: decision.action, reason: decision.reason }, decision.message);
+  progress(ctx, 'decide', decision.action);
   const outcome: CertificateOutcome = { name, decision, verdict: 'ready', renewed: false, deployed: false };
 
   try {
@@ -82,19 +90,22 @@ export async function reconcileCertificate(ctx: CertificateContext): Promise<Cer
       // First run: a target may already hold a valid certificate for these names (adopt.ts).
       if (decision.reason === 'NoCertificate' && !ctx.force && (await adoptFromTargets(ctx, record))) outcome.adopted = true;
       else {
+        progress(ctx, 'issue');
         await issue(ctx, record, decision);
         outcome.renewed = true;
       }
     }
 
     // Check, then deploy whatever is issued but not everywhere yet.
-    if (record.issued && record.deployedSerial !== record.issued.serial) {
+    if (record.issued && record.deployedSerial !== record.issued.serial && !stopping(ctx, outcome)) {
+      progress(ctx, 'deploy');
       await deploy(ctx, record);
       outcome.deployed = true;
     }
 
     // Verify: always, even when nothing changed, so drift (a rollback, a stale node) is seen.
-    if (record.deployedSerial) {
+    if (record.deployedSerial && !stopping(ctx, outcome)) {
+      progress(ctx, 'verify');
       outcome.verification = await verify(ctx, record, outcome.deployed);
       outcome.alerts = outcome.verification.alerts;
       if (!outcome.verification.verified && config.verify.endpoints.length > 0) outcome.verdict = 'pending';
@@ -113,7 +124,17 @@ export async function reconcileCertificate(ctx: CertificateContext): Promise<Cer
     outcome.error = { step: e.step ?? 'issue', code: e.code, message: e.message };
     log.error({ certificate: name, step: e.step, code: e.code, err: e.message }, `${e.step ?? 'run'} failed`);
   }
+  await reviewHealth(ctx, record, outcome.verdict === 'ready');
+  progress(ctx, 'done', outcome.verdict);
   return finish(outcome, record);
+}
+
+/** On shutdown, stop between steps: what is done is stored, the next run resumes from there. */
+function stopping(ctx: CertificateContext, outcome: CertificateOutcome): boolean {
+  if (!ctx.signal?.aborted) return false;
+  outcome.verdict = 'pending';
+  outcome.decision = { ...outcome.decision, message: `${outcome.decision.message} (stopped at a step boundary: shutting down)` };
+  return true;
 }
 
 function finish(outcome: CertificateOutcome, record: CertificateRecord): CertificateOutcome {
@@ -157,8 +178,10 @@ async function issueFrom(ctx: CertificateContext, record: CertificateRecord, dec
     onOrderPlaced: async (url) => {
       pending.orderUrl = url;
       await store.put(record);
+      crashPoint('order-placed');
     },
   });
+  crashPoint('downloaded');
 
   const leaf = describeCertificate(new X509Certificate(splitPem(fullchainPem)[0] ?? fullchainPem));
   const issued: IssuedCertificate = {
@@ -181,7 +204,8 @@ async function issueFrom(ctx: CertificateContext, record: CertificateRecord, dec
   setCondition(record, 'Deployed', 'False', 'NotDeployed', `certificate ${issued.serial} is not deployed yet`, now());
   setCondition(record, 'Ready', 'False', 'Deploying', 'a new certificate is being deployed', now());
   await store.put(record);
-  await store.addEvent({ certificate: name, at: now().toISOString(), type: 'renewed', message: `issued ${issued.serial}`, data: { serial: issued.serial, notAfter: issued.notAfter, reason: decision.reason } });
+  crashPoint('issued');
+  await emit(ctx, { type: 'renewed', message: `issued ${issued.serial}, valid until ${issued.notAfter}`, data: { serial: issued.serial, notAfter: issued.notAfter, reason: decision.reason } });
   log.info({ certificate: name, serial: issued.serial, notAfter: issued.notAfter }, 'certificate issued');
 }
 
@@ -203,20 +227,23 @@ export async function deploy(ctx: CertificateContext, record: CertificateRecord)
   }
 
   const bundle = toBundle(name, issued);
-  for (const target of await ctx.targets()) {
+  const targets = await ctx.targets();
+  for (const [i, target] of targets.entries()) {
     // Targets already holding this serial (a resumed deploy) are not touched again.
     if (record.targets[target.id]?.serial === issued.serial) continue;
     log.info({ certificate: name, target: target.describe(), serial: issued.serial }, 'deploying');
     await target.deploy(bundle, { log, baseDir: ctx.baseDir });
+    crashPoint('reload-done', i + 1);
     record.targets[target.id] = { serial: issued.serial, at: now().toISOString() };
     await store.put(record);
+    crashPoint('target-deployed', i + 1);
   }
   record.deployedSerial = issued.serial;
   record.deployedAt = now().toISOString();
   record.lastFailure = undefined;
   setCondition(record, 'Deployed', 'True', 'Deployed', `certificate ${issued.serial} deployed to ${Object.keys(record.targets).length} target(s)`, now());
   await store.put(record);
-  await store.addEvent({ certificate: name, at: now().toISOString(), type: 'deployed', message: `deployed ${issued.serial}`, data: { serial: issued.serial } });
+  await emit(ctx, { type: 'deployed', message: `deployed ${issued.serial} to ${targets.length} target(s)`, data: { serial: issued.serial, targets: targets.map((t) => t.describe()) } });
 }
 
 export async function verify(ctx: CertificateContext, record: CertificateRecord, justDeployed: boolean): Promise<CertificateVerification> {
@@ -238,6 +265,7 @@ export async function verify(ctx: CertificateContext, record: CertificateRecord,
     deadlineMs: config.verify.deadline ?? ctx.policy.verifyDeadlineMs,
     now: now(),
   });
+  crashPoint('mid-verify');
   record.lastVerification = {
     serial,
     at: now().toISOString(),
@@ -268,9 +296,18 @@ export async function verify(ctx: CertificateContext, record: CertificateRecord,
     );
   }
   await store.put(record);
+  // One event per transition (src/verify/deadline.ts); `recovered` is announced by settle() once
+  // the certificate is Ready again, whatever problem was open.
   if (state.transition && endpoints.length > 0) {
-    const message = state.transition === 'drift' ? `drift: ${outcome.summary}` : state.transition === 'overdue' ? alerts.find((a) => a.reason === 'Overdue')!.message : outcome.summary;
-    await store.addEvent({ certificate: name, at: now().toISOString(), type: state.transition, message, data: { serial } });
+    if (state.transition === 'drift') {
+      const mismatches = outcome.results.filter((r) => !r.ok).map((r) => ({ endpoint: r.endpoint, address: r.address, served: r.served }));
+      await emit(ctx, { type: 'drift_detected', message: `drift: ${outcome.summary}`, data: { expected: serial, mismatches } });
+    } else if (state.transition === 'overdue') {
+      const message = alerts.find((a) => a.reason === 'Overdue')!.message;
+      await emit(ctx, { type: 'verify_overdue', message, data: { serial, deployedAt: record.deployedAt, deadline: state.deadline, summary: outcome.summary } });
+    } else {
+      await emit(ctx, { type: 'verified', message: outcome.summary, data: { serial, summary: outcome.summary } });
+    }
   }
   const level = outcome.verified || endpoints.length === 0 ? (alerts.length ? 'warn' : 'info') : alerts.length ? 'error' : 'warn';
   log[level]({ certificate: name, serial, verified: outcome.verified, alerts: alerts.map((a) => a.reason) }, outcome.summary);
@@ -319,10 +356,10 @@ export async function recordFailure(ctx: CertificateContext, record: Certificate
   setCondition(record, 'Ready', 'False', reason, e.message, now());
   try {
     await store.put(record);
-    await store.addEvent({ certificate: config.name, at: now().toISOString(), type: 'failed', message: e.message, data: { step, code: e.code } });
   } catch (err) {
     ctx.log.error({ certificate: config.name, err: describeError(err) }, 'cannot record the failure in the state store');
   }
+  await emit(ctx, { type: 'failed', message: `${step} failed: ${e.message}`, data: { step, code: e.code, error: e.message, attempts } });
 }
 
 export function toBundle(name: string, issued: IssuedCertificate): CertificateBundle {
@@ -365,5 +402,6 @@ export async function verifyOnly(ctx: CertificateContext): Promise<CertificateOu
   outcome.verification = await verify(ctx, record, false);
   outcome.alerts = outcome.verification.alerts;
   if (!outcome.verification.verified && ctx.config.verify.endpoints.length > 0) outcome.verdict = 'pending';
+  await reviewHealth(ctx, record, outcome.verdict === 'ready');
   return finish(outcome, record);
 }

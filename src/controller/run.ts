@@ -3,7 +3,6 @@
  * The same code serves `run`, `renew`, the daemon and drills.
  */
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
 import pLimit from 'p-limit';
 import { caEndpoints, caFailover, type CaEndpoint } from '../acme/ca-selection.js';
 import { accountClient, trustAcmeServer } from '../acme/client.js';
@@ -15,8 +14,10 @@ import type { RenewalPolicy } from '../policy/decide.js';
 import { resolvedPolicyFor } from '../policy/load.js';
 import type { StateStore } from '../state/store.js';
 import { createSolver, createTarget } from '../../providers/registry.js';
-import { reconcileCertificate, type CertificateOutcome } from './certificate.js';
 import { DEFAULT_PROBE_CONCURRENCY } from '../verify/verify.js';
+import type { EventBus } from '../observability/events.js';
+import { reconcileCertificate, verifyOnly, type CertificateOutcome } from './certificate.js';
+import { acquireLease, leaseOwner } from './lease.js';
 
 export interface RunOptions {
   config: LoadedConfig;
@@ -30,6 +31,12 @@ export interface RunOptions {
   now?: () => Date;
   /** Called as each certificate finishes (terminal progress). */
   onOutcome?: (o: CertificateOutcome) => void;
+  /** Events of this run go here (notifiers, metrics, progress). */
+  events?: EventBus;
+  /** Aborted on shutdown: certificates not started are skipped, started ones stop at a step boundary. */
+  signal?: AbortSignal;
+  /** Only re-verify what is deployed (the daemon's verify interval); never contacts the CA. */
+  verifyOnly?: boolean;
 }
 
 export interface RunSummary {
@@ -46,7 +53,7 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
   const { config, store, log } = opts;
   const now = opts.now ?? (() => new Date());
   const started = Date.now();
-  const owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const owner = leaseOwner(randomBytes(4).toString('hex'));
   const selected = opts.names ? config.certificates.filter((c) => opts.names!.includes(c.name)) : config.certificates;
 
   trustAcmeServer(config.acme.caBundle);
@@ -58,8 +65,10 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
   const outcomes = await Promise.all(
     selected.map((cert) =>
       limit(async () => {
+        if (opts.signal?.aborted) return notStarted(cert);
+        const work = opts.verifyOnly ? verifyOnly : reconcileCertificate;
         const outcome = await withLock(store, cert, owner, log, () =>
-          reconcileCertificate({
+          work({
             config: cert,
             policy: policyFor(cert),
             store,
@@ -73,6 +82,8 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
             force: opts.force,
             ca: caFailover({ endpoints: caEndpoints(config.acme), store, log, policy: policyFor(cert), certificate: cert.name, failoverAfter: config.acme.failoverAfter, now, only: opts.ca }),
             probeLimit,
+            events: opts.events,
+            signal: opts.signal,
           }),
         );
         opts.onOutcome?.(outcome);
@@ -115,7 +126,7 @@ export async function withLock(
   log: Logger,
   work: () => Promise<CertificateOutcome>,
 ): Promise<CertificateOutcome> {
-  const lease = await store.acquireLock(cert.name, owner, LOCK_TTL_MS);
+  const lease = await acquireLease(store, cert.name, owner, LOCK_TTL_MS, log);
   if (!lease) {
     log.info({ certificate: cert.name }, 'another certloop process is working on this certificate; skipping it');
     return {
@@ -136,4 +147,14 @@ export async function withLock(
     clearInterval(timer);
     await lease.release().catch((err: unknown) => log.warn({ certificate: cert.name, err: describeError(err) }, 'cannot release the lock'));
   }
+}
+
+function notStarted(cert: CertificateConfig): CertificateOutcome {
+  return {
+    name: cert.name,
+    decision: { action: 'none', reason: 'ShuttingDown', message: 'not started: certloop is shutting down; the next run picks it up' },
+    verdict: 'ready',
+    renewed: false,
+    deployed: false,
+  };
 }

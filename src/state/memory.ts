@@ -11,6 +11,7 @@ export class MemoryStore implements StateStore {
   private readonly records = new Map<string, CertificateRecord>();
   private readonly history: HistoryEvent[] = [];
   private readonly locks = new Map<string, { owner: string; expiresAt: number }>();
+  private readonly values = new Map<string, string>();
 
   constructor(private readonly accounts?: Pick<StateStore, 'getAccount' | 'putAccount'>) {}
 
@@ -65,6 +66,26 @@ export class MemoryStore implements StateStore {
         if (this.locks.get(name)?.owner === owner) this.locks.delete(name);
       },
     };
+  }
+
+  async lockHolder(name: string): Promise<{ owner: string; expiresAt: number } | undefined> {
+    const held = this.locks.get(name);
+    return held ? { ...held } : undefined;
+  }
+
+  async breakLock(name: string, owner: string): Promise<boolean> {
+    if (this.locks.get(name)?.owner !== owner) return false;
+    this.locks.delete(name);
+    return true;
+  }
+
+  async getValue(key: string): Promise<string | undefined> {
+    return this.values.get(key);
+  }
+
+  async setValue(key: string, value: string | undefined): Promise<void> {
+    if (value === undefined) this.values.delete(key);
+    else this.values.set(key, value);
   }
 
   async close(): Promise<void> {}

@@ -32,6 +32,10 @@ CREATE TABLE IF NOT EXISTS locks (
   owner TEXT NOT NULL,
   expires_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS kv (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
 `;
 
 export class SqliteStore implements StateStore {
@@ -74,6 +78,10 @@ export class SqliteStore implements StateStore {
       ),
       renewLock: this.db.prepare('UPDATE locks SET expires_at = ? WHERE name = ? AND owner = ?'),
       releaseLock: this.db.prepare('DELETE FROM locks WHERE name = ? AND owner = ?'),
+      lockHolder: this.db.prepare<[string], { owner: string; expires_at: number }>('SELECT owner, expires_at FROM locks WHERE name = ?'),
+      getValue: this.db.prepare<[string], { value: string }>('SELECT value FROM kv WHERE key = ?'),
+      setValue: this.db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      deleteValue: this.db.prepare('DELETE FROM kv WHERE key = ?'),
     };
   }
 
@@ -143,6 +151,24 @@ export class SqliteStore implements StateStore {
       },
     };
     return lease;
+  }
+
+  async lockHolder(name: string): Promise<{ owner: string; expiresAt: number } | undefined> {
+    const row = this.stmts.lockHolder.get(name);
+    return row ? { owner: row.owner, expiresAt: row.expires_at } : undefined;
+  }
+
+  async breakLock(name: string, owner: string): Promise<boolean> {
+    return this.stmts.releaseLock.run(name, owner).changes === 1;
+  }
+
+  async getValue(key: string): Promise<string | undefined> {
+    return this.stmts.getValue.get(key)?.value;
+  }
+
+  async setValue(key: string, value: string | undefined): Promise<void> {
+    if (value === undefined) this.stmts.deleteValue.run(key);
+    else this.stmts.setValue.run(key, value);
   }
 
   async close(): Promise<void> {

@@ -11,6 +11,14 @@
  *   expired mid-step (a paused VM), which is why writes are also version-checked and why the loop
  *   re-checks the work after taking the lock.
  * - Secrets (private keys) live inside records; implementations keep their files 0600.
+ * - `lockHolder(name)` tells who holds a lease (for taking over one left by a process that died:
+ *   see src/controller/lease.ts); `breakLock(name, owner)` removes it only if that owner still
+ *   holds it, and returns whether it did.
+ * - `getValue`/`setValue` keep small named strings beside the records: open problems and
+ *   notification throttling ("problems/<certificate>", "notified/<notifier>/<certificate>/<event>"),
+ *   the per-installation seed of the default schedule ("installation-id"). `setValue(key,
+ *   undefined)` deletes. Last write wins; callers write a certificate's keys only while holding
+ *   its lease. Values are never secret.
  */
 import type { CertificateRecord, HistoryEvent } from './record.js';
 
@@ -41,6 +49,10 @@ export interface StateStore {
   getAccount(directory: string): Promise<AccountRecord | undefined>;
   putAccount(account: AccountRecord): Promise<void>;
   acquireLock(name: string, owner: string, ttlMs: number): Promise<Lease | undefined>;
+  lockHolder(name: string): Promise<{ owner: string; expiresAt: number } | undefined>;
+  breakLock(name: string, owner: string): Promise<boolean>;
+  getValue(key: string): Promise<string | undefined>;
+  setValue(key: string, value: string | undefined): Promise<void>;
   close(): Promise<void>;
 }
 

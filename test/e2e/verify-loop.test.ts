@@ -141,7 +141,7 @@ certificates:
     const again = await lab.run('run');
     assert.equal(again.code, 1);
     assert.match(again.stdout, /^OVERDUE pool: /m);
-    assert.equal(events('pool').filter((e) => e.type === 'overdue').length, 1, 'announced once');
+    assert.equal(events('pool').filter((e) => e.type === 'verify_overdue').length, 1, 'announced once');
     const status = await lab.run('status', 'pool', '--json');
     assert.equal(status.json.certificates[0].verification.overdue, true);
   });
@@ -170,7 +170,7 @@ certificates:
     assert.equal(pool.renewed, false, 'drift is reported, not "fixed" with a new order');
     const status = (await lab.run('status', 'pool', '--json')).json.certificates[0];
     assert.equal(status.conditions.find((c: { type: string }) => c.type === 'Verified').reason, 'Drift');
-    assert.equal(events('pool').filter((e) => e.type === 'drift').length, 1);
+    assert.equal(events('pool').filter((e) => e.type === 'drift_detected').length, 1);
 
     assert.equal(fs.readFileSync(f.certFile, 'utf8'), good.cert);
     await setSecond('live');

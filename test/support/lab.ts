@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { startNginx, writePlaceholder, type Nginx } from './nginx.js';
 import { freePort } from './net.js';
 import { startPebble, type Pebble, type PebbleOptions } from './pebble.js';
+import { assertNoKeyMaterial, keyMaterialIn } from './secrets.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'bin.js');
@@ -24,6 +25,14 @@ export interface CliResult {
 
 /** Every CLI output captured in this process, for the secrets check. */
 export const capturedOutput: string[] = [];
+
+/** Keep output for the secrets check, in memory and under test-artifacts/captured-output/. */
+export function recordOutput(...texts: string[]): void {
+  capturedOutput.push(...texts);
+  const dir = path.join(ROOT, 'test-artifacts', 'captured-output');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.appendFileSync(path.join(dir, `${process.pid}.txt`), texts.join('\n'));
+}
 
 export function cli(args: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -40,7 +49,7 @@ export function cli(args: string[], opts: { cwd?: string; env?: Record<string, s
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      capturedOutput.push(stdout, stderr);
+      recordOutput(stdout, stderr);
       let json: unknown;
       try {
         json = JSON.parse(stdout);
@@ -125,9 +134,16 @@ ${o.extra ?? ''}`,
     async stop() {
       nginx.stop();
       await pebble.stop();
+      // Whatever this test file printed must not contain the keys this lab's state holds.
+      assertNoKeyMaterial(capturedOutput, stateFilesUnder(dir).flatMap(keyMaterialIn));
     },
   };
   lab.writeConfig();
   return lab;
 }
 
+
+/** Every SQLite state file (*.db) a test wrote under `dir`. */
+export function stateFilesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.db')).map((f) => path.join(dir, f));
+}

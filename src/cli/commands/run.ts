@@ -1,12 +1,15 @@
 /** `certloop run` and `certloop renew NAME... [--force]`: a reconciliation pass, printed. */
 import { caEndpoints, resolveCaSpec } from '../../acme/ca-selection.js';
 import { runOnce, type RunSummary } from '../../controller/run.js';
+import { writeMetricsFile } from '../../observability/metrics.js';
+import { createObservers } from '../observers.js';
+import { ProgressLines } from '../progress.js';
 import type { CertificateOutcome } from '../../controller/certificate.js';
 import { CertloopError } from '../../errors.js';
 import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
 import { shortSerial } from '../format.js';
 
-export async function runCommand(opts: GlobalOptions & { names?: string[]; force?: boolean; ca?: string }): Promise<number> {
+export async function runCommand(opts: GlobalOptions & { names?: string[]; force?: boolean; ca?: string; metricsFile?: string }): Promise<number> {
   return withContext(opts, async ({ config, store, log }) => {
     if (opts.names) {
       const known = new Set(config.certificates.map((c) => c.name));
@@ -16,6 +19,10 @@ export async function runCommand(opts: GlobalOptions & { names?: string[]; force
       }
     }
     const progress = !opts.json && process.stdout.isTTY;
+    const observers = createObservers(config, store, log);
+    const names = (opts.names ?? config.certificates.map((c) => c.name));
+    const lines = progress && ProgressLines.fits(process.stdout, names.length) ? new ProgressLines(process.stdout, names) : undefined;
+    if (lines) observers.bus.onProgress((name, step, detail) => lines.step(name, step, detail));
     const summary = await runOnce({
       config,
       store,
@@ -23,8 +30,15 @@ export async function runCommand(opts: GlobalOptions & { names?: string[]; force
       names: opts.names,
       force: opts.force,
       ca: opts.ca ? resolveCaSpec(opts.ca, caEndpoints(config.acme)) : undefined,
-      onOutcome: progress ? (o) => print(outcomeLine(o)) : undefined,
+      events: observers.bus,
+      onOutcome: progress ? (o) => (lines ? lines.set(o.name, outcomeLine(o)) : print(outcomeLine(o))) : undefined,
     });
+    await observers.dispatcher.drain();
+    if (opts.metricsFile) {
+      observers.metrics.observeRun(summary);
+      await observers.refreshMetrics();
+      await writeMetricsFile(opts.metricsFile, observers.metrics);
+    }
     if (opts.json) printJson(summaryJson(summary));
     else {
       if (!progress) summary.certificates.forEach((o) => print(outcomeLine(o)));
@@ -40,7 +54,7 @@ export async function runCommand(opts: GlobalOptions & { names?: string[]; force
   });
 }
 
-function outcomeLine(o: CertificateOutcome): string {
+export function outcomeLine(o: CertificateOutcome): string {
   const alert = o.alerts?.[0]?.reason;
   const mark = alert === 'Drift' ? 'DRIFT  ' : alert === 'Overdue' ? 'OVERDUE' : alert && o.verdict === 'ready' ? 'ALERT  ' : { ready: 'ok     ', pending: 'PENDING', failed: 'FAILED ', waiting: 'WAITING' }[o.verdict];
   const did = [o.renewed && `renewed ${shortSerial(o.issuedSerial)}`, o.adopted && `adopted ${shortSerial(o.issuedSerial)}`, o.deployed && 'deployed'].filter(Boolean).join(', ');
@@ -67,7 +81,7 @@ export function summaryJson(s: RunSummary) {
       action: o.decision.action,
       reason: o.decision.reason,
       message: o.decision.message,
-      renewAt: o.decision.renewAt?.toISOString(),
+      renewAt: o.decision.renewAt?.toISOString() ?? null,
       renewed: o.renewed,
       adopted: o.adopted ?? false,
       deployed: o.deployed,

@@ -1,0 +1,16 @@
+/**
+ * Generic webhook: the event as JSON, for anything that takes a POST (an alert router, a ticketing
+ * bridge, a small script). The body is versioned so receivers can rely on it:
+ * `{ "version": 1, "event": { type, certificate, at, severity, message, data } }`.
+ */
+import { postJson, safeHost } from '../../../src/notify/http.js';
+import type { Notifier } from '../../../src/plugins.js';
+import type { WebhookNotifierConfig } from './schema.js';
+
+export function createWebhookNotifier(config: WebhookNotifierConfig, id: string): Notifier {
+  return {
+    id,
+    describe: () => `webhook ${id} (${safeHost(config.url)})`,
+    send: (event) => postJson(config.url, { version: 1, event }, { headers: config.headers, timeoutMs: config.timeout }),
+  } satisfies Notifier;
+}

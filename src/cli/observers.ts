@@ -1,0 +1,45 @@
+/**
+ * What listens to a run's events, shared by `run`/`renew` and the daemon: metrics, notifiers
+ * (from the `notify:` config) and, on a terminal, the progress lines.
+ */
+import { createNotifier } from '../../providers/registry.js';
+import type { LoadedConfig } from '../config/load.js';
+import { policyFor } from '../controller/run.js';
+import { NotificationDispatcher, notifierEntries } from '../notify/dispatch.js';
+import { EventBus } from '../observability/events.js';
+import type { Logger } from '../observability/logger.js';
+import { CertloopMetrics } from '../observability/metrics.js';
+import type { StateStore } from '../state/store.js';
+
+export interface Observers {
+  bus: EventBus;
+  metrics: CertloopMetrics;
+  dispatcher: NotificationDispatcher;
+  /** Rebuild the certificate gauges from the store. */
+  refreshMetrics(now?: Date): Promise<void>;
+}
+
+export function createObservers(config: LoadedConfig, store: StateStore, log: Logger, opts: { processMetrics?: boolean } = {}): Observers {
+  const metrics = new CertloopMetrics({ processMetrics: opts.processMetrics });
+  const dispatcher = new NotificationDispatcher(notifierEntries(config.notify, createNotifier), {
+    store,
+    log,
+    baseDir: config.baseDir,
+    retryDelaysMs: retryDelays(),
+    onResult: (notifier, event, result) => metrics.observeNotification(notifier, event, result),
+  });
+  const bus = new EventBus().on((e) => metrics.observeEvent(e)).on(dispatcher.listener);
+  return {
+    bus,
+    metrics,
+    dispatcher,
+    refreshMetrics: (now = new Date()) => metrics.refresh(config.certificates, store, policyFor, now),
+  };
+}
+
+/** CERTLOOP_NOTIFY_RETRY_MS="100,200" shortens the retry waits (tests); default 0.5 s then 2 s. */
+function retryDelays(): number[] | undefined {
+  const raw = process.env.CERTLOOP_NOTIFY_RETRY_MS;
+  if (!raw) return undefined;
+  return raw.split(',').map((s) => Number(s.trim())).filter((n) => Number.isFinite(n) && n >= 0);
+}

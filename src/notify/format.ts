@@ -1,0 +1,35 @@
+/** Human wording of events for chat notifiers: a title line and a few labelled facts. */
+import type { CertloopEvent, EventType } from '../observability/events.js';
+
+const LABEL: Record<EventType, string> = {
+  renewed: 'certificate renewed',
+  deployed: 'certificate deployed',
+  verified: 'new certificate served everywhere',
+  failed: 'step failed',
+  verify_overdue: 'deployed certificate not served in time',
+  expiring_soon: 'certificate expiring soon',
+  drift_detected: 'endpoint serves a different certificate',
+  recovered: 'recovered',
+};
+
+export function eventTitle(e: CertloopEvent): string {
+  const label = e.type === 'failed' ? `${e.data.step} failed` : LABEL[e.type];
+  return `[${e.severity.toUpperCase()}] ${e.certificate}: ${label}`;
+}
+
+export function eventFacts(e: CertloopEvent): { name: string; value: string }[] {
+  const facts = [
+    { name: 'Certificate', value: e.certificate },
+    { name: 'Event', value: e.type },
+    { name: 'At', value: e.at },
+  ];
+  const d = e.data as Record<string, unknown>;
+  for (const key of ['serial', 'expected', 'notAfter', 'step', 'code', 'attempts', 'remainingDays', 'deadline']) {
+    if (d[key] !== undefined) facts.push({ name: key, value: String(d[key]) });
+  }
+  if (e.type === 'recovered') facts.push({ name: 'was', value: e.data.from.join(', ') });
+  if (e.type === 'drift_detected') {
+    for (const m of e.data.mismatches.slice(0, 5)) facts.push({ name: m.address, value: `${m.endpoint} serves ${m.served ?? 'nothing'}` });
+  }
+  return facts;
+}

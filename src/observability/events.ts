@@ -1,0 +1,186 @@
+/**
+ * Events: what happened to a certificate, in one typed shape that the state store (history),
+ * notifiers, metrics and terminal progress all see the same way. The controller never writes
+ * history or calls a notifier directly; it calls `emit(ctx, {...})` and the bus fans out.
+ *
+ * Event types (the `events:` filter of a notifier uses these names):
+ *   renewed          a new certificate was issued              data: { serial, notAfter, reason }
+ *   deployed         it reached every target                   data: { serial, targets }
+ *   verified         every endpoint serves it                  data: { serial, summary }
+ *   failed           a step failed                             data: { step, code, error, attempts }
+ *   verify_overdue   deployed, not served past the deadline    data: { serial, deployedAt, deadline, summary? }
+ *   expiring_soon    the certificate in use nears its expiry   data: { serial, notAfter, remainingDays }
+ *   drift_detected   an endpoint serves something else         data: { expected, mismatches: [{ endpoint, address, served }] }
+ *   recovered        Ready again after one of the above        data: { from: [event types], serial? }
+ *
+ * "Problem" events (failed, verify_overdue, expiring_soon, drift_detected) open a problem for the
+ * certificate, remembered in the state store; notifiers repeat them at most once per `renotify`.
+ * When the certificate is Ready again with nothing wrong, `settle()` emits `recovered` once and
+ * closes the problems, so the next failure is announced immediately.
+ *
+ * For detectors elsewhere (drift and overdue detection in the verify step):
+ *   await emit(ctx, { type: 'drift_detected', message: '…', data: { expected, mismatches } });
+ * `ctx` is the CertificateContext (anything with config.name, store, log, now and optional events).
+ * emit never throws: a broken store or listener is logged, and the loop goes on.
+ *
+ * Messages and data never carry key material: serials, names, steps and error descriptions only.
+ */
+import { describeError } from '../errors.js';
+import type { StateStore } from '../state/store.js';
+import type { Logger } from './logger.js';
+
+export const EVENT_TYPES = ['renewed', 'deployed', 'verified', 'failed', 'verify_overdue', 'expiring_soon', 'drift_detected', 'recovered'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const PROBLEM_EVENTS: readonly EventType[] = ['failed', 'verify_overdue', 'expiring_soon', 'drift_detected'];
+
+export type Severity = 'info' | 'warning' | 'critical';
+
+export interface EventData {
+  renewed: { serial: string; notAfter: string; reason: string };
+  deployed: { serial: string; targets: string[] };
+  verified: { serial: string; summary: string };
+  failed: { step: string; code: string; error: string; attempts?: number };
+  verify_overdue: { serial: string; deployedAt?: string; deadline?: string; summary?: string };
+  expiring_soon: { serial: string; notAfter: string; remainingDays: number };
+  drift_detected: { expected: string; mismatches: { endpoint: string; address: string; served?: string }[] };
+  recovered: { from: EventType[]; serial?: string };
+}
+
+/** What a detector passes to `emit`. */
+export type EventInput = { [K in EventType]: { type: K; message: string; data: EventData[K] } }[EventType];
+
+/** An event as stored, published and sent. This is also the `event` object notifiers deliver. */
+export type CertloopEvent = { [K in EventType]: { type: K; certificate: string; at: string; severity: Severity; message: string; data: EventData[K] } }[EventType];
+
+const SEVERITY: Record<EventType, Severity> = {
+  renewed: 'info',
+  deployed: 'info',
+  verified: 'info',
+  recovered: 'info',
+  failed: 'critical',
+  verify_overdue: 'critical',
+  drift_detected: 'critical',
+  expiring_soon: 'warning',
+};
+
+export function isProblem(type: EventType): boolean {
+  return PROBLEM_EVENTS.includes(type);
+}
+
+export type EventListener = (event: CertloopEvent, ctx: EventContext) => void | Promise<void>;
+/** Step progress for the terminal: `step` is decide, issue, deploy, verify or done. */
+export type ProgressListener = (certificate: string, step: string, detail?: string) => void;
+
+/**
+ * The in-process bus. Listeners run in order and are awaited (the notification dispatcher only
+ * decides and queues there; delivery happens in the background), so a slow receiver never holds
+ * a certificate's loop. A listener that throws is logged and skipped.
+ */
+export class EventBus {
+  private readonly listeners: EventListener[] = [];
+  private readonly progressListeners: ProgressListener[] = [];
+
+  on(listener: EventListener): this {
+    this.listeners.push(listener);
+    return this;
+  }
+
+  onProgress(listener: ProgressListener): this {
+    this.progressListeners.push(listener);
+    return this;
+  }
+
+  async publish(event: CertloopEvent, ctx: EventContext): Promise<void> {
+    for (const l of this.listeners) {
+      try {
+        await l(event, ctx);
+      } catch (err) {
+        ctx.log.warn({ certificate: event.certificate, event: event.type, err: describeError(err) }, 'an event listener failed');
+      }
+    }
+  }
+
+  progress(certificate: string, step: string, detail?: string): void {
+    for (const l of this.progressListeners) {
+      try {
+        l(certificate, step, detail);
+      } catch {
+        // Progress is cosmetic; never let it break the loop.
+      }
+    }
+  }
+}
+
+/** What emit needs; CertificateContext satisfies it. */
+export interface EventContext {
+  config: { name: string };
+  store: StateStore;
+  log: Logger;
+  now: () => Date;
+  events?: EventBus;
+}
+
+/** State-store key of a certificate's open problems (JSON `{ [type]: sinceIso }`). */
+export function problemsKey(certificate: string): string {
+  return `problems/${certificate}`;
+}
+
+/** Record an event in history, open a problem if it is one, and publish it. Never throws. */
+export async function emit(ctx: EventContext, input: EventInput): Promise<CertloopEvent> {
+  const event = {
+    type: input.type,
+    certificate: ctx.config.name,
+    at: ctx.now().toISOString(),
+    severity: SEVERITY[input.type],
+    message: input.message,
+    data: input.data,
+  } as CertloopEvent;
+  try {
+    await ctx.store.addEvent({ certificate: event.certificate, at: event.at, type: event.type, message: event.message, data: event.data as unknown as Record<string, unknown> });
+    if (isProblem(event.type)) {
+      const open = await openProblems(ctx);
+      if (!open[event.type]) {
+        open[event.type] = event.at;
+        await ctx.store.setValue(problemsKey(event.certificate), JSON.stringify(open));
+      }
+    }
+  } catch (err) {
+    ctx.log.error({ certificate: event.certificate, event: event.type, err: describeError(err) }, 'cannot record the event in the state store');
+  }
+  await ctx.events?.publish(event, ctx);
+  return event;
+}
+
+export async function openProblems(ctx: Pick<EventContext, 'store' | 'config'>): Promise<Partial<Record<EventType, string>>> {
+  const raw = await ctx.store.getValue(problemsKey(ctx.config.name));
+  return raw ? (JSON.parse(raw) as Partial<Record<EventType, string>>) : {};
+}
+
+/**
+ * The certificate is Ready and nothing is wrong: if problems were open, announce `recovered` once
+ * and close them. Called at the end of every reconciliation that ends Ready. Never throws.
+ */
+export async function settle(ctx: EventContext, serial?: string): Promise<void> {
+  let open: Partial<Record<EventType, string>>;
+  try {
+    open = await openProblems(ctx);
+  } catch (err) {
+    ctx.log.error({ certificate: ctx.config.name, err: describeError(err) }, 'cannot read open problems from the state store');
+    return;
+  }
+  const from = Object.keys(open) as EventType[];
+  if (from.length === 0) return;
+  try {
+    await ctx.store.setValue(problemsKey(ctx.config.name), undefined);
+  } catch (err) {
+    ctx.log.error({ certificate: ctx.config.name, err: describeError(err) }, 'cannot close the open problems in the state store');
+    return;
+  }
+  await emit(ctx, { type: 'recovered', message: `${ctx.config.name} is Ready again (was: ${from.join(', ')})`, data: { from, serial } });
+}
+
+/** Tell the terminal (if anyone listens) which step a certificate is in. */
+export function progress(ctx: { config: { name: string }; events?: EventBus }, step: string, detail?: string): void {
+  ctx.events?.progress(ctx.config.name, step, detail);
+}
