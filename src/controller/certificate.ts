@@ -359,7 +359,9 @@ export async function recordFailure(ctx: CertificateContext, record: Certificate
   } catch (err) {
     ctx.log.error({ certificate: config.name, err: describeError(err) }, 'cannot record the failure in the state store');
   }
-  await emit(ctx, { type: 'failed', message: `${step} failed: ${e.message}`, data: { step, code: e.code, error: e.message, attempts } });
+  // Name the step unless the error already does ("reload failed: …").
+  const message = e.message.startsWith(`${step} failed`) ? e.message : `${step} failed: ${e.message}`;
+  await emit(ctx, { type: 'failed', message, data: { step, code: e.code, error: e.message, attempts } });
 }
 
 export function toBundle(name: string, issued: IssuedCertificate): CertificateBundle {
