@@ -145,6 +145,20 @@ export const Config = z
     verifyInterval: Duration.default(3_600_000),
     /** Daemon: HTTP address of /metrics, /healthz and the status page (loopback by default). */
     listen: HostPort.default('127.0.0.1:9464'),
+    /** Daemon: the status page at `/`; authentication for when `listen` is not loopback. */
+    statusPage: z
+      .strictObject({
+        auth: z
+          .strictObject({
+            bearerToken: z.string().min(1).optional(),
+            basic: z.strictObject({ user: z.string().min(1), password: z.string().min(1) }).optional(),
+          })
+          .refine((a) => a.bearerToken !== undefined || a.basic !== undefined, { message: 'auth needs bearerToken or basic (or leave auth out)' })
+          .optional(),
+        /** Let browsers reload the page this often (no JavaScript: a meta refresh). */
+        refresh: Duration.optional(),
+      })
+      .optional(),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Map<string, number>();

@@ -16,7 +16,9 @@ import { runOnce, type RunSummary } from '../controller/run.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { StateStore } from '../state/store.js';
-import { startHttpServer, type Handler } from './http.js';
+import { buildStatusModel } from '../report/model.js';
+import { statusPageHandler } from '../report/http.js';
+import { startHttpServer, type Route } from './http.js';
 import { defaultSchedule, installationId } from './schedule.js';
 
 export interface DaemonOptions {
@@ -70,7 +72,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   };
 
   // The route table: one line per page.
-  const routes: Record<string, Handler> = {
+  const statusPage = statusPageHandler({
+    load: () => buildStatusModel(config, store, new Date()),
+    auth: config.statusPage?.auth,
+    log,
+    refreshSeconds: config.statusPage?.refresh === undefined ? undefined : Math.round(config.statusPage.refresh / 1000),
+  });
+  const routes: Record<string, Route> = {
     '/metrics': async () => {
       await observers.refreshMetrics();
       return { contentType: observers.metrics.contentType, body: await observers.metrics.text() };
@@ -82,7 +90,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       await store.list();
       return { body: 'ok\n' };
     },
-    '/': () => textSummary(),
+    '/': { raw: statusPage },
+    '/index.html': { raw: statusPage },
+    '/summary.txt': () => textSummary(),
   };
 
   async function textSummary() {
@@ -97,6 +107,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   }
 
   const server = await startHttpServer(opts.listen ?? config.listen, routes, log);
+  const listen = opts.listen ?? config.listen;
+  if (!/^(127\.|\[::1\]|localhost:)/.test(listen) && !config.statusPage?.auth) {
+    log.warn({ listen }, 'the status page and /metrics are reachable beyond loopback without authentication; set statusPage.auth for the page');
+  }
   const job = CronJob.from({ cronTime: schedule, onTick: () => pass('run'), start: true });
   const verifyTimer = setInterval(() => pass('verify'), verifyEvery);
   log.info({ url: server.url, schedule, verifyIntervalMs: verifyEvery, nextRun: job.nextDate().toJSDate().toISOString() }, `certloop daemon listening on ${server.url}`);

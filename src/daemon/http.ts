@@ -16,19 +16,34 @@ export interface Reply {
 
 export type Handler = (req: http.IncomingMessage) => Reply | Promise<Reply>;
 
+/** A page that answers the request itself (methods, authentication, headers): the status page. */
+export interface RawRoute {
+  raw: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+}
+
+export type Route = Handler | RawRoute;
+
 export interface HttpServer {
   /** "http://127.0.0.1:9464" */
   url: string;
   close(): Promise<void>;
 }
 
-export async function startHttpServer(listen: string, routes: Record<string, Handler>, log: Logger): Promise<HttpServer> {
+export async function startHttpServer(listen: string, routes: Record<string, Route>, log: Logger): Promise<HttpServer> {
   const server = http.createServer((req, res) => {
     void serve(req, res);
   });
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const handler = routes[pathname];
+    const route = routes[pathname];
+    if (route && typeof route !== 'function') {
+      await route.raw(req, res).catch((err: unknown) => {
+        log.error({ path: pathname, err: describeError(err) }, 'HTTP handler failed');
+        if (!res.headersSent) res.writeHead(500).end('internal error (see the certloop log)\n');
+      });
+      return;
+    }
+    const handler = route;
     let reply: Reply;
     if (req.method !== 'GET' && req.method !== 'HEAD') reply = { status: 405, body: 'only GET and HEAD\n' };
     else if (!handler) reply = { status: 404, body: `not found; try ${Object.keys(routes).join(', ')}\n` };

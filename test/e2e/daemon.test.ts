@@ -19,9 +19,9 @@ interface Daemon {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function startDaemon(configFile: string, args: string[]): Daemon {
+function startDaemon(configFile: string, args: string[], env: Record<string, string> = {}): Daemon {
   const child = spawn(process.execPath, [CLI, '-c', configFile, 'daemon', ...args], {
-    env: { ...process.env, CERTLOOP_LOG_LEVEL: 'info' },
+    env: { ...process.env, CERTLOOP_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -127,8 +127,12 @@ describe('daemon and metrics', () => {
 
     const page = await get(`${base}/`);
     assert.equal(page.status, 200);
-    assert.match(page.body, /schedule "\*\/1 \* \* \* \* \*"/);
-    assert.match(page.body, /^web {2}Ready/m);
+    assert.match(page.type ?? '', /text\/html/);
+    assert.match(page.body, /<h1>Certificate status<\/h1>/, "the status page");
+    assert.match(page.body, />web</);
+    const summary = await get(`${base}/summary.txt`);
+    assert.match(summary.body, /schedule "\*\/1 \* \* \* \* \*"/);
+    assert.match(summary.body, /^web {2}Ready/m);
     assert.equal((await get(`${base}/nope`)).status, 404);
     assert.equal(count(/"certificate issued"/), 0, 'repeated runs of an up-to-date certificate order nothing');
 
@@ -138,6 +142,30 @@ describe('daemon and metrics', () => {
     assert.match(d.output(), /"msg":"stopped"/);
     assert.equal(locks(path.join(lab.dir, 'certloop.db')), 0, 'every lease released');
     await assert.rejects(fetch(`${base}/healthz`), 'the HTTP server is closed');
+  });
+
+  it('serves the status page only with the configured bearer token when told to', async () => {
+    process.env.CERTLOOP_TEST_STATUS_TOKEN = 'status-token-for-tests';
+    lab.writeConfig({ extra: 'statusPage: { auth: { bearerToken: "${env:CERTLOOP_TEST_STATUS_TOKEN}" } }\n' });
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const d = startDaemon(lab.configFile, ['--listen', `127.0.0.1:${port}`, '--no-initial-run'], { CERTLOOP_TEST_STATUS_TOKEN: 'status-token-for-tests' });
+    daemons.push(d);
+    try {
+      await waitFor(async () => (await get(`${base}/healthz`).catch(() => ({ status: 0 }))).status === 200, 20_000, 'the daemon to answer /healthz');
+      const refused = await fetch(`${base}/`);
+      assert.equal(refused.status, 401);
+      assert.match(refused.headers.get('www-authenticate') ?? '', /Bearer/);
+      const ok = await fetch(`${base}/`, { headers: { authorization: 'Bearer status-token-for-tests' } });
+      assert.equal(ok.status, 200);
+      assert.match(await ok.text(), />web</);
+      assert.equal((await get(`${base}/metrics`)).status, 200, 'metrics stay open for the scraper');
+    } finally {
+      d.child.kill('SIGTERM');
+      await d.exited;
+      lab.writeConfig();
+    }
+    assert.doesNotMatch(d.output(), /status-token-for-tests/, 'the token is never logged');
   });
 
   it('SIGTERM during a slow deploy finishes that step, stops before verifying, and the next run resumes', async () => {
