@@ -4,15 +4,30 @@
  */
 import { CertloopError } from '../src/errors.js';
 import type { Solver, Target } from '../src/plugins.js';
+import { createAzureDnsSolver } from './challenges/azure-dns/index.js';
+import { createExecDnsSolver } from './challenges/exec/index.js';
 import { createHttp01Solver } from './challenges/http-01/index.js';
-import type { ChallengeConfig, TargetConfig } from './schemas.js';
+import { createRfc2136Solver } from './challenges/rfc2136/index.js';
+import type { ChallengeConfig, Dns01Config, TargetConfig } from './schemas.js';
 import { createFileTarget } from './targets/file/index.js';
 
 type SolverFactory<C> = (config: C, certificate: string) => Solver | Promise<Solver>;
 type TargetFactory<C> = (config: C, certificate: string) => Target | Promise<Target>;
 
+/** dns-01 solvers, keyed by the DNS provider name (`challenge.provider`). */
+const dns01Providers: { [K in Dns01Config['provider']]: SolverFactory<Extract<Dns01Config, { provider: K }>> } = {
+  rfc2136: (c, name) => createRfc2136Solver(c, name),
+  'azure-dns': (c, name) => createAzureDnsSolver(c, name),
+  exec: (c, name) => createExecDnsSolver(c, name),
+};
+
 const solvers: { [K in ChallengeConfig['type']]: SolverFactory<Extract<ChallengeConfig, { type: K }>> } = {
   'http-01': (c) => createHttp01Solver(c),
+  'dns-01': (c, name) => {
+    const factory = dns01Providers[c.provider] as SolverFactory<Dns01Config> | undefined;
+    if (!factory) throw new CertloopError('UNKNOWN_PROVIDER', `unknown dns-01 provider "${c.provider}"`, { certificate: name, retryable: false });
+    return factory(c, name);
+  },
 };
 
 const targets: { [K in TargetConfig['type']]: TargetFactory<Extract<TargetConfig, { type: K }>> } = {
@@ -32,4 +47,5 @@ export async function createTarget(config: TargetConfig, certificate: string): P
 }
 
 export const SOLVER_TYPES = Object.keys(solvers);
+export const DNS01_PROVIDER_NAMES = Object.keys(dns01Providers);
 export const TARGET_TYPES = Object.keys(targets);
