@@ -161,8 +161,12 @@ export class AzureDnsProvider implements TxtRecordProvider {
       return new DnsProviderError(`the TXT record set kept changing under certloop (${MAX_ATTEMPTS} conflicting writes); try again`);
     }
     const name = (err as Error).name;
-    if (name === 'CredentialUnavailableError' || name === 'AuthenticationError' || name === 'AggregateAuthenticationError') {
-      return new DnsProviderError(`cannot sign in to Azure with the ${credential.type} credential: ${detail}`);
+    if (/^(CredentialUnavailable|Authentication|AggregateAuthentication|AuthenticationRequired)Error$/.test(name)) {
+      // Entra answers carry a stable AADSTS code and sentence amid correlation noise; keep those.
+      const aadsts = /AADSTS\d+:[^.]*\./.exec(detail)?.[0];
+      return new DnsProviderError(`cannot sign in to Azure with the ${credential.type} credential: ${aadsts ?? detail}`, {
+        retryable: name !== 'CredentialUnavailableError' && aadsts === undefined,
+      });
     }
     return new DnsProviderError(`Azure DNS request failed${status ? ` (HTTP ${status}${code ? ` ${code}` : ''})` : ''}: ${detail}`);
   }
