@@ -57,8 +57,9 @@ export async function waitForTxt(opts: WaitForTxtOptions): Promise<void> {
       }),
     );
     if (waiting.size === 0) return;
-    if (opts.signal?.aborted || Date.now() + delay > deadline) break;
-    await new Promise((r) => setTimeout(r, delay));
+    const left = deadline - Date.now();
+    if (opts.signal?.aborted || left <= 0) break;
+    await new Promise((r) => setTimeout(r, Math.min(delay, left)));
     delay = Math.min(delay * 2, 2000);
   }
   const pending = [...waiting.keys()];
