@@ -10,6 +10,7 @@ export interface ChallengeTask {
   identifier: string;
   wildcard: boolean;
   token: string;
+  /** The key authorization, "TOKEN.THUMBPRINT" (RFC 8555 §8.1); dns-01 publishes its SHA-256. */
   keyAuthorization: string;
 }
 

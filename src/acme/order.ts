@@ -108,7 +108,9 @@ async function solveAuthorizations(client: acme.Client, order: acme.Order, req: 
           identifier: authz.identifier.value,
           wildcard: authz.wildcard === true,
           token: challenge.token,
-          keyAuthorization: await client.getChallengeKeyAuthorization(challenge),
+          // The key authorization itself (RFC 8555 §8.1) for every type: acme-client returns the
+          // dns-01 TXT digest instead, and the dns-01 solvers compute that digest themselves.
+          keyAuthorization: await client.getChallengeKeyAuthorization({ ...challenge, type: 'http-01' }),
         };
         await solver.present(task);
         presented.push(task);
