@@ -36,6 +36,10 @@ describe('a wildcard certificate through rfc2136, BIND and Pebble', () => {
       { server_name: 'w.test *.w.test', port, cert: certFile(), key: path.join(dir, 'live', 'wild', 'privkey.pem') },
     ]);
     configFile = path.join(dir, 'certloop.yaml');
+    writeConfig();
+  });
+
+  function writeConfig(o: { nameservers?: string[]; propagationTimeout?: string } = {}): void {
     fs.writeFileSync(
       configFile,
       `acme:
@@ -54,8 +58,8 @@ certificates:
         name: ${bind.tsig.name}
         algorithm: hmac-sha256
         secret: \${env:TSIG_SECRET}
-      nameservers: [${bind.server}]
-      propagationTimeout: 20s
+      nameservers: ${JSON.stringify(o.nameservers ?? [bind.server])}
+      propagationTimeout: ${o.propagationTimeout ?? '20s'}
     targets:
       - type: file
         cert: ./live/wild/fullchain.pem
@@ -69,7 +73,7 @@ certificates:
       pollFor: 5s
 `,
     );
-  });
+  }
 
   after(async () => {
     nginx?.stop();
@@ -111,6 +115,21 @@ certificates:
     const status = await run(bind.tsig.secret, 'status', '--json');
     const s = status.json.certificates[0];
     assert.match(s.lastFailure.message, /NOTAUTH \(TSIG BADSIG/);
+  });
+
+  it('a record one authoritative server never shows fails the order before validation, and both values are still cleaned up', async () => {
+    const silent = `127.0.0.1:${await freePort('udp')}`;
+    writeConfig({ nameservers: [bind.server, silent], propagationTimeout: '1s' });
+    try {
+      const r = await run(bind.tsig.secret, 'renew', 'wild', '--force', '--json');
+      assert.equal(r.code, 1);
+      const wild = r.json.certificates[0];
+      assert.equal(wild.error.code, 'CHALLENGE_FAILED');
+      assert.match(wild.error.message, new RegExp(`^dns-01 rfc2136: the record did not propagate: TXT _acme-challenge\\.w\\.test is not visible at 1 of 2 authoritative server\\(s\\) after 1s \\(${silent.replace(/\./g, '\\.')}: `));
+      assert.deepEqual(await txtAt(parseServer(bind.server), '_acme-challenge.w.test'), [], 'no value left behind');
+    } finally {
+      writeConfig();
+    }
   });
 
   it('never shows a TSIG secret in any output', () => {
