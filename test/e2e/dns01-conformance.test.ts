@@ -14,6 +14,7 @@ import { challengeRecordName, challengeRecordValue } from '../../src/dns/challen
 import { Dns01Config } from '../../providers/schemas.js';
 import { createSolver } from '../../providers/registry.js';
 import type { Solver } from '../../src/plugins.js';
+import type { Dns01Solver } from '../../providers/challenges/dns-01-common/solver.js';
 import { startBind, type Bind } from '../support/bind.js';
 import { startFakeAzureDns, type FakeAzureDns } from '../support/azure-dns.js';
 import { dns01Conformance, task, txtAt } from '../support/dns01-conformance.js';
@@ -146,6 +147,23 @@ describe('rfc2136 failures', () => {
     assert.match(err.message, /did not propagate: TXT _acme-challenge\.lag\.rfc\.conf\.test is not visible at 1 of 2 authoritative server\(s\) after 1s/);
     assert.ok(err.message.includes(`${azure.dnsServer}: NXDOMAIN`), err.message);
     await s.cleanup(t);
+  });
+});
+
+describe('finding the authoritative servers to check', () => {
+  it("without nameservers, the zone's NS records (found through the resolvers) give the servers, on port 53", async () => {
+    const s = (await solverFrom(rfc2136Config({ nameservers: undefined, resolvers: [bind.server] }))) as Dns01Solver;
+    assert.deepEqual(await s.authoritativeServersFor(`_acme-challenge.x.${ZONE}`), [{ host: '127.0.0.1', port: 53 }]);
+  });
+
+  it('a provider that does not know the zone (exec) finds it from the SOA the resolvers return', async () => {
+    const s = (await solverFrom({ provider: 'exec', command: ['true'], resolvers: [bind.server] })) as Dns01Solver;
+    assert.deepEqual(await s.authoritativeServersFor(`_acme-challenge.deep.below.${ZONE}`), [{ host: '127.0.0.1', port: 53 }]);
+  });
+
+  it('a name in no zone the resolvers know is a clear error', async () => {
+    const s = (await solverFrom({ provider: 'exec', command: ['true'], resolvers: [bind.server] })) as Dns01Solver;
+    await assert.rejects(s.authoritativeServersFor('_acme-challenge.elsewhere.example'), /no SOA record for _acme-challenge\.elsewhere\.example from 127\.0\.0\.1:\d+ \(answer REFUSED\); set zone in the config/);
   });
 });
 
