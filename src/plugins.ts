@@ -19,7 +19,10 @@ export interface Solver {
   readonly challengeType: 'http-01' | 'dns-01';
   /** Make the challenge response visible; resolve only when the CA can see it. */
   present(task: ChallengeTask): Promise<void>;
-  /** Remove what present() put in place. Called in `finally`; errors are logged, never thrown. */
+  /**
+   * Remove what present() put in place. Called in `finally`; errors are logged, never thrown.
+   * Also called when present() failed part-way: removing what is not there is not an error.
+   */
   cleanup(task: ChallengeTask): Promise<void>;
 }
 
