@@ -4,8 +4,11 @@
  */
 import { CertloopError } from '../src/errors.js';
 import type { Notifier, Solver, Target } from '../src/plugins.js';
+import { createAzureDnsSolver } from './challenges/azure-dns/index.js';
+import { createExecDnsSolver } from './challenges/exec/index.js';
 import { createHttp01Solver } from './challenges/http-01/index.js';
-import type { ChallengeConfig, NotifierConfig, TargetConfig } from './schemas.js';
+import { createRfc2136Solver } from './challenges/rfc2136/index.js';
+import type { ChallengeConfig, Dns01Config, NotifierConfig, TargetConfig } from './schemas.js';
 import { createFileTarget } from './targets/file/index.js';
 import { createKeyVaultTarget } from './targets/key-vault/index.js';
 import { createExecNotifier } from './notifiers/exec/index.js';
@@ -16,8 +19,20 @@ import { createWebhookNotifier } from './notifiers/webhook/index.js';
 type SolverFactory<C> = (config: C, certificate: string) => Solver | Promise<Solver>;
 type TargetFactory<C> = (config: C, certificate: string) => Target | Promise<Target>;
 
+/** dns-01 solvers, keyed by the DNS provider name (`challenge.provider`). */
+const dns01Providers: { [K in Dns01Config['provider']]: SolverFactory<Extract<Dns01Config, { provider: K }>> } = {
+  rfc2136: (c, name) => createRfc2136Solver(c, name),
+  'azure-dns': (c, name) => createAzureDnsSolver(c, name),
+  exec: (c, name) => createExecDnsSolver(c, name),
+};
+
 const solvers: { [K in ChallengeConfig['type']]: SolverFactory<Extract<ChallengeConfig, { type: K }>> } = {
   'http-01': (c) => createHttp01Solver(c),
+  'dns-01': (c, name) => {
+    const factory = dns01Providers[c.provider] as SolverFactory<Dns01Config> | undefined;
+    if (!factory) throw new CertloopError('UNKNOWN_PROVIDER', `unknown dns-01 provider "${c.provider}"`, { certificate: name, retryable: false });
+    return factory(c, name);
+  },
 };
 
 const targets: { [K in TargetConfig['type']]: TargetFactory<Extract<TargetConfig, { type: K }>> } = {
@@ -54,5 +69,6 @@ export function createNotifier(config: NotifierConfig, id: string): Notifier {
 }
 
 export const SOLVER_TYPES = Object.keys(solvers);
+export const DNS01_PROVIDER_NAMES = Object.keys(dns01Providers);
 export const TARGET_TYPES = Object.keys(targets);
 export const NOTIFIER_TYPES = Object.keys(notifiers);

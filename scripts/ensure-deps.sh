@@ -9,6 +9,9 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_pkgs+=(nginx)
 command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
 # The status page tests run in Debian's headless Chromium (never a downloaded browser).
 [ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
+# dns-01 tests: BIND authoritative on loopback, nsupdate for the exec hook.
+[ -x /usr/sbin/named ] || need_pkgs+=(bind9)
+command -v nsupdate >/dev/null 2>&1 || need_pkgs+=(bind9-dnsutils)
 for extra in ${CERTLOOP_EXTRA_PACKAGES:-}; do
   dpkg -s "$extra" >/dev/null 2>&1 || need_pkgs+=("$extra")
 done

@@ -11,6 +11,7 @@ export interface ChallengeTask {
   identifier: string;
   wildcard: boolean;
   token: string;
+  /** The key authorization, "TOKEN.THUMBPRINT" (RFC 8555 §8.1); dns-01 publishes its SHA-256. */
   keyAuthorization: string;
 }
 
@@ -19,7 +20,10 @@ export interface Solver {
   readonly challengeType: 'http-01' | 'dns-01';
   /** Make the challenge response visible; resolve only when the CA can see it. */
   present(task: ChallengeTask): Promise<void>;
-  /** Remove what present() put in place. Called in `finally`; errors are logged, never thrown. */
+  /**
+   * Remove what present() put in place. Called in `finally`; errors are logged, never thrown.
+   * Also called when present() failed part-way: removing what is not there is not an error.
+   */
   cleanup(task: ChallengeTask): Promise<void>;
 }
 

@@ -115,7 +115,9 @@ async function solveAuthorizations(client: acme.Client, order: acme.Order, req: 
   try {
     // Present every challenge first, then ask the CA to validate: dns-01 wants all TXT values of
     // one name in place at once (a wildcard and its apex share _acme-challenge.NAME).
-    const work = await Promise.all(
+    // allSettled, not all: a present still in flight when another fails must finish before the
+    // cleanup below runs, or its record would be added after cleanup and stay behind.
+    const settled = await Promise.allSettled(
       pending.map(async (authz) => {
         const challenge = authz.challenges.find((c) => c.type === solver.challengeType);
         if (!challenge) {
@@ -129,13 +131,20 @@ async function solveAuthorizations(client: acme.Client, order: acme.Order, req: 
           identifier: authz.identifier.value,
           wildcard: authz.wildcard === true,
           token: challenge.token,
-          keyAuthorization: await client.getChallengeKeyAuthorization(challenge),
+          // The key authorization itself (RFC 8555 §8.1) for every type: acme-client returns the
+          // dns-01 TXT digest instead, and the dns-01 solvers compute that digest themselves.
+          keyAuthorization: await client.getChallengeKeyAuthorization({ ...challenge, type: 'http-01' }),
         };
-        await solver.present(task);
+        // Counted as presented before present() finishes: a dns-01 record added but not seen in
+        // time (propagation timeout) must still be cleaned up. Cleanup tolerates absent records.
         presented.push(task);
+        await solver.present(task);
         return { authz, challenge };
       }),
     );
+    const failedPresent = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failedPresent) throw failedPresent.reason;
+    const work = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     await Promise.all(
       work.map(async ({ authz, challenge }) => {
         try {

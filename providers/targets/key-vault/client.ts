@@ -12,14 +12,13 @@
  *   beyond that the deploy fails and the next run retries it with the same certificate.
  */
 import fs from 'node:fs';
-import tls from 'node:tls';
-import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy, PipelineResponse } from '@azure/core-rest-pipeline';
 import type { CertificateClient } from '@azure/keyvault-certificates';
 import type { SecretClient } from '@azure/keyvault-secrets';
 import { CertloopError } from '../../../src/errors.js';
 import type { Logger } from '../../../src/observability/logger.js';
-import type { KeyVaultCredentialConfig, KeyVaultTargetConfig } from './schema.js';
+import { azurePipelineOptions, createAzureCredential } from '../../../src/azure/credential.js';
+import type { KeyVaultTargetConfig } from './schema.js';
 
 export interface KeyVaultClients {
   certificates: CertificateClient;
@@ -27,13 +26,11 @@ export interface KeyVaultClients {
   secrets(): Promise<SecretClient>;
 }
 
-/** Authority hosts of the Azure clouds, which support instance discovery. */
-const AZURE_AUTHORITIES = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn', 'login.partner.microsoftonline.cn']);
-
 export async function openClients(config: KeyVaultTargetConfig, certificate: string, log: Logger): Promise<KeyVaultClients> {
-  const tlsOptions = config.caBundle ? { ca: [...tls.rootCertificates, readCaBundle(config.caBundle, certificate)] } : undefined;
-  const [{ CertificateClient }, identity] = await Promise.all([import('@azure/keyvault-certificates'), import('@azure/identity')]);
-  const credential = createCredential(identity, config.credential, tlsOptions);
+  if (config.caBundle) readCaBundle(config.caBundle, certificate); // a clear error before the SDK's
+  const { tlsOptions } = azurePipelineOptions({ caBundle: config.caBundle });
+  const { CertificateClient } = await import('@azure/keyvault-certificates');
+  const credential = await createAzureCredential(config.credential, { caBundle: config.caBundle });
   const options = {
     ...(tlsOptions ? { tlsOptions } : {}),
     retryOptions: { maxRetries: 0 },
@@ -57,27 +54,6 @@ function readCaBundle(file: string, certificate: string): string {
       step: 'deploy',
       retryable: false,
     });
-  }
-}
-
-type Identity = typeof import('@azure/identity');
-
-function createCredential(identity: Identity, c: KeyVaultCredentialConfig, tlsOptions: { ca: string[] } | undefined): TokenCredential {
-  const common = tlsOptions ? { tlsOptions } : {};
-  switch (c.type) {
-    case 'default':
-      return new identity.DefaultAzureCredential(common);
-    case 'managed-identity':
-      return c.clientId ? new identity.ManagedIdentityCredential({ ...common, clientId: c.clientId }) : new identity.ManagedIdentityCredential(common);
-    case 'client-secret': {
-      // Instance discovery only knows the Azure clouds; a private authority (Azure Stack, tests) has none.
-      const privateAuthority = c.authorityHost !== undefined && !AZURE_AUTHORITIES.has(new URL(c.authorityHost).hostname);
-      return new identity.ClientSecretCredential(c.tenantId, c.clientId, c.clientSecret, {
-        ...common,
-        authorityHost: c.authorityHost,
-        disableInstanceDiscovery: privateAuthority,
-      });
-    }
   }
 }
 

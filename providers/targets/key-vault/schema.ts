@@ -1,33 +1,15 @@
 import { z } from 'zod';
+import { AzureCredentialConfig } from '../../../src/azure/credential.js';
 import { Duration, FilePath } from '../../../src/config/fields.js';
 
 const NonEmpty = z.string().min(1, 'expected a value');
 
 /**
- * How certloop authenticates to Key Vault. Secrets (clientSecret) belong in `${env:NAME}` or
- * `${file:PATH}` references, never in the config file itself.
+ * How certloop authenticates to Key Vault: the credential every Azure provider shares
+ * (src/azure/credential.ts). Secrets (clientSecret) belong in `${env:NAME}` or `${file:PATH}`
+ * references, never in the config file itself.
  */
-export const KeyVaultCredentialConfig = z.discriminatedUnion(
-  'type',
-  [
-    /** DefaultAzureCredential: environment, workload identity, managed identity, Azure CLI, ... */
-    z.strictObject({ type: z.literal('default') }),
-    /** System-assigned, or user-assigned when clientId is given. */
-    z.strictObject({ type: z.literal('managed-identity'), clientId: NonEmpty.optional() }),
-    z.strictObject({
-      type: z.literal('client-secret'),
-      tenantId: NonEmpty,
-      clientId: NonEmpty,
-      clientSecret: NonEmpty,
-      /** Sovereign clouds or a private authority: https://login.microsoftonline.us, ... */
-      authorityHost: z.url({ protocol: /^https$/, message: 'expected an https:// authority URL' }).optional(),
-    }),
-  ],
-  {
-    error: (issue) =>
-      issue.code === 'invalid_union' ? 'unknown credential type: expected one of default, managed-identity, client-secret' : undefined,
-  },
-);
+export const KeyVaultCredentialConfig = AzureCredentialConfig;
 export type KeyVaultCredentialConfig = z.infer<typeof KeyVaultCredentialConfig>;
 
 /** Azure Key Vault: every deploy imports a new version of one certificate object. */

@@ -1,0 +1,179 @@
+/**
+ * azure-dns: adds the challenge value to the zone's TXT record set through Azure Resource Manager
+ * and removes only that value on cleanup. ARM replaces a record set as a whole on PUT, so every
+ * change is read → modify → write with the record set's etag (If-Match; If-None-Match: * when
+ * creating): a concurrent writer makes the write fail with 412 and the change is redone on fresh
+ * data instead of overwriting someone else's value. Changes to one record set from this process
+ * are also queued, so a wildcard and its apex do not race each other.
+ */
+import type { DnsManagementClient, RecordSet, TxtRecord as AzureTxtRecord } from '@azure/arm-dns';
+import { azurePipelineOptions, createAzureCredential, scrubSecrets } from '../../../src/azure/credential.js';
+import { relativeName } from '../../../src/dns/challenge.js';
+import { Dns01Solver, DnsProviderError, type TxtRecord, type TxtRecordProvider } from '../dns-01-common/solver.js';
+import type { AzureDnsConfig } from './schema.js';
+
+/** Conflicting writers rarely collide more than once or twice; give up loudly after this. */
+const MAX_ATTEMPTS = 6;
+
+/** Per record set, the tail of the queue of changes made from this process. */
+const queues = new Map<string, Promise<void>>();
+
+function enqueue(key: string, work: () => Promise<void>): Promise<void> {
+  const run = (queues.get(key) ?? Promise.resolve()).then(work, work);
+  const tail = run.catch(() => undefined);
+  queues.set(key, tail);
+  void tail.then(() => {
+    if (queues.get(key) === tail) queues.delete(key);
+  });
+  return run;
+}
+
+function statusOf(err: unknown): number | undefined {
+  return (err as { statusCode?: number }).statusCode;
+}
+
+function joined(r: AzureTxtRecord): string {
+  return (r.value ?? []).join('');
+}
+
+export class AzureDnsProvider implements TxtRecordProvider {
+  readonly name = 'azure-dns';
+  private client?: Promise<DnsManagementClient>;
+
+  constructor(private readonly config: AzureDnsConfig) {}
+
+  zoneFor(): Promise<string> {
+    return Promise.resolve(this.config.zone);
+  }
+
+  add(record: TxtRecord): Promise<void> {
+    return this.change(record, 'add');
+  }
+
+  remove(record: TxtRecord): Promise<void> {
+    return this.change(record, 'remove');
+  }
+
+  private dnsClient(): Promise<DnsManagementClient> {
+    this.client ??= (async () => {
+      const { DnsManagementClient } = await import('@azure/arm-dns');
+      const connection = { caBundle: this.config.caBundle };
+      const credential = await createAzureCredential(this.config.credential, connection);
+      return new DnsManagementClient(credential, this.config.subscriptionId, {
+        ...azurePipelineOptions(connection),
+        ...(this.config.endpoint ? { endpoint: this.config.endpoint, $host: this.config.endpoint.replace(/\/$/, '') } : {}),
+      });
+    })();
+    return this.client;
+  }
+
+  private change(record: TxtRecord, op: 'add' | 'remove'): Promise<void> {
+    const { zone, resourceGroup, subscriptionId } = this.config;
+    const name = relativeName(record.name, zone);
+    if (name === undefined) {
+      return Promise.reject(new DnsProviderError(`${record.name} is not inside zone ${zone} (check zone)`, { retryable: false }));
+    }
+    return enqueue(`${subscriptionId}/${resourceGroup}/${zone}/${name}`, async () => {
+      const client = await this.dnsClient().catch((err: unknown) => {
+        this.client = undefined;
+        throw this.explain(err);
+      });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.applyOnce(client, name, record.value, op);
+          return;
+        } catch (err) {
+          if (statusOf(err) === 412 && attempt < MAX_ATTEMPTS) continue;
+          throw this.explain(err);
+        }
+      }
+    });
+  }
+
+  /** One read → modify → conditional write. A 412 means someone changed the set in between. */
+  private async applyOnce(client: DnsManagementClient, name: string, value: string, op: 'add' | 'remove'): Promise<void> {
+    const { resourceGroup, zone } = this.config;
+    let existing: RecordSet | undefined;
+    try {
+      existing = await client.recordSets.get(resourceGroup, zone, name, 'TXT');
+    } catch (err) {
+      if (statusOf(err) !== 404 || (err as { code?: string }).code === 'ParentResourceNotFound') throw err;
+    }
+    const records = existing?.txtRecords ?? [];
+    const present = records.some((r) => joined(r) === value);
+
+    if (op === 'add') {
+      if (present) return;
+      if (!existing) {
+        await client.recordSets.createOrUpdate(resourceGroup, zone, name, 'TXT', { ttl: this.config.ttl, txtRecords: [{ value: [value] }] }, { ifNoneMatch: '*' });
+      } else {
+        await client.recordSets.createOrUpdate(
+          resourceGroup,
+          zone,
+          name,
+          'TXT',
+          { ttl: existing.ttl ?? this.config.ttl, metadata: existing.metadata, txtRecords: [...records, { value: [value] }] },
+          { ifMatch: existing.etag },
+        );
+      }
+      return;
+    }
+
+    if (!existing || !present) return;
+    const remaining = records.filter((r) => joined(r) !== value);
+    if (remaining.length === 0) {
+      await client.recordSets.delete(resourceGroup, zone, name, 'TXT', { ifMatch: existing.etag });
+    } else {
+      await client.recordSets.createOrUpdate(
+        resourceGroup,
+        zone,
+        name,
+        'TXT',
+        { ttl: existing.ttl, metadata: existing.metadata, txtRecords: remaining },
+        { ifMatch: existing.etag },
+      );
+    }
+  }
+
+  /**
+   * Turns an SDK or sign-in error into one sentence an operator can act on, without secrets. The SDK
+   * error is not kept as the cause: it holds the request, Authorization header included.
+   */
+  private explain(err: unknown): DnsProviderError {
+    const { zone, resourceGroup, subscriptionId, credential } = this.config;
+    const status = statusOf(err);
+    const code = (err as { code?: string }).code;
+    const raw = scrubSecrets((err as Error).message ?? String(err), credential);
+    const detail = raw.split('\n')[0];
+    if (status === 401 || status === 403) {
+      return new DnsProviderError(
+        `Azure denied access to zone ${zone} (HTTP ${status}${code ? ` ${code}` : ''}: ${detail}); the identity needs the "DNS Zone Contributor" role on the zone`,
+        { retryable: false },
+      );
+    }
+    if (status === 404) {
+      return new DnsProviderError(
+        `zone ${zone} was not found in resource group ${resourceGroup} of subscription ${subscriptionId} (HTTP 404${code ? ` ${code}` : ''})`,
+        { retryable: false },
+      );
+    }
+    if (status === 412) {
+      return new DnsProviderError(`the TXT record set kept changing under certloop (${MAX_ATTEMPTS} conflicting writes); try again`);
+    }
+    const name = (err as Error).name;
+    if (/^(CredentialUnavailable|Authentication|AggregateAuthentication|AuthenticationRequired)Error$/.test(name)) {
+      // Entra answers carry a stable AADSTS code and sentence amid correlation noise; keep those.
+      const aadsts = /AADSTS\d+:[^.]*\./.exec(detail)?.[0];
+      return new DnsProviderError(`cannot sign in to Azure with the ${credential.type} credential: ${aadsts ?? detail}`, {
+        retryable: name !== 'CredentialUnavailableError' && aadsts === undefined,
+      });
+    }
+    return new DnsProviderError(`Azure DNS request failed${status ? ` (HTTP ${status}${code ? ` ${code}` : ''})` : ''}: ${detail}`);
+  }
+}
+
+export function createAzureDnsSolver(config: AzureDnsConfig, certificate?: string): Dns01Solver {
+  return new Dns01Solver(new AzureDnsProvider(config), config, certificate);
+}
+
+export { AzureDnsConfig } from './schema.js';

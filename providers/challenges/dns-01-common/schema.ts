@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { Duration } from '../../../src/config/fields.js';
+
+/** A DNS server: "host" or "host:port" (port 53 when omitted), IPv6 in brackets: "[::1]:5353". */
+export const DnsServerAddress = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, {
+  message: 'expected HOST or HOST:PORT, for example ns1.example.com, 127.0.0.1:5353 or [::1]:5353',
+});
+
+/** A zone name; a trailing dot is allowed and dropped, case is folded. */
+export const ZoneName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]+$/, { message: 'expected a zone name such as example.com' })
+  .transform((z) => z.toLowerCase().replace(/\.$/, ''));
+
+/**
+ * Settings every dns-01 provider shares: where to check that the record is visible, and for how
+ * long. Spread into each provider's strictObject so unknown fields stay errors.
+ */
+export const Dns01CommonFields = {
+  type: z.literal('dns-01'),
+  /**
+   * The zone's authoritative servers to check before the CA is told to validate. Default: the
+   * zone's NS records (port 53), found through `resolvers`.
+   */
+  nameservers: z.array(DnsServerAddress).min(1, 'list at least one server, or leave nameservers out to use the zone\'s NS records').optional(),
+  /** Recursive resolvers used to find the zone and its NS records; default: the system's. */
+  resolvers: z.array(DnsServerAddress).min(1).optional(),
+  /** How long to wait for every authoritative server to answer the new value. */
+  propagationTimeout: Duration.default(120_000),
+};
+
+export interface Dns01CommonConfig {
+  nameservers?: string[];
+  resolvers?: string[];
+  propagationTimeout: number;
+}

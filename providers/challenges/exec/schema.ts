@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { Argv, Duration, FilePath } from '../../../src/config/fields.js';
+import { Dns01CommonFields } from '../dns-01-common/schema.js';
+
+/**
+ * exec: the user's own program adds and removes the TXT value, for DNS services certloop has no
+ * provider for. Called as `COMMAND... present|cleanup NAME VALUE`, without a shell.
+ */
+export const ExecDnsConfig = z.strictObject({
+  ...Dns01CommonFields,
+  provider: z.literal('exec'),
+  /** Program and leading arguments; certloop appends the action, record name and value. */
+  command: Argv,
+  /** Folder the command runs in; default: the config file's folder. */
+  cwd: FilePath.prefault('.'),
+  /** How long one call may take before it is killed and counted as a failure. */
+  timeout: Duration.default(60_000),
+});
+export type ExecDnsConfig = z.infer<typeof ExecDnsConfig>;
