@@ -14,6 +14,7 @@ import { DEFAULT_POLICY, type RenewalPolicy } from '../policy/decide.js';
 import type { StateStore } from '../state/store.js';
 import { createSolver, createTarget } from '../../providers/registry.js';
 import { reconcileCertificate, type CertificateOutcome } from './certificate.js';
+import { inShard, type Shard } from './shard.js';
 
 export interface RunOptions {
   config: LoadedConfig;
@@ -21,6 +22,8 @@ export interface RunOptions {
   log: Logger;
   /** Only these certificates (manual renew); all when absent. */
   names?: string[];
+  /** Only the certificates of this shard (`run --shard I/N`); see shard.ts. */
+  shard?: Shard;
   force?: boolean;
   now?: () => Date;
   /** Called as each certificate finishes (terminal progress). */
@@ -42,7 +45,9 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
   const now = opts.now ?? (() => new Date());
   const started = Date.now();
   const owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  const selected = opts.names ? config.certificates.filter((c) => opts.names!.includes(c.name)) : config.certificates;
+  const selected = (opts.names ? config.certificates.filter((c) => opts.names!.includes(c.name)) : config.certificates).filter(
+    (c) => !opts.shard || inShard(c.name, opts.shard),
+  );
 
   trustAcmeServer(config.acme.caBundle);
   const acmeClient = () => accountClient({ directory: config.acme.directory, email: config.acme.email, store });
@@ -114,7 +119,7 @@ async function withLock(
   }
   const timer = setInterval(() => {
     lease.renew(LOCK_TTL_MS).catch((err: unknown) => log.warn({ certificate: cert.name, err: describeError(err) }, 'cannot renew the lock'));
-  }, LOCK_TTL_MS / 3);
+  }, store.leaseRenewMs ?? LOCK_TTL_MS / 3); // short-lease stores (Azure Blob: ≤60 s) say how often
   timer.unref();
   try {
     return await work();

@@ -4,9 +4,13 @@ import type { CertificateOutcome } from '../../controller/certificate.js';
 import { CertloopError } from '../../errors.js';
 import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
 import { shortSerial } from '../format.js';
+import { parseShard } from '../../controller/shard.js';
 
-export async function runCommand(opts: GlobalOptions & { names?: string[]; force?: boolean }): Promise<number> {
+export async function runCommand(opts: GlobalOptions & { names?: string[]; force?: boolean; shard?: string }): Promise<number> {
+  // Parsed before the config is loaded: a wrong --shard is a usage error whatever the config says.
+  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
   return withContext(opts, async ({ config, store, log }) => {
+    if (shard) log.info({ shard: `${shard.index}/${shard.count}` }, `working on shard ${shard.index} of ${shard.count}`);
     if (opts.names) {
       const known = new Set(config.certificates.map((c) => c.name));
       const unknown = opts.names.filter((n) => !known.has(n));
@@ -21,14 +25,16 @@ export async function runCommand(opts: GlobalOptions & { names?: string[]; force
       log,
       names: opts.names,
       force: opts.force,
+      shard,
       onOutcome: progress ? (o) => print(outcomeLine(o)) : undefined,
     });
-    if (opts.json) printJson(summaryJson(summary));
+    if (opts.json) printJson({ ...summaryJson(summary), shard: shard ?? null });
     else {
       if (!progress) summary.certificates.forEach((o) => print(outcomeLine(o)));
       const c = summary.counts;
       print(
-        `${c.total} certificate(s): ${c.renewed} renewed, ${c.deployed} deployed, ${c.verified} verified, ${c.pending} pending, ${c.failed} failed` +
+        (shard ? `shard ${shard.index}/${shard.count}: ` : '') +
+          `${c.total} certificate(s): ${c.renewed} renewed, ${c.deployed} deployed, ${c.verified} verified, ${c.pending} pending, ${c.failed} failed` +
           (c.waiting ? `, ${c.waiting} waiting to retry` : '') +
           (c.locked ? `, ${c.locked} skipped (locked by another process)` : ''),
       );
