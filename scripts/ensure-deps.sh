@@ -7,6 +7,8 @@ need_pkgs=()
 command -v pebble >/dev/null 2>&1 || need_pkgs+=(pebble)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_pkgs+=(nginx)
 command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
+# systemd-analyze checks infra/systemd's unit files (test/unit/infra/systemd.test.ts).
+command -v systemd-analyze >/dev/null 2>&1 || need_pkgs+=(systemd)
 for extra in ${CERTLOOP_EXTRA_PACKAGES:-}; do
   dpkg -s "$extra" >/dev/null 2>&1 || need_pkgs+=("$extra")
 done
