@@ -12,8 +12,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { BlobStore } from '../../src/state/blob.js';
-import { startAzurite, type Azurite } from '../support/azurite.js';
-import { CLI, cli, tempDir, type CliResult } from '../support/lab.js';
+import { DEV_KEY, startAzurite, type Azurite } from '../support/azurite.js';
+import { capturedOutput, CLI, cli, tempDir, type CliResult } from '../support/lab.js';
 import { waitFor } from '../support/net.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
 
@@ -202,5 +202,12 @@ ${certificates}`,
     const rec = (await store.get('k1'))!;
     assert.equal(rec.deployedSerial, rec.issued!.serial);
     assert.equal((await store.events('k1', 10)).filter((e) => e.type === 'renewed').length, 1);
+  });
+
+  it('the storage account key in the connection string never reached any output', () => {
+    assert.ok(capturedOutput.length > 0);
+    for (const out of capturedOutput) {
+      assert.ok(!out.includes(DEV_KEY) && !out.includes('AccountKey='), 'a CLI output contains the storage account key');
+    }
   });
 });
