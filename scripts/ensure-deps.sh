@@ -12,6 +12,8 @@ command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
 # dns-01 tests: BIND authoritative on loopback, nsupdate for the exec hook.
 [ -x /usr/sbin/named ] || need_pkgs+=(bind9)
 command -v nsupdate >/dev/null 2>&1 || need_pkgs+=(bind9-dnsutils)
+# systemd-analyze checks infra/systemd's unit files (test/unit/infra/systemd.test.ts).
+command -v systemd-analyze >/dev/null 2>&1 || need_pkgs+=(systemd)
 for extra in ${CERTLOOP_EXTRA_PACKAGES:-}; do
   dpkg -s "$extra" >/dev/null 2>&1 || need_pkgs+=("$extra")
 done

@@ -113,11 +113,22 @@ async function openAccount({ directory, email, eab, store }: AcmeAccountOptions)
     try {
       await client.createAccount({ termsOfServiceAgreed: true, contact: email ? [`mailto:${email}`] : undefined });
     } catch (err) {
-      throw classifyAcmeError(err, 'ACME_ACCOUNT', `cannot register an ACME account at ${directory}`);
+      // Another process sharing this state registered the same key a moment earlier: the CA
+      // answers 200 with the account's URL, then acme-client sends an update without changes,
+      // which Pebble refuses. The account exists and is ours; use it.
+      if (!accountUrlOf(client)) throw classifyAcmeError(err, 'ACME_ACCOUNT', `cannot register an ACME account at ${directory}`);
     }
     await store.putAccount({ ...account, url: client.getAccountUrl(), email });
   }
   return client;
+}
+
+function accountUrlOf(client: acme.Client): string | undefined {
+  try {
+    return client.getAccountUrl();
+  } catch {
+    return undefined;
+  }
 }
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN']);

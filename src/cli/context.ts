@@ -4,7 +4,7 @@
  */
 import { defaultConfigPath, loadConfig, type LoadedConfig } from '../config/load.js';
 import { createLogger, type Logger } from '../observability/logger.js';
-import { SqliteStore } from '../state/sqlite.js';
+import { openStore } from '../state/open.js';
 import type { StateStore } from '../state/store.js';
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
@@ -30,7 +30,7 @@ export function makeLogger(opts: GlobalOptions): Logger {
 export function openContext(opts: GlobalOptions): CommandContext {
   const log = makeLogger(opts);
   const config = loadConfig(defaultConfigPath(opts.config));
-  const store = new SqliteStore(config.state);
+  const store = openStore(config.state);
   return { opts, log, config, store };
 }
 

@@ -59,12 +59,18 @@ Examples:
   certloop run
   certloop run --json > last-run.json
   certloop run --metrics-file /var/lib/node_exporter/textfile/certloop.prom
+  certloop run --shard 0/4      # this process takes a quarter of the certificates (0/4 … 3/4)
+  certloop run --shard auto/4   # Kubernetes Indexed Job: the index comes from $JOB_COMPLETION_INDEX
+
+Sharding splits certificates by a stable hash of their name, so N processes sharing one state store
+(state: { type: azure-blob }) cover every certificate exactly once; locks still guard overlaps.
 ${EXIT_CODES_HELP}`,
     )
     .option('--metrics-file <path>', "write Prometheus metrics to PATH after the run, atomically (node_exporter's textfile collector)")
-    .action(act(async (o: { metricsFile?: string }, cmd: Command) => {
+    .option('--shard <index/count>', 'only the certificates of shard INDEX of COUNT (0-based), or auto/COUNT with $JOB_COMPLETION_INDEX')
+    .action(act(async (o: { metricsFile?: string; shard?: string }, cmd: Command) => {
       const { runCommand } = await import('./commands/run.js');
-      return runCommand({ ...globalOptions(cmd), metricsFile: o.metricsFile });
+      return runCommand({ ...globalOptions(cmd), metricsFile: o.metricsFile, shard: o.shard });
     }));
 
   program

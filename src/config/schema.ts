@@ -11,6 +11,7 @@ import { STARTTLS_PROTOCOLS } from '../verify/starttls.js';
 import { validateCronExpression } from 'cron';
 import { ChallengeConfig, NotifierConfig, TargetConfig } from '../../providers/schemas.js';
 import { DomainName, Duration, FilePath, HostPort, Port } from './fields.js';
+import { StateConfig } from '../state/config.js';
 
 export const KEY_TYPES = ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -130,8 +131,8 @@ export type CertificateConfig = z.infer<typeof CertificateConfig>;
 export const Config = z
   .strictObject({
     acme: AcmeConfig,
-    /** Path of the embedded SQLite state file. */
-    state: FilePath.prefault('./certloop.db'),
+    /** Path of the embedded SQLite state file, or a typed store ({ type: azure-blob, ... }); see src/state/config.ts. */
+    state: StateConfig.prefault('./certloop.db'),
     /** How many certificates one run works on at once. */
     concurrency: z.number().int().min(1).max(256).default(8),
     /** Extra renewal policy files (YAML), besides the shipped policies/. */

@@ -18,6 +18,7 @@ import { DEFAULT_PROBE_CONCURRENCY } from '../verify/verify.js';
 import type { EventBus } from '../observability/events.js';
 import { reconcileCertificate, verifyOnly, type CertificateOutcome } from './certificate.js';
 import { acquireLease, leaseOwner } from './lease.js';
+import { inShard, type Shard } from './shard.js';
 
 export interface RunOptions {
   config: LoadedConfig;
@@ -25,6 +26,8 @@ export interface RunOptions {
   log: Logger;
   /** Only these certificates (manual renew); all when absent. */
   names?: string[];
+  /** Only the certificates of this shard (`run --shard I/N`); see shard.ts. */
+  shard?: Shard;
   force?: boolean;
   /** `renew --ca`: order only from this configured CA (no failover). */
   ca?: CaEndpoint;
@@ -54,7 +57,9 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
   const now = opts.now ?? (() => new Date());
   const started = Date.now();
   const owner = leaseOwner(randomBytes(4).toString('hex'));
-  const selected = opts.names ? config.certificates.filter((c) => opts.names!.includes(c.name)) : config.certificates;
+  const selected = (opts.names ? config.certificates.filter((c) => opts.names!.includes(c.name)) : config.certificates).filter(
+    (c) => !opts.shard || inShard(c.name, opts.shard),
+  );
 
   trustAcmeServer(config.acme.caBundle);
   const acmeClient = () => accountClient({ directory: config.acme.directory, email: config.acme.email, store });
@@ -139,7 +144,7 @@ export async function withLock(
   }
   const timer = setInterval(() => {
     lease.renew(LOCK_TTL_MS).catch((err: unknown) => log.warn({ certificate: cert.name, err: describeError(err) }, 'cannot renew the lock'));
-  }, LOCK_TTL_MS / 3);
+  }, store.leaseRenewMs ?? LOCK_TTL_MS / 3); // short-lease stores (Azure Blob: ≤60 s) say how often
   timer.unref();
   try {
     return await work();

@@ -10,6 +10,8 @@
  *   taken over. A lease is advisory: it does NOT stop a process that ignores it or whose lease
  *   expired mid-step (a paused VM), which is why writes are also version-checked and why the loop
  *   re-checks the work after taking the lock.
+ * - A lease may be shorter than the TTL asked for (`expiresAt` says when it really ends); holders
+ *   renew it every `leaseRenewMs` when the store sets that.
  * - Secrets (private keys) live inside records; implementations keep their files 0600.
  * - `lockHolder(name)` tells who holds a lease (for taking over one left by a process that died:
  *   see src/controller/lease.ts); `breakLock(name, owner)` removes it only if that owner still
@@ -41,6 +43,11 @@ export interface Lease {
 }
 
 export interface StateStore {
+  /**
+   * How often a lock holder must renew its lease, when the store cannot keep leases as long as
+   * asked (Azure Blob leases last at most 60 s). Absent: a third of the TTL the holder asked for.
+   */
+  readonly leaseRenewMs?: number;
   get(name: string): Promise<CertificateRecord | undefined>;
   list(): Promise<CertificateRecord[]>;
   put(record: CertificateRecord): Promise<number>;

@@ -24,7 +24,7 @@ import type { Page } from 'playwright-core';
 import { loadConfig } from '../../src/config/load.js';
 import { statusPageHandler } from '../../src/report/http.js';
 import { buildStatusModel } from '../../src/report/model.js';
-import { SqliteStore } from '../../src/state/sqlite.js';
+import { openStore } from '../../src/state/open.js';
 import { launchChromium, type Browser } from '../support/browser.js';
 import { cli, ROOT, tempDir, type CliResult } from '../support/lab.js';
 import { startNginx, writePlaceholder, type Nginx } from '../support/nginx.js';
@@ -346,7 +346,7 @@ describe('the status page in a real browser', () => {
     const logged: string[] = [];
     const log = pino({ level: 'info' }, new Writable({ write: (chunk, _e, cb) => (logged.push(String(chunk)), cb()) }));
     const config = loadConfig(w!.configFile);
-    const store = new SqliteStore(config.state);
+    const store = openStore(config.state);
     const handler = statusPageHandler({ load: () => buildStatusModel(config, store, new Date()), auth: { bearerToken: TOKEN, basic: BASIC }, log });
     const server = http.createServer((req, res) => void handler(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

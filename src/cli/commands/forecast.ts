@@ -5,7 +5,7 @@ import { policyFor } from '../../controller/run.js';
 import { CertloopError } from '../../errors.js';
 import { forecast, type Forecast } from '../../policy/forecast.js';
 import { forecastSvg } from '../../policy/forecast-svg.js';
-import { ReadOnlyState } from '../../state/sqlite-readonly.js';
+import { readRecords } from '../../state/read-only.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
 import { parseTimeArg } from '../../util/time-arg.js';
 import { EXIT, print, printJson, type GlobalOptions } from '../context.js';
@@ -31,16 +31,11 @@ export async function forecastCommand(opts: ForecastCommandOptions): Promise<num
   const missing = (opts.names ?? []).filter((n) => !certs.some((c) => c.name === n));
   if (missing.length) throw new CertloopError('USAGE', `no certificate named ${missing.join(', ')} in ${config.file}`, { retryable: false });
 
-  const state = new ReadOnlyState(config.state);
-  let result: Forecast;
-  try {
-    result = forecast(
-      certs.map((c) => ({ name: c.name, domains: c.domains, policy: policyFor(c), record: state.get(c.name) })),
-      { from, days, everyMs },
-    );
-  } finally {
-    state.close();
-  }
+  const records = await readRecords(config.state, certs.map((c) => c.name));
+  const result: Forecast = forecast(
+    certs.map((c) => ({ name: c.name, domains: c.domains, policy: policyFor(c), record: records.get(c.name) })),
+    { from, days, everyMs },
+  );
   if (opts.svg) fs.writeFileSync(opts.svg, forecastSvg(result));
 
   const risky = result.certificates.some((c) => c.risks.some((r) => r.kind !== 'assumed-lifetime'));

@@ -3,7 +3,7 @@ import { defaultConfigPath, loadConfig } from '../../config/load.js';
 import { policyFor } from '../../controller/run.js';
 import { CertloopError } from '../../errors.js';
 import { planCertificate, type CertificatePlan } from '../../policy/plan.js';
-import { ReadOnlyState } from '../../state/sqlite-readonly.js';
+import { readRecords } from '../../state/read-only.js';
 import { parseTimeArg } from '../../util/time-arg.js';
 import { EXIT, print, printJson, type GlobalOptions } from '../context.js';
 import { relative, shortSerial } from '../format.js';
@@ -17,13 +17,8 @@ export async function planCommand(opts: GlobalOptions & { names?: string[]; at?:
   if (missing.length) throw new CertloopError('USAGE', `no certificate named ${missing.join(', ')} in ${config.file}`, { retryable: false });
 
   // Read-only: a plan never creates the state file, takes a lock, or asks the CA anything.
-  const state = new ReadOnlyState(config.state);
-  let plans: CertificatePlan[];
-  try {
-    plans = certs.map((c) => planCertificate(c.name, c.domains, state.get(c.name), policyFor(c), at));
-  } finally {
-    state.close();
-  }
+  const records = await readRecords(config.state, certs.map((c) => c.name));
+  const plans: CertificatePlan[] = certs.map((c) => planCertificate(c.name, c.domains, records.get(c.name), policyFor(c), at));
   if (opts.json) printJson({ at: at.toISOString(), now: now.toISOString(), certificates: plans });
   else {
     print(`plan at ${at.toISOString()}${at !== now ? ` (${relative(at, now)})` : ''}`);

@@ -8,9 +8,13 @@ import type { CertificateOutcome } from '../../controller/certificate.js';
 import { CertloopError } from '../../errors.js';
 import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
 import { shortSerial } from '../format.js';
+import { parseShard } from '../../controller/shard.js';
 
-export async function runCommand(opts: GlobalOptions & { names?: string[]; force?: boolean; ca?: string; metricsFile?: string }): Promise<number> {
+export async function runCommand(opts: GlobalOptions & { names?: string[]; force?: boolean; ca?: string; metricsFile?: string; shard?: string }): Promise<number> {
+  // Parsed before the config is loaded: a wrong --shard is a usage error whatever the config says.
+  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
   return withContext(opts, async ({ config, store, log }) => {
+    if (shard) log.info({ shard: `${shard.index}/${shard.count}` }, `working on shard ${shard.index} of ${shard.count}`);
     if (opts.names) {
       const known = new Set(config.certificates.map((c) => c.name));
       const unknown = opts.names.filter((n) => !known.has(n));
@@ -31,6 +35,7 @@ export async function runCommand(opts: GlobalOptions & { names?: string[]; force
       force: opts.force,
       ca: opts.ca ? resolveCaSpec(opts.ca, caEndpoints(config.acme)) : undefined,
       events: observers.bus,
+      shard,
       onOutcome: progress ? (o) => (lines ? lines.set(o.name, outcomeLine(o)) : print(outcomeLine(o))) : undefined,
     });
     await observers.dispatcher.drain();
@@ -39,12 +44,13 @@ export async function runCommand(opts: GlobalOptions & { names?: string[]; force
       await observers.refreshMetrics();
       await writeMetricsFile(opts.metricsFile, observers.metrics);
     }
-    if (opts.json) printJson(summaryJson(summary));
+    if (opts.json) printJson({ ...summaryJson(summary), shard: shard ?? null });
     else {
       if (!progress) summary.certificates.forEach((o) => print(outcomeLine(o)));
       const c = summary.counts;
       print(
-        `${c.total} certificate(s): ${c.renewed} renewed, ${c.deployed} deployed, ${c.verified} verified, ${c.pending} pending, ${c.failed} failed` +
+        (shard ? `shard ${shard.index}/${shard.count}: ` : '') +
+          `${c.total} certificate(s): ${c.renewed} renewed, ${c.deployed} deployed, ${c.verified} verified, ${c.pending} pending, ${c.failed} failed` +
           (c.waiting ? `, ${c.waiting} waiting to retry` : '') +
           (c.alerting ? `, ${c.alerting} with alerts` : '') +
           (c.locked ? `, ${c.locked} skipped (locked by another process)` : ''),

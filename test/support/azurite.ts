@@ -1,0 +1,71 @@
+/**
+ * Microsoft's Azure Storage emulator (npm `azurite`, a dev dependency) on a free loopback port,
+ * in memory, for the Blob state store tests. The SDK speaks to it exactly as to Azure Storage.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import path from 'node:path';
+import { freePort, waitFor } from './net.js';
+
+/** Azurite's well-known development account (published in Azurite's README; not a secret). */
+export const DEV_ACCOUNT = 'devstoreaccount1';
+export const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export interface Azurite {
+  blobEndpoint: string;
+  connectionString: string;
+  stop(): Promise<void>;
+}
+
+export async function startAzurite(dir: string): Promise<Azurite> {
+  const require = createRequire(import.meta.url);
+  let main: string;
+  try {
+    main = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist', 'src', 'blob', 'main.js');
+  } catch {
+    throw new Error('azurite is not installed: run `npm ci` (it is a dev dependency)');
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const log = fs.openSync(path.join(dir, 'azurite.log'), 'a');
+  // --skipApiVersionCheck: the SDK may be newer than the emulator's newest service version.
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [main, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--skipApiVersionCheck', '--disableTelemetry', '--loose'],
+    { stdio: ['ignore', log, log], cwd: dir },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(t);
+    }
+  };
+  try {
+    await waitFor(() => canConnect(port), 20_000, 'azurite to start');
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}; see ${path.join(dir, 'azurite.log')}`);
+  }
+  const blobEndpoint = `http://127.0.0.1:${port}/${DEV_ACCOUNT}`;
+  return {
+    blobEndpoint,
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=${blobEndpoint};`,
+    stop,
+  };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
