@@ -77,7 +77,7 @@ describe('daemon and metrics', () => {
     assert.equal(r.code, 0, r.stderr);
     const web = r.json.certificates[0];
     // The documented, stable shape of `run --json` (README "JSON output").
-    assert.deepEqual(Object.keys(r.json), ['startedAt', 'durationMs', 'exitCode', 'summary', 'certificates']);
+    assert.deepEqual(Object.keys(r.json), ['startedAt', 'durationMs', 'exitCode', 'summary', 'certificates', 'shard']);
     assert.deepEqual(Object.keys(r.json.summary), ['total', 'renewed', 'deployed', 'verified', 'pending', 'failed', 'waiting', 'locked', 'alerting']);
     assert.deepEqual(Object.keys(web), ['name', 'verdict', 'action', 'reason', 'message', 'renewAt', 'renewed', 'adopted', 'deployed', 'issuedSerial', 'deployedSerial', 'verified', 'endpoints', 'alerts', 'pendingSince', 'deadline', 'overdue', 'drift', 'error']);
     const text = fs.readFileSync(file, 'utf8');

@@ -171,7 +171,14 @@ ${certificates}`,
     const lockBlob = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('killed').getBlobClient('locks/k1');
 
     // Its own process group, so SIGKILL takes the reload child with it and leaves nothing behind.
-    const child = spawn(process.execPath, [CLI, '-c', stuck, 'run'], { env: { ...process.env, ...env() }, stdio: 'ignore', detached: true });
+    // It runs under another host name (a UTS namespace), as a pod on another node would: a holder
+    // on this host whose pid is gone is taken over at once (src/controller/lease.ts), one elsewhere
+    // only when its lease expires, which is what this test is about.
+    const child = spawn('unshare', ['--uts', 'sh', '-c', 'hostname certloop-other-node && exec "$0" "$@"', process.execPath, CLI, '-c', stuck, 'run'], {
+      env: { ...process.env, ...env() },
+      stdio: 'ignore',
+      detached: true,
+    });
     try {
       const store = storeFor('killed');
       await waitFor(async () => (await store.get('k1'))?.issued !== undefined && (await lockBlob.getProperties()).leaseState === 'leased', 60_000, 'the first process to issue and start deploying');
@@ -185,12 +192,10 @@ ${certificates}`,
     await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once('exit', r)));
 
     const blocked: CliResult = await cli(['-c', normal, 'run', '--json'], { env: env() });
-    const props = await lockBlob.getProperties();
-    if (props.leaseState === 'leased') {
-      // Still inside the dead process's lease: the certificate is skipped, not worked on twice.
-      assert.equal(blocked.json.certificates[0].reason, 'Locked', blocked.stdout);
-      assert.equal(blocked.json.summary.deployed, 0);
-    }
+    // Inside the dead process's 15 s lease: the certificate is skipped, not worked on twice.
+    assert.equal((await lockBlob.getProperties()).leaseState, 'leased', 'the run finished within the dead holder’s lease');
+    assert.equal(blocked.json.certificates[0].reason, 'Locked', blocked.stdout);
+    assert.equal(blocked.json.summary.deployed, 0);
 
     await waitFor(async () => (await lockBlob.getProperties()).leaseState !== 'leased', 30_000, 'the dead process’s lease to expire (15 s)');
     const resumed = await cli(['-c', normal, 'run', '--json'], { env: env() });
