@@ -16,7 +16,7 @@ import type { StateStore } from '../state/store.js';
 import { createSolver, createTarget } from '../../providers/registry.js';
 import { DEFAULT_PROBE_CONCURRENCY } from '../verify/verify.js';
 import type { EventBus } from '../observability/events.js';
-import { reconcileCertificate, verifyOnly, type CertificateOutcome } from './certificate.js';
+import { reconcileCertificate, verifyOnly, type CertificateContext, type CertificateOutcome } from './certificate.js';
 import { acquireLease, leaseOwner } from './lease.js';
 import { inShard, type Shard } from './shard.js';
 
@@ -61,8 +61,11 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
     (c) => !opts.shard || inShard(c.name, opts.shard),
   );
 
-  trustAcmeServer(config.acme.caBundle);
-  const acmeClient = () => accountClient({ directory: config.acme.directory, email: config.acme.email, store });
+  // Only a run that orders needs the CA: a verify pass must not fail on its trust settings.
+  const acmeClient = () => {
+    trustAcmeServer(config.acme.caBundle);
+    return accountClient({ directory: config.acme.directory, email: config.acme.email, store });
+  };
   const limit = pLimit(config.concurrency);
   // One bound on TLS probes for the whole run, however many certificates verify at once.
   const probeLimit = pLimit(DEFAULT_PROBE_CONCURRENCY);
@@ -74,16 +77,8 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
         const work = opts.verifyOnly ? verifyOnly : reconcileCertificate;
         const outcome = await withLock(store, cert, owner, log, () =>
           work({
-            config: cert,
-            policy: policyFor(cert),
-            store,
-            log,
-            baseDir: config.baseDir,
-            directory: config.acme.directory,
-            now,
+            ...certificateContext(config, cert, store, log, now),
             acmeClient,
-            solver: () => createSolver(cert.challenge, cert.name),
-            targets: () => Promise.all(cert.targets.map((t) => createTarget(t, cert.name))),
             force: opts.force,
             ca: caFailover({ endpoints: caEndpoints(config.acme), store, log, policy: policyFor(cert), certificate: cert.name, failoverAfter: config.acme.failoverAfter, now, only: opts.ca }),
             probeLimit,
@@ -116,6 +111,25 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
 }
 
 /** The certificate's renewal policy, resolved once when the config was loaded (policies/*.yaml + overrides). */
+/**
+ * What every per-certificate operation (run, verify, rollback, drill) needs, built one way. The
+ * CA client defaults to one that refuses: only a run that may order passes its own.
+ */
+export function certificateContext(config: LoadedConfig, cert: CertificateConfig, store: StateStore, log: Logger, now: () => Date = () => new Date()): CertificateContext {
+  return {
+    config: cert,
+    policy: policyFor(cert),
+    store,
+    log,
+    baseDir: config.baseDir,
+    directory: config.acme.directory,
+    now,
+    acmeClient: () => Promise.reject(new Error(`${cert.name}: this command does not talk to the CA`)),
+    solver: () => createSolver(cert.challenge, cert.name),
+    targets: () => Promise.all(cert.targets.map((t) => createTarget(t, cert.name))),
+  };
+}
+
 export function policyFor(cert: CertificateConfig): RenewalPolicy {
   return resolvedPolicyFor(cert);
 }

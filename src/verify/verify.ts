@@ -168,7 +168,8 @@ export async function pollUntilServed(
   let delay = 100;
   for (;;) {
     const outcome = await verifyEndpoints(endpoints, expectedSerial, timeoutMs, settings);
-    if (outcome.verified || Date.now() + delay > deadline) return outcome;
+    // Nothing to wait for without endpoints: polling could never change the outcome.
+    if (outcome.verified || endpoints.length === 0 || Date.now() + delay > deadline) return outcome;
     await sleep(delay);
     delay = Math.min(delay * 2, 2000);
   }

@@ -1,10 +1,9 @@
 /** `certloop rollback NAME`: redeploy the previously deployed certificate, then verify it is served. */
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
 import { rollbackCertificate, type RollbackOutcome } from '../../controller/rollback.js';
-import { policyFor, withLock } from '../../controller/run.js';
+import { leaseOwner } from '../../controller/lease.js';
+import { certificateContext, withLock } from '../../controller/run.js';
 import { CertloopError } from '../../errors.js';
-import { createTarget } from '../../../providers/registry.js';
 import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
 
 export async function rollbackCommand(opts: GlobalOptions & { name: string }): Promise<number> {
@@ -13,22 +12,11 @@ export async function rollbackCommand(opts: GlobalOptions & { name: string }): P
     if (!cert) {
       throw new CertloopError('USAGE', `no certificate named ${opts.name} in ${config.file} (known: ${config.certificates.map((c) => c.name).join(', ')})`, { retryable: false });
     }
-    const owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    const owner = leaseOwner(randomBytes(4).toString('hex'));
     let outcome: RollbackOutcome;
     try {
       outcome = (await withLock(store, cert, owner, log, () =>
-        rollbackCertificate({
-          config: cert,
-          policy: policyFor(cert),
-          store,
-          log,
-          baseDir: config.baseDir,
-          directory: config.acme.directory,
-          now: () => new Date(),
-          acmeClient: () => Promise.reject(new Error('rollback does not talk to the CA')),
-          solver: () => Promise.reject(new Error('rollback does not solve challenges')),
-          targets: () => Promise.all(cert.targets.map((t) => createTarget(t, cert.name))),
-        }),
+        rollbackCertificate(certificateContext(config, cert, store, log)),
       )) as RollbackOutcome;
     } catch (err) {
       if (!(err instanceof CertloopError) || err.code !== 'ROLLBACK_REFUSED') throw err;

@@ -5,7 +5,7 @@
 import type { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import { verifyOnly, type CertificateOutcome } from '../../controller/certificate.js';
-import { policyFor } from '../../controller/run.js';
+import { certificateContext } from '../../controller/run.js';
 import { CertloopError } from '../../errors.js';
 import { VerifyConfig, type EndpointConfig } from '../../config/schema.js';
 import { normalizeSerial } from '../../pki/certificate.js';
@@ -42,18 +42,7 @@ export async function verifyCommand(opts: VerifyOptions): Promise<number> {
     const outcomes: CertificateOutcome[] = [];
     for (const cert of certs) {
       outcomes.push(
-        await verifyOnly({
-          config: cert,
-          policy: policyFor(cert),
-          store,
-          log,
-          baseDir: config.baseDir,
-          directory: config.acme.directory,
-          now: () => new Date(),
-          acmeClient: () => Promise.reject(new Error('verify does not talk to the CA')),
-          solver: () => Promise.reject(new Error('verify does not solve challenges')),
-          targets: async () => [],
-        }),
+        await verifyOnly(certificateContext(config, cert, store, log)),
       );
     }
     if (opts.json) {
