@@ -55,6 +55,7 @@ ${extra}`;
       p,
       `acme:
   directory: ${pebble.directory}
+  staging: ${pebble.directory}
   email: ops@example.com
   caBundle: ${pebble.caBundleFile}
 state: ./${file.replace(/\.yaml$/, '')}.db
@@ -132,6 +133,21 @@ ${vaultTarget(clientSecret())}    verify:
     assert.equal(again.deployed, false);
     assert.equal(again.issuedSerial, web.issuedSerial, 'the same certificate');
     assert.equal(kv.versions(NAME).length, 1, 'nothing imported twice');
+  });
+
+  it('a drill imports into a sibling "-drill" object, never a new version of the real one', async () => {
+    const config = webConfig();
+    const before = kv.latest(NAME)!;
+    const r = await cli(['-c', config, 'drill', 'web', '--json'], { env });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const report = r.json.certificates[0];
+    assert.equal(report.passed, true, JSON.stringify(report.steps));
+    assert.equal(report.steps.find((st: { step: string }) => st.step === 'deploy').status, 'pass');
+    const drill = kv.latest(`${NAME}-drill`);
+    assert.ok(drill, 'the drill object exists');
+    assert.equal(drill.tags['certloop-serial'], report.drillSerial, 'the drill certificate went through the real import');
+    assert.equal(kv.latest(NAME)!.version, before.version, 'the real object is untouched');
+    assert.equal(kv.versions(NAME).length, 1);
   });
 
   it('throttling beyond maxRetryWait fails the deploy; the next run imports the same certificate', async () => {

@@ -23,6 +23,8 @@ import type {
   CertificateBundle,
   DeployContext,
   DescribedObservation,
+  DrillableTarget,
+  DrillCopy,
   ObservableTarget,
   ObservedCertificate,
   Target,
@@ -41,7 +43,7 @@ interface LatestVersion extends ObservedCertificate {
   tags: Record<string, string>;
 }
 
-export class KeyVaultTarget implements Target, ObservableTarget, DescribedObservation, AdoptableTarget {
+export class KeyVaultTarget implements Target, ObservableTarget, DescribedObservation, AdoptableTarget, DrillableTarget {
   readonly id: string;
   private clients?: Promise<KeyVaultClients>;
 
@@ -51,6 +53,11 @@ export class KeyVaultTarget implements Target, ObservableTarget, DescribedObserv
     private readonly now: () => Date = () => new Date(),
   ) {
     this.id = `key-vault:${config.vaultUrl}/certificates/${config.certificateName}`;
+  }
+
+  drillCopy(): Target & DrillCopy {
+    const name = `${this.config.certificateName}-drill`.slice(0, 127);
+    return new KeyVaultDrillCopy({ ...this.config, certificateName: name, adopt: false }, this.certificate, this.now);
   }
 
   describe(): string {
@@ -219,6 +226,19 @@ function readSecret(
 
 function tagValue(s: string): string {
   return s.length <= 256 ? s : `${s.slice(0, 255)}…`;
+}
+
+/**
+ * The drill deploys to a sibling certificate object, `<certificateName>-drill`, in the same vault
+ * with the same credential: the real import, PFX and read-back, so a missing permission or a
+ * vault that refuses the certificate fails the drill, while no consumer of the real object sees a
+ * new version. The drill object is kept: deleting it would leave a soft-deleted object that only
+ * a purge permission (rarely granted) could clear, and each drill adds a version to it instead.
+ */
+class KeyVaultDrillCopy extends KeyVaultTarget implements DrillCopy {
+  async removeDrillCopy(): Promise<void> {
+    // Kept on purpose (see above).
+  }
 }
 
 export function createKeyVaultTarget(config: KeyVaultTargetConfig, certificate: string): KeyVaultTarget {
