@@ -127,6 +127,8 @@ export interface CaFailoverOptions {
   now: () => Date;
   /** `renew --ca`: use only this CA, no failover. */
   only?: CaEndpoint;
+  /** Tell people an order goes to a fallback CA (the event bus: history, notifiers, metrics). */
+  announce: (message: string, data: { directory: string; fallback: number }) => Promise<unknown>;
 }
 
 export function caFailover(o: CaFailoverOptions): CaSelector {
@@ -149,7 +151,7 @@ export function caFailover(o: CaFailoverOptions): CaSelector {
         if (choice.ca.index > 0) {
           const message = `ordering from ${choice.ca.label} ${choice.ca.directory}${o.only ? ' (chosen with --ca)' : `: ${choice.reason}`}`;
           o.log.warn({ certificate: o.certificate, ca: choice.ca.directory, fallback: choice.ca.index }, message);
-          await o.store.addEvent({ certificate: o.certificate, at: now.toISOString(), type: 'ca-fallback', message, data: { directory: choice.ca.directory, fallback: choice.ca.index } });
+          await o.announce(message, { directory: choice.ca.directory, fallback: choice.ca.index });
         }
         try {
           const result = await attempt(choice.ca.directory, clientFor(choice.ca));

@@ -351,7 +351,7 @@ export async function recordFailure(ctx: CertificateContext, record: Certificate
     nextAttemptAt: nextAttempt(policy, attempts, now(), e.retryAfterSeconds, retryStepOf(stepGroup)).toISOString(),
   };
   const condition = stepGroup === 'issue' ? 'Issued' : stepGroup === 'verify' ? 'Verified' : 'Deployed';
-  const reason = stepGroup === 'issue' ? 'IssueFailed' : stepGroup === 'check' ? 'CheckFailed' : 'DeployFailed';
+  const reason = ({ issue: 'IssueFailed', check: 'CheckFailed', verify: 'VerifyFailed' } as Record<string, string>)[stepGroup] ?? 'DeployFailed';
   setCondition(record, condition, 'False', reason, e.message, now());
   setCondition(record, 'Ready', 'False', reason, e.message, now());
   try {

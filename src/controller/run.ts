@@ -15,7 +15,7 @@ import { resolvedPolicyFor } from '../policy/load.js';
 import type { StateStore } from '../state/store.js';
 import { createSolver, createTarget } from '../../providers/registry.js';
 import { DEFAULT_PROBE_CONCURRENCY } from '../verify/verify.js';
-import type { EventBus } from '../observability/events.js';
+import { emit, type EventBus } from '../observability/events.js';
 import { reconcileCertificate, verifyOnly, type CertificateContext, type CertificateOutcome } from './certificate.js';
 import { acquireLease, leaseOwner } from './lease.js';
 import { inShard, type Shard } from './shard.js';
@@ -80,7 +80,17 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
             ...certificateContext(config, cert, store, log, now),
             acmeClient,
             force: opts.force,
-            ca: caFailover({ endpoints: caEndpoints(config.acme), store, log, policy: policyFor(cert), certificate: cert.name, failoverAfter: config.acme.failoverAfter, now, only: opts.ca }),
+            ca: caFailover({
+              endpoints: caEndpoints(config.acme),
+              store,
+              log,
+              policy: policyFor(cert),
+              certificate: cert.name,
+              failoverAfter: config.acme.failoverAfter,
+              now,
+              only: opts.ca,
+              announce: (message, data) => emit({ config: cert, store, log, now, events: opts.events }, { type: 'ca_fallback', message, data }),
+            }),
             probeLimit,
             events: opts.events,
             signal: opts.signal,

@@ -10,6 +10,7 @@ const LABEL: Record<EventType, string> = {
   expiring_soon: 'certificate expiring soon',
   drift_detected: 'endpoint serves a different certificate',
   recovered: 'recovered',
+  ca_fallback: 'ordering from a fallback CA',
 };
 
 export function eventTitle(e: CertloopEvent): string {

@@ -29,7 +29,7 @@ import { describeError } from '../errors.js';
 import type { StateStore } from '../state/store.js';
 import type { Logger } from './logger.js';
 
-export const EVENT_TYPES = ['renewed', 'deployed', 'verified', 'failed', 'verify_overdue', 'expiring_soon', 'drift_detected', 'recovered'] as const;
+export const EVENT_TYPES = ['renewed', 'deployed', 'verified', 'failed', 'verify_overdue', 'expiring_soon', 'drift_detected', 'recovered', 'ca_fallback'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export const PROBLEM_EVENTS: readonly EventType[] = ['failed', 'verify_overdue', 'expiring_soon', 'drift_detected'];
@@ -45,6 +45,8 @@ export interface EventData {
   expiring_soon: { serial: string; notAfter: string; remainingDays: number };
   drift_detected: { expected: string; mismatches: { endpoint: string; address: string; served?: string }[] };
   recovered: { from: EventType[]; serial?: string };
+  /** An order goes to a fallback CA (acme.fallback) because the CA before it kept failing. */
+  ca_fallback: { directory: string; fallback: number };
 }
 
 /** What a detector passes to `emit`. */
@@ -62,6 +64,7 @@ const SEVERITY: Record<EventType, Severity> = {
   verify_overdue: 'critical',
   drift_detected: 'critical',
   expiring_soon: 'warning',
+  ca_fallback: 'warning',
 };
 
 export function isProblem(type: EventType): boolean {

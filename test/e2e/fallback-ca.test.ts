@@ -105,7 +105,7 @@ certificates:
     const text = await run('status');
     assert.match(text.stdout, /ca\s+https:\/\/\S+ \(fallback 1\)/);
     const db = new Database(path.join(lab.dir, 'certloop.db'), { readonly: true });
-    const ev = db.prepare("SELECT type FROM events WHERE certificate = 'web' AND type = 'ca-fallback'").all();
+    const ev = db.prepare("SELECT type FROM events WHERE certificate = 'web' AND type = 'ca_fallback'").all();
     db.close();
     assert.equal(ev.length, 1);
     assert.ok(!(second.stdout + second.stderr).includes(EAB_HMAC), 'the EAB key never appears in output');
