@@ -19,8 +19,8 @@ export async function statusCommand(opts: GlobalOptions & { names?: string[] }):
     const entries = await Promise.all(
       certs.map(async (c) => ({
         ...statusOf(c, await store.get(c.name), now, config.acme),
-        lastDrill: (await readLastDrill(store, c.name)) ?? null,
         targets: await observeTargets(c, log, config.baseDir),
+        lastDrill: (await readLastDrill(store, c.name)) ?? null,
       })),
     );
     if (opts.json) printJson({ at: now.toISOString(), certificates: entries });
