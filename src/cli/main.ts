@@ -224,6 +224,8 @@ Runs the real pipeline with the clock set near expiry: decide, order from acme.s
 Encrypt staging for Let's Encrypt), check, deploy to drill copies (a file target writes FILE.drill
 beside each file, runs no reload, and removes them), then confirms every endpoint still serves the
 last deployed serial. Each step reports pass or fail with the reason; exit 0 only when all pass.
+The result is recorded like the daemon's scheduled drills: status shows the last drill, and a
+failure (drill_failed) or a recovery (drill_recovered) is notified.
 
 Examples:
   certloop drill
@@ -248,7 +250,9 @@ ${EXIT_CODES_HELP}`,
       `
 A run happens at start, then on the schedule; between runs, deployed certificates are re-verified
 every verify interval (a verify pass never contacts the CA). One pass at a time: a tick that comes
-while a pass is working is skipped. SIGTERM or SIGINT stops at the next step boundary, releases
+while a pass is working is skipped. The near-expiry drill (certloop drill) runs on drill.schedule
+(default weekly, at a time fixed per installation; drill.enabled: false turns it off); results go
+to status, /metrics and notifications. SIGTERM or SIGINT stops at the next step boundary, releases
 the locks and exits 0; a second signal exits at once.
 
 Examples:

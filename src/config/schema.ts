@@ -142,6 +142,17 @@ export const Config = z
     notify: z.array(NotifierConfig).default([]),
     /** Daemon: cron expression of full runs (default: twice a day at a minute fixed per installation). */
     schedule: CronExpression.optional(),
+    /**
+     * Daemon: the near-expiry drill on its own schedule (default weekly at a time fixed per
+     * installation). `enabled` defaults to true; left unset, it is skipped with a warning when there
+     * is no staging directory to drill against.
+     */
+    drill: z
+      .strictObject({
+        enabled: z.boolean().optional(),
+        schedule: CronExpression.optional(),
+      })
+      .optional(),
     /** Daemon: how often deployed certificates are re-verified between runs (drift, overdue). */
     verifyInterval: Duration.default(3_600_000),
     /** Daemon: HTTP address of /metrics, /healthz and the status page (loopback by default). */

@@ -1,10 +1,11 @@
 /**
  * `certloop daemon`: the same run as `certloop run`, on an in-process schedule (cron expression),
- * plus a lighter verify pass every `verifyInterval` (drift, overdue deployments), with /metrics,
- * /healthz and a status page over HTTP.
+ * plus a lighter verify pass every `verifyInterval` (drift, overdue deployments) and the near-expiry
+ * drill on `drill.schedule` (weekly by default), with /metrics, /healthz and a status page over HTTP.
  *
- * One pass at a time: a tick that comes while a pass is still working is skipped (logged), never
- * queued, so a slow CA cannot pile up runs. SIGTERM or SIGINT: no new pass starts, the current one
+ * One pass at a time: a run or verify tick that comes while a pass is still working is skipped
+ * (logged), never queued, so a slow CA cannot pile up runs. A drill tick waits for the pass in
+ * progress instead (once): it comes once a week, and skipping it would leave a week unproven. SIGTERM or SIGINT: no new pass starts, the current one
  * stops at the next step boundary (everything done so far is stored), leases are released, pending
  * notifications get a short grace period, and the process exits 0. A second signal exits at once.
  */
@@ -12,6 +13,8 @@ import { CronJob } from 'cron';
 import { statusOf } from '../cli/commands/status.js';
 import { createObservers } from '../cli/observers.js';
 import type { LoadedConfig } from '../config/load.js';
+import { drillAndRecord, isSkipped } from '../controller/drill-record.js';
+import { stagingDirectory, type DrillReport } from '../controller/drill.js';
 import { runOnce, type RunSummary } from '../controller/run.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -19,7 +22,7 @@ import type { StateStore } from '../state/store.js';
 import { buildStatusModel } from '../report/model.js';
 import { statusPageHandler } from '../report/http.js';
 import { startHttpServer, type Route } from './http.js';
-import { defaultSchedule, installationId } from './schedule.js';
+import { defaultDrillSchedule, defaultSchedule, installationId } from './schedule.js';
 
 export interface DaemonOptions {
   config: LoadedConfig;
@@ -35,27 +38,37 @@ export interface DaemonOptions {
   stopSignal?: Promise<string>;
 }
 
-type PassKind = 'run' | 'verify';
+type PassKind = 'run' | 'verify' | 'drill';
 
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const { config, store, log } = opts;
   const observers = createObservers(config, store, log, { processMetrics: true });
   const schedule = opts.schedule ?? config.schedule ?? defaultSchedule(await installationId(store));
   const verifyEvery = opts.verifyIntervalMs ?? config.verifyInterval;
+  const drill = drillPlan(config, await installationId(store), log);
   const abort = new AbortController();
   const startedAt = new Date();
   let current: Promise<void> | undefined;
   let lastRun: RunSummary | undefined;
   let lastVerify: RunSummary | undefined;
+  let currentKind: PassKind | undefined;
+  let drillWaiting = false;
 
   const pass = (kind: PassKind): void => {
     if (abort.signal.aborted) return;
     if (current) {
+      if (kind === 'drill' && currentKind !== 'drill' && !drillWaiting) {
+        log.info({ pass: kind }, 'the drill waits for the pass in progress');
+        drillWaiting = true;
+        return;
+      }
       log.info({ pass: kind }, 'the previous pass is still working; skipping this one');
       return;
     }
+    currentKind = kind;
     current = (async () => {
-      log.info({ pass: kind }, kind === 'run' ? 'scheduled run starting' : 'verify pass starting');
+      log.info({ pass: kind }, { run: 'scheduled run starting', verify: 'verify pass starting', drill: 'scheduled drill starting' }[kind]);
+      if (kind === 'drill') return drillPass();
       try {
         const summary = await runOnce({ config, store, log, events: observers.bus, signal: abort.signal, verifyOnly: kind === 'verify' });
         if (kind === 'run') {
@@ -68,8 +81,27 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       }
     })().finally(() => {
       current = undefined;
+      currentKind = undefined;
+      if (drillWaiting) {
+        drillWaiting = false;
+        pass('drill');
+      }
     });
   };
+
+  async function drillPass(): Promise<void> {
+    try {
+      const results = await drillAndRecord({ config, store, log, certificates: config.certificates, trigger: 'daemon', events: observers.bus, signal: abort.signal });
+      const reports = results.filter((r): r is DrillReport => !isSkipped(r));
+      const failed = reports.filter((r) => !r.passed).map((r) => r.name);
+      log[failed.length ? 'warn' : 'info'](
+        { pass: 'drill', drilled: reports.length, failed, skipped: results.length - reports.length },
+        failed.length ? `drill finished: ${failed.join(', ')} failed` : 'drill finished',
+      );
+    } catch (err) {
+      log.error({ pass: 'drill', err: describeError(err) }, 'drill pass failed');
+    }
+  }
 
   // The route table: one line per page.
   const statusPage = statusPageHandler({
@@ -99,6 +131,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     const now = new Date();
     const lines = [`certloop daemon since ${startedAt.toISOString()}; schedule "${schedule}", verify every ${Math.round(verifyEvery / 1000)}s`];
     lines.push(`next run ${job.nextDate().toJSDate().toISOString()}; last run ${lastRun ? `${lastRun.startedAt} (exit ${lastRun.exitCode})` : 'none yet'}; last verify ${lastVerify?.startedAt ?? 'none yet'}`);
+    lines.push(drillJob ? `drills "${drill.schedule}", next ${drillJob.nextDate().toJSDate().toISOString()}` : `drills off (${drill.off})`);
     for (const cert of config.certificates) {
       const s = statusOf(cert, await store.get(cert.name), now);
       lines.push(`${s.name}  ${s.state}  deployed ${s.serials.deployed ?? '-'}  expires ${s.notAfter ?? '-'}  next ${s.next.action}: ${s.next.message}`);
@@ -112,14 +145,19 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     log.warn({ listen }, 'the status page and /metrics are reachable beyond loopback without authentication; set statusPage.auth for the page');
   }
   const job = CronJob.from({ cronTime: schedule, onTick: () => pass('run'), start: true });
+  const drillJob = drill.schedule ? CronJob.from({ cronTime: drill.schedule, onTick: () => pass('drill'), start: true }) : undefined;
   const verifyTimer = setInterval(() => pass('verify'), verifyEvery);
-  log.info({ url: server.url, schedule, verifyIntervalMs: verifyEvery, nextRun: job.nextDate().toJSDate().toISOString() }, `certloop daemon listening on ${server.url}`);
+  log.info(
+    { url: server.url, schedule, verifyIntervalMs: verifyEvery, nextRun: job.nextDate().toJSDate().toISOString(), drillSchedule: drill.schedule ?? null, nextDrill: drillJob?.nextDate().toJSDate().toISOString() ?? null },
+    `certloop daemon listening on ${server.url}`,
+  );
   if (opts.initialRun !== false) pass('run');
 
   const why = await (opts.stopSignal ?? waitForSignal());
   log.info({ signal: why }, 'stopping: finishing the current step, then releasing locks');
   abort.abort();
   job.stop();
+  drillJob?.stop();
   clearInterval(verifyTimer);
   const forced = () => {
     log.warn('second signal: exiting now');
@@ -131,6 +169,22 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   await server.close();
   log.info('stopped');
   return 0;
+}
+
+/**
+ * When the daemon drills: `drill.schedule` or weekly per installation, unless `drill.enabled` is
+ * false. Left unset, drills are skipped (with a warning) when there is no staging directory: every
+ * drill would fail at its first step, and a weekly alert nobody asked for teaches people to ignore
+ * alerts. Set `drill.enabled: true` to be told instead.
+ */
+export function drillPlan(config: LoadedConfig, installation: string, log: Logger): { schedule?: string; off?: string } {
+  const enabled = config.drill?.enabled;
+  if (enabled === false) return { off: 'drill.enabled is false' };
+  if (enabled === undefined && !stagingDirectory(config)) {
+    log.warn('no staging directory (acme.staging), so the daemon does not run the near-expiry drill; set acme.staging, or drill.enabled: false to silence this');
+    return { off: 'no staging directory: set acme.staging' };
+  }
+  return { schedule: config.drill?.schedule ?? defaultDrillSchedule(installation) };
 }
 
 function waitForSignal(): Promise<string> {

@@ -25,3 +25,17 @@ export function defaultSchedule(id: string): string {
   const hour = h.readUInt16BE(2) % 12;
   return `${minute} ${hour},${hour + 12} * * *`;
 }
+
+/**
+ * The daemon's default drill schedule: once a week, on a weekday, hour and minute fixed per
+ * installation (from other bytes of the same hash, so it does not always fall on a run's minute).
+ * Weekly: often enough that a broken renewal path is found weeks before the renewal window
+ * (a third of a 90-day lifetime is 30 days), rarely enough to stay well inside staging rate limits.
+ */
+export function defaultDrillSchedule(id: string): string {
+  const h = createHash('sha256').update(`drill:${id}`).digest();
+  const minute = h.readUInt16BE(0) % 60;
+  const hour = h.readUInt16BE(2) % 24;
+  const weekday = h.readUInt16BE(4) % 7;
+  return `${minute} ${hour} * * ${weekday}`;
+}

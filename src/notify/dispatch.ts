@@ -4,16 +4,17 @@
  *
  * - Filter: a notifier gets the event types in its `events:` list, for its `certificates:` (all
  *   when absent).
- * - Throttle: a problem event (failed, verify_overdue, expiring_soon, drift_detected) goes to a
- *   notifier at most once per `renotify` per certificate and type; the time it was last sent is kept
+ * - Throttle: a problem event (failed, verify_overdue, expiring_soon, drift_detected) or a failed
+ *   drill (drill_failed) goes to a notifier at most once per `renotify` per certificate and type; the time it was last sent is kept
  *   in the state store ("notified/<notifier>/<certificate>/<type>") so cron runs throttle too.
  * - Recovery: `recovered` closes those keys (the next failure is news again) and is sent once, to a
- *   notifier that was told about one of the problems (or that listens to no problem type at all).
+ *   notifier that was told about one of the problems (or that listens to no problem type at all);
+ *   `drill_recovered` does the same for `drill_failed`.
  * - Delivery runs in the background: a few attempts with a short backoff, then an error log. The
  *   run waits for deliveries in flight at its end (`drain`), for a bounded time.
  */
 import { describeError } from '../errors.js';
-import { isProblem, type CertloopEvent, type EventContext, type EventListener, type EventType } from '../observability/events.js';
+import { isThrottled, RECOVERY_OF, type CertloopEvent, type EventContext, type EventListener, type EventType } from '../observability/events.js';
 import type { Logger } from '../observability/logger.js';
 import type { Notifier } from '../plugins.js';
 import type { StateStore } from '../state/store.js';
@@ -63,17 +64,19 @@ export class NotificationDispatcher {
   private async shouldSend(entry: NotifierEntry, event: CertloopEvent): Promise<boolean> {
     const { store } = this.opts;
     const id = entry.notifier.id;
-    if (event.type === 'recovered') {
+    const family = RECOVERY_OF[event.type];
+    if (family) {
+      const ended = event.type === 'recovered' ? event.data.from : family;
       let told = false;
-      for (const from of event.data.from) {
+      for (const from of ended) {
         const key = notifiedKey(id, event.certificate, from);
         if ((await store.getValue(key)) !== undefined) told = true;
         await store.setValue(key, undefined);
       }
-      return entry.events.includes('recovered') && (told || !entry.events.some(isProblem));
+      return entry.events.includes(event.type) && (told || !entry.events.some((t) => family.includes(t)));
     }
     if (!entry.events.includes(event.type)) return false;
-    if (!isProblem(event.type)) return true;
+    if (!isThrottled(event.type)) return true;
     const key = notifiedKey(id, event.certificate, event.type);
     const last = await store.getValue(key);
     if (last !== undefined && Date.parse(event.at) - Date.parse(last) < entry.renotify) {

@@ -11,6 +11,8 @@ const LABEL: Record<EventType, string> = {
   drift_detected: 'endpoint serves a different certificate',
   recovered: 'recovered',
   ca_fallback: 'ordering from a fallback CA',
+  drill_failed: 'near-expiry drill failed',
+  drill_recovered: 'near-expiry drill passes again',
 };
 
 export function eventTitle(e: CertloopEvent): string {
@@ -29,6 +31,8 @@ export function eventFacts(e: CertloopEvent): { name: string; value: string }[] 
     if (d[key] !== undefined) facts.push({ name: key, value: String(d[key]) });
   }
   if (e.type === 'recovered') facts.push({ name: 'was', value: e.data.from.join(', ') });
+  if (e.type === 'drill_failed') facts.push({ name: 'failing steps', value: e.data.failedSteps.join(', ') }, { name: 'simulated time', value: e.data.simulatedAt });
+  if (e.type === 'drill_recovered' && e.data.failingSince) facts.push({ name: 'failing since', value: e.data.failingSince });
   if (e.type === 'drift_detected') {
     for (const m of e.data.mismatches.slice(0, 5)) facts.push({ name: m.address, value: `${m.endpoint} serves ${m.served ?? 'nothing'}` });
   }

@@ -6,7 +6,7 @@ import { Duration } from '../config/fields.js';
 import { EVENT_TYPES, type EventType } from '../observability/events.js';
 
 /** Without an `events:` list a notifier hears about problems and recoveries, not routine success. */
-export const DEFAULT_NOTIFY_EVENTS: EventType[] = ['failed', 'verify_overdue', 'expiring_soon', 'drift_detected', 'recovered'];
+export const DEFAULT_NOTIFY_EVENTS: EventType[] = ['failed', 'verify_overdue', 'expiring_soon', 'drift_detected', 'recovered', 'drill_failed', 'drill_recovered'];
 
 export const NotifierCommon = {
   /** Names the notifier in logs, metrics and throttling state; default "<type>-<index>". */

@@ -12,11 +12,18 @@
  *   expiring_soon    the certificate in use nears its expiry   data: { serial, notAfter, remainingDays }
  *   drift_detected   an endpoint serves something else         data: { expected, mismatches: [{ endpoint, address, served }] }
  *   recovered        Ready again after one of the above        data: { from: [event types], serial? }
+ *   drill_failed     a near-expiry drill failed                data: { step, error, failedSteps, simulatedAt, trigger }
+ *   drill_recovered  a drill passed after failing              data: { failingSince, trigger }
  *
  * "Problem" events (failed, verify_overdue, expiring_soon, drift_detected) open a problem for the
  * certificate, remembered in the state store; notifiers repeat them at most once per `renotify`.
  * When the certificate is Ready again with nothing wrong, `settle()` emits `recovered` once and
  * closes the problems, so the next failure is announced immediately.
+ *
+ * Drills live beside that, not inside it: a failed drill says renewal *would* fail, while the
+ * certificate in use may be fine and Ready, so it must not hold back (or be closed by) `recovered`.
+ * `drill_failed` is repeated at most once per `renotify` like a problem; `drill_recovered` is its
+ * own recovery, emitted once by the next passing drill (src/controller/drill-record.ts).
  *
  * For detectors elsewhere (drift and overdue detection in the verify step):
  *   await emit(ctx, { type: 'drift_detected', message: '…', data: { expected, mismatches } });
@@ -29,10 +36,24 @@ import { describeError } from '../errors.js';
 import type { StateStore } from '../state/store.js';
 import type { Logger } from './logger.js';
 
-export const EVENT_TYPES = ['renewed', 'deployed', 'verified', 'failed', 'verify_overdue', 'expiring_soon', 'drift_detected', 'recovered', 'ca_fallback'] as const;
+export const EVENT_TYPES = ['renewed', 'deployed', 'verified', 'failed', 'verify_overdue', 'expiring_soon', 'drift_detected', 'recovered', 'ca_fallback', 'drill_failed', 'drill_recovered'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export const PROBLEM_EVENTS: readonly EventType[] = ['failed', 'verify_overdue', 'expiring_soon', 'drift_detected'];
+
+/**
+ * Recovery events and the alerts each one ends: a notifier told about one of those hears the
+ * recovery, and the alert's renotify throttle starts over.
+ */
+export const RECOVERY_OF: Partial<Record<EventType, readonly EventType[]>> = {
+  recovered: PROBLEM_EVENTS,
+  drill_recovered: ['drill_failed'],
+};
+
+/** Alert events a notifier repeats at most once per `renotify`: the problems and failed drills. */
+export function isThrottled(type: EventType): boolean {
+  return isProblem(type) || type === 'drill_failed';
+}
 
 export type Severity = 'info' | 'warning' | 'critical';
 
@@ -47,6 +68,8 @@ export interface EventData {
   recovered: { from: EventType[]; serial?: string };
   /** An order goes to a fallback CA (acme.fallback) because the CA before it kept failing. */
   ca_fallback: { directory: string; fallback: number };
+  drill_failed: { step: string; error: string; failedSteps: string[]; simulatedAt: string; trigger: string };
+  drill_recovered: { failingSince: string | null; trigger: string };
 }
 
 /** What a detector passes to `emit`. */
@@ -65,6 +88,9 @@ const SEVERITY: Record<EventType, Severity> = {
   drift_detected: 'critical',
   expiring_soon: 'warning',
   ca_fallback: 'warning',
+  // Nothing is broken yet: the next renewal would be. Time to fix it is the renewal window.
+  drill_failed: 'warning',
+  drill_recovered: 'info',
 };
 
 export function isProblem(type: EventType): boolean {

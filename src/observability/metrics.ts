@@ -13,6 +13,7 @@ import path from 'node:path';
 import client from 'prom-client';
 import type { CertificateConfig } from '../config/schema.js';
 import { decide, type RenewalPolicy } from '../policy/decide.js';
+import { readLastDrill } from '../state/drill-result.js';
 import type { CertificateRecord } from '../state/record.js';
 import type { StateStore } from '../state/store.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
@@ -45,6 +46,8 @@ export class CertloopMetrics {
       lastVerified: gauge('certloop_certificate_last_verification_timestamp_seconds', 'When the endpoints were last checked, Unix seconds.', ['certificate']),
       match: gauge('certloop_endpoint_serial_match', '1 when the address serves the deployed serial, else 0.', ['certificate', 'endpoint', 'address']),
       served: gauge('certloop_endpoint_cert_expiration_timestamp_seconds', 'Expiry (notAfter) of the certificate the address serves, Unix seconds.', ['certificate', 'endpoint', 'address']),
+      drillSuccess: gauge('certloop_drill_success', '1 when the last near-expiry drill passed, 0 when it failed (absent before the first drill).', ['certificate']),
+      drillLast: gauge('certloop_drill_last_timestamp_seconds', 'When the last near-expiry drill ran, Unix seconds.', ['certificate']),
       lastRun: gauge('certloop_last_run_timestamp_seconds', 'When the last run started, Unix seconds.'),
       lastRunDuration: gauge('certloop_last_run_duration_seconds', 'How long the last run took.'),
       lastRunSuccess: gauge('certloop_last_run_success', '1 when the last run ended with exit code 0.'),
@@ -74,10 +77,15 @@ export class CertloopMetrics {
 
   /** Rebuild the certificate gauges from the stored records. */
   async refresh(certificates: CertificateConfig[], store: StateStore, policyFor: (c: CertificateConfig) => RenewalPolicy, now: Date): Promise<void> {
-    for (const g of [this.m.expiration, this.m.notBefore, this.m.renewal, this.m.ready, this.m.failures, this.m.pending, this.m.lastVerified, this.m.match, this.m.served]) g.reset();
+    for (const g of [this.m.expiration, this.m.notBefore, this.m.renewal, this.m.ready, this.m.failures, this.m.pending, this.m.lastVerified, this.m.match, this.m.served, this.m.drillSuccess, this.m.drillLast]) g.reset();
     for (const cert of certificates) {
       const record = await store.get(cert.name);
       this.setCertificate(cert, record, policyFor(cert), now);
+      const drill = await readLastDrill(store, cert.name);
+      if (drill) {
+        this.m.drillSuccess.set({ certificate: cert.name }, drill.passed ? 1 : 0);
+        this.m.drillLast.set({ certificate: cert.name }, Date.parse(drill.at) / 1000);
+      }
     }
   }
 

@@ -159,6 +159,14 @@ function renewal(c: CertificateView, now: Date, short = false): string {
   return `${short ? day(c.renewal.at, now) : time(c.renewal.at, now)}${c.renewal.overdue ? ' <strong class="flag">overdue</strong>' : ''}<br><span class="source">by ${esc(source)}</span>`;
 }
 
+function drill(c: CertificateView, now: Date): string {
+  const d = c.lastDrill;
+  if (!d) return '<span class="none">none yet</span>';
+  const how = `<span class="source">${d.trigger === 'daemon' ? 'scheduled' : 'by hand'}</span>`;
+  if (d.passed) return `<span class="result ok"><span aria-hidden="true">✓</span> passed</span> ${time(d.at, now)} ${how}`;
+  return `<strong class="flag">failed at ${esc(d.failedStep ?? '?')}</strong> ${time(d.at, now)} ${how}<br><span class="message">${esc(d.reason ?? '')}</span>`;
+}
+
 function anchor(name: string): string {
   return `cert-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
@@ -188,6 +196,7 @@ ${reasons}
 <div><dt>Next renewal</dt><dd>${renewal(c, now)}</dd></div>
 <div><dt>Next step</dt><dd><code>${esc(c.next.action)}</code> ${esc(c.next.message)}${c.next.retryAt ? ` (not before ${time(c.next.retryAt, now)})` : ''}</dd></div>
 <div><dt>Last verified</dt><dd>${time(c.lastVerifiedAt, now)}${c.verificationOutdated ? ' <strong class="flag">checked an older deployment</strong>' : ''}</dd></div>
+<div><dt>Last drill</dt><dd>${drill(c, now)}</dd></div>
 </dl>
 <h3>Endpoints</h3>
 ${addressTable(c, now)}

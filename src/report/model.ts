@@ -13,6 +13,7 @@ import type { Config } from '../config/schema.js';
 import { policyFor } from '../controller/run.js';
 import { decide, type TimeSource } from '../policy/decide.js';
 import type { CertificateRecord, ConditionStatus, ConditionType, HistoryEvent } from '../state/record.js';
+import { readLastDrill, type DrillResult } from '../state/drill-result.js';
 import type { StateStore } from '../state/store.js';
 
 const DAY = 86_400_000;
@@ -80,6 +81,8 @@ export interface CertificateView {
   /** True when the last verification checked an older deployment than the current one. */
   verificationOutdated: boolean;
   lastFailure?: { step: string; code: string; message: string; at: string; attempts: number; nextAttemptAt?: string };
+  /** The last near-expiry drill (daemon schedule or `certloop drill`), when one ran. */
+  lastDrill?: { at: string; passed: boolean; failedStep: string | null; reason: string | null; trigger: string };
   events: EventView[];
 }
 
@@ -103,8 +106,8 @@ export async function buildStatusModel(
 ): Promise<StatusModel> {
   const certificates = await Promise.all(
     config.certificates.map(async (cert) => {
-      const [record, events] = await Promise.all([store.get(cert.name), store.events(cert.name, EVENTS_PER_CERTIFICATE)]);
-      return certificateView(cert, record, events, now);
+      const [record, events, drill] = await Promise.all([store.get(cert.name), store.events(cert.name, EVENTS_PER_CERTIFICATE), readLastDrill(store, cert.name)]);
+      return certificateView(cert, record, events, now, drill);
     }),
   );
   certificates.sort(byUrgency);
@@ -132,7 +135,7 @@ export async function buildStatusModel(
 
 type CertConfig = Config['certificates'][number];
 
-export function certificateView(cert: CertConfig, record: CertificateRecord | undefined, events: HistoryEvent[], now: Date): CertificateView {
+export function certificateView(cert: CertConfig, record: CertificateRecord | undefined, events: HistoryEvent[], now: Date, drill?: DrillResult): CertificateView {
   const decision = decide({ record, domains: cert.domains }, policyFor(cert), now);
   const state = stateOf(record);
   const addresses = addressViews(cert, record);
@@ -167,6 +170,7 @@ export function certificateView(cert: CertConfig, record: CertificateRecord | un
     lastVerifiedAt: v?.at,
     verificationOutdated: !!v && !!record?.deployedSerial && v.serial !== record.deployedSerial,
     lastFailure: record?.lastFailure && { ...record.lastFailure },
+    lastDrill: drill && { at: drill.at, passed: drill.passed, failedStep: drill.failedStep, reason: drill.reason, trigger: drill.trigger },
     events: events.map(eventView),
   };
   const { attention, reasons } = judge(view, now);
@@ -241,6 +245,8 @@ function judge(c: CertificateView, now: Date): { attention: Attention; reasons: 
   }
   if (unreachable > 0) warning.push(`${unreachable} of ${c.addresses.length} address${c.addresses.length === 1 ? ' was' : 'es were'} unreachable at the last check.`);
   if (c.state === 'Pending' && warning.length === 0) warning.push('Deployed, but not yet confirmed on every endpoint.');
+  // What is served may be fine; the next renewal would not be.
+  if (c.lastDrill && !c.lastDrill.passed) warning.push(`The last near-expiry drill failed at ${c.lastDrill.failedStep}: ${c.lastDrill.reason}`);
   if (c.renewal?.overdue && c.next.action !== 'none') warning.push(`Renewal was due at ${utc(c.renewal.at)} and has not happened yet.`);
   if (c.state === 'New') info.push('No certificate has been issued yet.');
   if (c.state === 'InProgress') info.push('An order is in progress.');

@@ -5,50 +5,14 @@
  * `run --metrics-file` writes the textfile-collector file atomically.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { CLI, cli, recordOutput, startLab, type Lab } from '../support/lab.js';
+import { startDaemon, get, metric, type Daemon } from '../support/daemon.js';
+import { CLI, recordOutput, startLab, type Lab } from '../support/lab.js';
 import { freePort, waitFor } from '../support/net.js';
-
-interface Daemon {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startDaemon(configFile: string, args: string[], env: Record<string, string> = {}): Daemon {
-  const child = spawn(process.execPath, [CLI, '-c', configFile, 'daemon', ...args], {
-    env: { ...process.env, CERTLOOP_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
-      recordOutput(out);
-      resolve({ code, signal });
-    }),
-  );
-  return { child, output: () => out, exited };
-}
-
-async function get(url: string): Promise<{ status: number; body: string; type: string | null }> {
-  const res = await fetch(url);
-  return { status: res.status, body: await res.text(), type: res.headers.get('content-type') };
-}
-
-function metric(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
-    return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return undefined;
-}
 
 function locks(stateFile: string): number {
   const db = new Database(stateFile, { readonly: true });

@@ -61,6 +61,11 @@ describe('certloop drill', () => {
     assert.deepEqual(checksums(liveDir), before, 'production files untouched, no drill copies left');
     const after = (await lab.run('status', '--json')).json.certificates[0];
     assert.deepEqual(after.serials, status.serials, 'state untouched');
+    // Recorded like the daemon's scheduled drills, so status shows the last drill either way.
+    assert.equal(after.lastDrill.passed, true);
+    assert.equal(after.lastDrill.trigger, 'manual');
+    assert.equal(after.lastDrill.failedStep, null);
+    assert.ok(Date.now() - Date.parse(after.lastDrill.at) < 60_000);
   });
 
   it('fails clearly when the target folder cannot be written', async () => {
@@ -74,6 +79,11 @@ describe('certloop drill', () => {
       assert.match(r.stdout, /FAILED +web/);
       assert.match(r.stdout, /FAIL +deploy +cannot write drill copies .*not-a-folder\/web\/fullchain\.pem\.drill.*: ENOTDIR/);
       assert.match(r.stdout, /pass +issue/, 'renewal itself works');
+      const { lastDrill } = (await lab.run('status', '--json')).json.certificates[0];
+      assert.equal(lastDrill.passed, false);
+      assert.equal(lastDrill.failedStep, 'deploy');
+      assert.match(lastDrill.reason, /ENOTDIR/);
+      assert.deepEqual(lastDrill.failedSteps, ['deploy', 'cleanup']);
     } finally {
       configure();
     }

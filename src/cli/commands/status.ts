@@ -4,6 +4,7 @@ import type { AcmeConfig, CertificateConfig } from '../../config/schema.js';
 import { policyFor } from '../../controller/run.js';
 import { decide } from '../../policy/decide.js';
 import { currentVerificationState } from '../../verify/deadline.js';
+import { readLastDrill, type DrillResult } from '../../state/drill-result.js';
 import type { CertificateRecord, ConditionType } from '../../state/record.js';
 import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
 import { relative, shortSerial } from '../format.js';
@@ -16,7 +17,11 @@ export async function statusCommand(opts: GlobalOptions & { names?: string[] }):
     const now = new Date();
     const certs = opts.names ? config.certificates.filter((c) => opts.names!.includes(c.name)) : config.certificates;
     const entries = await Promise.all(
-      certs.map(async (c) => ({ ...statusOf(c, await store.get(c.name), now, config.acme), targets: await observeTargets(c, log, config.baseDir) })),
+      certs.map(async (c) => ({
+        ...statusOf(c, await store.get(c.name), now, config.acme),
+        targets: await observeTargets(c, log, config.baseDir),
+        lastDrill: (await readLastDrill(store, c.name)) ?? null,
+      })),
     );
     if (opts.json) printJson({ at: now.toISOString(), certificates: entries });
     else entries.forEach((e, i) => printStatus(e, now, i > 0));
@@ -81,7 +86,7 @@ function caOf(directory: string, acme: AcmeConfig | undefined) {
   return { directory, label: found?.label ?? 'no longer configured', fallback: found?.index ?? null };
 }
 
-function printStatus(s: ReturnType<typeof statusOf> & { targets?: ObservedTarget[] }, now: Date, gap: boolean): void {
+function printStatus(s: ReturnType<typeof statusOf> & { lastDrill?: DrillResult | null; targets?: ObservedTarget[] }, now: Date, gap: boolean): void {
   if (gap) print();
   print(`${s.name}  ${s.state}  (${s.domains.join(', ')})`);
   print(`  serial    issued ${shortSerial(s.serials.issued ?? undefined)}  deployed ${shortSerial(s.serials.deployed ?? undefined)}  served ${s.serials.served.map((x) => shortSerial(x ?? undefined)).join(', ') || '-'}`);
@@ -100,6 +105,8 @@ function printStatus(s: ReturnType<typeof statusOf> & { targets?: ObservedTarget
   for (const p of v.problems) print(`  PROBLEM   ${p.check} ${p.endpoint} ${p.address}: ${p.message}`);
   if (s.ca) print(`  ca        ${s.ca.directory} (${s.ca.label})`);
   if (s.rollback) print(`  rollback  to ${shortSerial(s.rollback.serial)} from ${shortSerial(s.rollback.from)} at ${s.rollback.at}`);
+  const d = s.lastDrill;
+  if (d) print(d.passed ? `  drill     passed ${d.at} (${relative(d.at, now)}, ${d.trigger})` : `  DRILL     failed ${d.at} (${relative(d.at, now)}, ${d.trigger}) at ${d.failedStep}: ${d.reason}${d.failingSince && d.failingSince !== d.at ? `; failing since ${d.failingSince}` : ''}`);
   if (s.lastFailure) print(`  failure   ${s.lastFailure.step}: ${s.lastFailure.message} (attempt ${s.lastFailure.attempts}, ${relative(s.lastFailure.at, now)}${s.lastFailure.nextAttemptAt ? `; next attempt ${s.lastFailure.nextAttemptAt}, ${relative(s.lastFailure.nextAttemptAt, now)}` : ''})`);
   print(`  next      ${s.next.action}: ${s.next.message}`);
 }

@@ -11,6 +11,7 @@ import { parseConfigText } from '../../../src/config/load.js';
 import { renderStatusPage } from '../../../src/report/html.js';
 import { buildStatusModel, type StatusModel } from '../../../src/report/model.js';
 import type { CertificateRecord } from '../../../src/state/record.js';
+import { writeLastDrill } from '../../../src/state/drill-result.js';
 import { SqliteStore } from '../../../src/state/sqlite.js';
 
 const DAY = 86_400_000;
@@ -188,5 +189,24 @@ describe('status model and page', () => {
   it('an empty configuration still renders a page that says so', async () => {
     const empty = renderStatusPage({ ...model, certificates: [], events: [], summary: { ...model.summary, total: 0, ready: 0, pending: 0, failed: 0, other: 0, staleAddresses: 0, critical: 0 } });
     assert.match(empty, /No certificates are configured/);
+  });
+
+  it('shows the last drill per certificate; a failed drill is a warning with its step and reason', async () => {
+    const drill = (passed: boolean, trigger: 'daemon' | 'manual') => ({
+      at: NOW.toISOString(), passed, failedStep: passed ? null : 'deploy', reason: passed ? null : 'cannot write drill copies: <ENOTDIR>',
+      failedSteps: passed ? [] : ['deploy'], simulatedAt: NOW.toISOString(), trigger, failingSince: passed ? null : NOW.toISOString(),
+    });
+    await writeLastDrill(store, 'healthy', drill(false, 'daemon'));
+    await writeLastDrill(store, 'fresh', drill(true, 'manual'));
+    const m = await buildStatusModel(config(names), store, NOW);
+    const healthy = m.certificates.find((c) => c.name === 'healthy')!;
+    assert.equal(healthy.attention, 'warning');
+    assert.deepEqual(healthy.reasons, ['The last near-expiry drill failed at deploy: cannot write drill copies: <ENOTDIR>']);
+    assert.equal(m.certificates.find((c) => c.name === 'soon')!.lastDrill, undefined);
+    const page = renderStatusPage(m);
+    const section = (name: string) => page.match(new RegExp(`<section class="cert [^"]*" id="cert-${name}"[\\s\\S]*?</section>`))![0];
+    assert.match(section('healthy'), /<dt>Last drill<\/dt><dd><strong class="flag">failed at deploy<\/strong>.*scheduled.*cannot write drill copies: &lt;ENOTDIR&gt;/s);
+    assert.match(section('fresh'), /<dt>Last drill<\/dt><dd>.*passed.*by hand/s);
+    assert.match(section('soon'), /<dt>Last drill<\/dt><dd><span class="none">none yet<\/span>/);
   });
 });

@@ -1,0 +1,41 @@
+/** Running the built `certloop daemon` as a child process and reading its HTTP pages, for e2e tests. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { CLI, recordOutput } from './lab.js';
+
+export interface Daemon {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function startDaemon(configFile: string, args: string[], env: Record<string, string> = {}): Daemon {
+  const child = spawn(process.execPath, [CLI, '-c', configFile, 'daemon', ...args], {
+    env: { ...process.env, CERTLOOP_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => {
+      recordOutput(out);
+      resolve({ code, signal });
+    }),
+  );
+  return { child, output: () => out, exited };
+}
+
+export async function get(url: string): Promise<{ status: number; body: string; type: string | null }> {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.text(), type: res.headers.get('content-type') };
+}
+
+/** The value of one sample in Prometheus text, matched by name and labels. */
+export function metric(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+    return Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return undefined;
+}
