@@ -61,11 +61,10 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
     (c) => !opts.shard || inShard(c.name, opts.shard),
   );
 
-  // Only a run that orders needs the CA: a verify pass must not fail on its trust settings.
-  const acmeClient = () => {
-    trustAcmeServer(config.acme.caBundle);
-    return accountClient({ directory: config.acme.directory, email: config.acme.email, store });
-  };
+  // Everything that talks to the CA (orders, ARI renewalInfo) shares this trust; a verify pass
+  // never talks to the CA and must not fail on its trust settings.
+  if (!opts.verifyOnly) trustAcmeServer(config.acme.caBundle);
+  const acmeClient = () => accountClient({ directory: config.acme.directory, email: config.acme.email, store });
   const limit = pLimit(config.concurrency);
   // One bound on TLS probes for the whole run, however many certificates verify at once.
   const probeLimit = pLimit(DEFAULT_PROBE_CONCURRENCY);
