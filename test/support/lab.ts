@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { labConfig } from './lab-config.js';
 import { startNginx, writePlaceholder, type Nginx } from './nginx.js';
 import { freePort } from './net.js';
 import { startPebble, type Pebble, type PebbleOptions } from './pebble.js';
@@ -109,26 +110,16 @@ export async function startLab(name: string, pebbleOpts: Partial<PebbleOptions> 
       const reload = o.reload === undefined ? nginx.reloadCommand : o.reload;
       fs.writeFileSync(
         configFile,
-        `acme:
-  directory: ${pebble.directory}
-  email: ops@example.com
-  caBundle: ${pebble.caBundleFile}
-state: ./certloop.db
-certificates:
-  - name: web
-    domains: [a.test, b.test]
-    key: { type: ecdsa-p256 }
-    challenge: { type: http-01, listen: 127.0.0.1:${pebble.httpPort} }
-    targets:
-      - type: file
-        cert: ./live/web/fullchain.pem
-        key: ./live/web/privkey.pem
-${reload ? `        reload: ${JSON.stringify(reload)}\n` : ''}    verify:
-      endpoints:
-        - { host: 127.0.0.1, port: ${port}, sni: a.test }
-      trust: ${pebble.rootFile}
-      pollFor: 5s
-${o.extra ?? ''}`,
+        labConfig({
+          directory: pebble.directory,
+          caBundle: pebble.caBundleFile,
+          trust: pebble.rootFile,
+          httpPort: pebble.httpPort,
+          port,
+          reload,
+          verifyExtra: '      pollFor: 5s\n',
+          extra: o.extra,
+        }),
       );
     },
     async stop() {
