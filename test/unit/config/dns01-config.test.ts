@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../../src/errors.js';
 import { parseConfigText } from '../../../src/config/load.js';
+import { configProblems } from '../../support/config-problems.js';
 
 function config(challenge: string, domains = '["*.w.test", w.test]'): string {
   return `acme:
@@ -20,15 +20,7 @@ function challengeOf(text: string): Record<string, unknown> {
   return parseConfigText(text, '/etc/certloop/certloop.yaml').certificates[0].challenge as Record<string, unknown>;
 }
 
-function problems(text: string): string {
-  try {
-    parseConfigText(text, '/etc/certloop/certloop.yaml');
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-    return err.message;
-  }
-  assert.fail('expected the config to be rejected');
-}
+const problems = configProblems;
 
 const RFC2136 = `type: dns-01
 provider: rfc2136

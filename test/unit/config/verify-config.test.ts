@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../../../src/errors.js';
 import { parseConfigText } from '../../../src/config/load.js';
+import { configProblems } from '../../support/config-problems.js';
 
 const withVerify = (verify: string) => `acme:
   directory: https://localhost:14000/dir
@@ -14,15 +14,7 @@ certificates:
     verify:
 ${verify}`;
 
-function problems(text: string): string {
-  try {
-    parseConfigText(text, '/etc/certloop/certloop.yaml');
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-    return err.message;
-  }
-  assert.fail('expected the config to be rejected');
-}
+const problems = configProblems;
 
 describe('the verify section', () => {
   it('accepts pinned addresses, STARTTLS, per-endpoint timeout, resolver and deadline', () => {

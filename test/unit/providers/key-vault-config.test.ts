@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseConfigText } from '../../../src/config/load.js';
-import { ConfigError } from '../../../src/errors.js';
 import { ROOT } from '../../support/lab.js';
+import { configProblems } from '../../support/config-problems.js';
 
 const config = (target: string) => `acme:
   directory: https://localhost:14000/dir
@@ -22,15 +22,7 @@ ${target
   .join('\n')}
 `;
 
-function problems(text: string): string {
-  try {
-    parseConfigText(text, '/etc/certloop/certloop.yaml');
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-    return err.message;
-  }
-  assert.fail('expected the config to be rejected');
-}
+const problems = configProblems;
 
 describe('key-vault target settings', () => {
   it('accepts the documented example with defaults filled in', () => {
