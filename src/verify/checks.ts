@@ -44,7 +44,7 @@ export interface CheckInput {
 }
 
 export function checkServed(input: CheckInput): AddressCheck[] {
-  const [leaf, ...served] = input.certs;
+  const [leaf] = input.certs;
   const checks: AddressCheck[] = [];
   const serial = normalizeSerial(leaf.serialNumber);
   if (input.expectedSerial !== undefined) {
