@@ -2,5 +2,5 @@
 # `npm run demo`: the whole loop on this machine against real Pebble and nginx on loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/ensure-deps.sh
+CERTLOOP_DEPS=demo source scripts/ensure-deps.sh
 exec node dist/scripts/demo.js

@@ -7,13 +7,16 @@ need_pkgs=()
 command -v pebble >/dev/null 2>&1 || need_pkgs+=(pebble)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_pkgs+=(nginx)
 command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
-# The status page tests run in Debian's headless Chromium (never a downloaded browser).
-[ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
-# dns-01 tests: BIND authoritative on loopback, nsupdate for the exec hook.
-[ -x /usr/sbin/named ] || need_pkgs+=(bind9)
-command -v nsupdate >/dev/null 2>&1 || need_pkgs+=(bind9-dnsutils)
-# systemd-analyze checks infra/systemd's unit files (test/unit/infra/systemd.test.ts).
-command -v systemd-analyze >/dev/null 2>&1 || need_pkgs+=(systemd)
+# What only the test suite needs (CERTLOOP_DEPS=demo skips it: the demo needs Pebble and nginx).
+if [ "${CERTLOOP_DEPS:-test}" = test ]; then
+  # The status page tests run in Debian's headless Chromium (never a downloaded browser).
+  [ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
+  # dns-01 tests: BIND authoritative on loopback, nsupdate for the exec hook.
+  [ -x /usr/sbin/named ] || need_pkgs+=(bind9)
+  command -v nsupdate >/dev/null 2>&1 || need_pkgs+=(bind9-dnsutils)
+  # systemd-analyze checks infra/systemd's unit files (test/unit/infra/systemd.test.ts).
+  command -v systemd-analyze >/dev/null 2>&1 || need_pkgs+=(systemd)
+fi
 for extra in ${CERTLOOP_EXTRA_PACKAGES:-}; do
   dpkg -s "$extra" >/dev/null 2>&1 || need_pkgs+=("$extra")
 done
