@@ -75,7 +75,9 @@ async function benchCertloop(dir: string, pebble: Awaited<ReturnType<typeof star
 }
 
 async function benchFloor(pebble: Awaited<ReturnType<typeof startPebble>>) {
-  acme.axios.defaults.httpsAgent = new https.Agent({ keepAlive: true, ca: [...tls.rootCertificates, fs.readFileSync(pebble.caBundleFile, 'utf8')] });
+  // The same TLS set-up as certloop (one secure context): the floor must be the best bare loop.
+  const secureContext = tls.createSecureContext({ ca: [...tls.rootCertificates, fs.readFileSync(pebble.caBundleFile, 'utf8')] });
+  acme.axios.defaults.httpsAgent = new https.Agent({ keepAlive: true, secureContext });
   acme.setLogger(() => undefined);
   const tokens = new Map<string, string>();
   const server = http.createServer((req, res) => {
