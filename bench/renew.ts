@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   }
   const notes = [
     `certloop: \`certloop run\` from process start to exit, concurrency ${CONCURRENCY}, includes deploy to files and verification of every certificate over TLS.`,
-    `floor: bare acme-client (backoffMin 100 ms) order → http-01 → finalize → download, concurrency ${CONCURRENCY}, in-process (no start-up, no deploy, no verify).`,
+    `floor: bare acme-client (backoffMin 100 ms, one TLS context like certloop's, acme-client's own nonce and signing) order → http-01 → finalize → download, concurrency ${CONCURRENCY}, in-process (no start-up, no deploy, no verify).`,
     'certbot: `certbot certonly --standalone` one certificate after another, as its users run it; lego: `lego run --http` likewise.',
     'Per-certificate ratios are used when a client ran fewer certificates (--certbot-n/--lego-n) to keep the run short.',
   ];
