@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     domains: [c${i}.test]
     challenge: { type: http-01, listen: 127.0.0.1:${pebble.httpPort} }
     targets: [{ type: file, cert: ./live/c${i}/fullchain.pem, key: ./live/c${i}/privkey.pem }]
-    verify: { endpoints: [{ host: 127.0.0.1, port: ${server.port}, sni: c${i}.test }] }`,
+    verify: { endpoints: [{ host: 127.0.0.1, port: ${server.port}, sni: c${i}.test }], trust: ${pebble.rootFile} }`,
     );
     fs.mkdirSync(path.dirname(config), { recursive: true });
     fs.writeFileSync(config, `acme: { directory: ${pebble.directory}, caBundle: ${pebble.caBundleFile} }\nconcurrency: 16\ncertificates:\n${certs.join('\n')}\n`);

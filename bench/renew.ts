@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   }
   const notes = [
     `certloop: \`certloop run\` from process start to exit, concurrency ${CONCURRENCY}, includes deploy to files and verification of every certificate over TLS.`,
-    `floor: bare acme-client (backoffMin 100 ms) order → http-01 → finalize → download, concurrency ${CONCURRENCY}, in-process (no start-up, no deploy, no verify).`,
+    `floor: bare acme-client (backoffMin 100 ms, one TLS context like certloop's, acme-client's own nonce and signing) order → http-01 → finalize → download, concurrency ${CONCURRENCY}, in-process (no start-up, no deploy, no verify).`,
     'certbot: `certbot certonly --standalone` one certificate after another, as its users run it; lego: `lego run --http` likewise.',
     'Per-certificate ratios are used when a client ran fewer certificates (--certbot-n/--lego-n) to keep the run short.',
   ];
@@ -75,7 +75,9 @@ async function benchCertloop(dir: string, pebble: Awaited<ReturnType<typeof star
 }
 
 async function benchFloor(pebble: Awaited<ReturnType<typeof startPebble>>) {
-  acme.axios.defaults.httpsAgent = new https.Agent({ keepAlive: true, ca: [...tls.rootCertificates, fs.readFileSync(pebble.caBundleFile, 'utf8')] });
+  // The same TLS set-up as certloop (one secure context): the floor must be the best bare loop.
+  const secureContext = tls.createSecureContext({ ca: [...tls.rootCertificates, fs.readFileSync(pebble.caBundleFile, 'utf8')] });
+  acme.axios.defaults.httpsAgent = new https.Agent({ keepAlive: true, secureContext });
   acme.setLogger(() => undefined);
   const tokens = new Map<string, string>();
   const server = http.createServer((req, res) => {

@@ -12,7 +12,7 @@ export interface SniServer {
 }
 
 /** `liveDir/<name>/fullchain.pem` and `privkey.pem`, chosen by `nameForSni(sni)`. */
-export function startSniServer(liveDir: string, nameForSni: (sni: string) => string | undefined, host = '127.0.0.1'): Promise<SniServer> {
+export function startSniServer(liveDir: string, nameForSni: (sni: string) => string | undefined, host = '127.0.0.1', port = 0): Promise<SniServer> {
   const server = tls.createServer({
     SNICallback: (sni, cb) => {
       const name = nameForSni(sni);
@@ -28,7 +28,7 @@ export function startSniServer(liveDir: string, nameForSni: (sni: string) => str
   server.on('secureConnection', (s) => s.end());
   server.on('tlsClientError', () => undefined);
   return new Promise((resolve) => {
-    server.listen(0, host, () => {
+    server.listen(port, host, () => {
       const port = (server.address() as { port: number }).port;
       resolve({ port, close: () => new Promise((r) => server.close(() => r())) });
     });

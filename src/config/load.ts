@@ -9,6 +9,7 @@ import { LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import { withBaseDir } from './fields.js';
+import { jsonPositions, parseJsonObject } from './json-position.js';
 import { Config } from './schema.js';
 import { attachPolicies } from '../policy/load.js';
 
@@ -27,9 +28,16 @@ export function defaultConfigPath(explicit?: string): string {
 
 export function loadConfig(file: string): LoadedConfig {
   const abs = path.resolve(file);
-  let text: string;
+  return parseConfigText(readConfigText(abs), abs);
+}
+
+export function readConfigText(abs: string): string {
+  return readConfigBytes(abs).toString('utf8');
+}
+
+export function readConfigBytes(abs: string): Buffer {
   try {
-    text = fs.readFileSync(abs, 'utf8');
+    return fs.readFileSync(abs);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const why =
@@ -38,57 +46,112 @@ export function loadConfig(file: string): LoadedConfig {
         : `cannot read the file (${e.code ?? e.message})`;
     throw new ConfigError([{ file: abs, path: '', message: why }]);
   }
-  return parseConfigText(text, abs);
 }
 
 export function parseConfigText(text: string, file: string): LoadedConfig {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => {
-        const pos = lines.linePos(e.pos[0]);
-        return { file, path: '', line: pos.line, column: pos.col, message: `YAML syntax: ${e.message.split('\n')[0]}` };
-      }),
-    );
+  const { resolved, position, secretPaths } = readConfigValue(text, file);
+  const baseDir = path.dirname(file);
+  const result = withBaseDir(baseDir, () => Config.safeParse(resolved, { reportInput: true }));
+  if (!result.success) {
+    throw new ConfigError(issuesToProblemsAt(result.error.issues, position, file));
   }
+  // Renewal policies: the shipped ones plus `policies:` files, resolved once per certificate.
+  const policyProblems = attachPolicies(result.data);
+  if (policyProblems.fileProblems.length + policyProblems.configProblems.length > 0) {
+    throw new ConfigError([...policyProblems.fileProblems, ...policyProblems.configProblems.map((p) => locateAt(position, file, p.path, p.message))]);
+  }
+  return { ...result.data, file, baseDir, secretPaths };
+}
 
-  const raw: unknown = doc.toJS();
+/**
+ * The config as a plain value, secret references resolved, not yet validated; syntax errors and
+ * unresolvable references are thrown as located problems.
+ */
+export function readConfigValue(text: string, file: string): { resolved: Record<string, unknown>; position: PositionOf; secretPaths: string[] } {
+  // JSON (which is YAML) takes the fast path; positions for errors are then found in the text.
+  const json = parseJsonObject(text);
+  let raw: unknown;
+  let position: PositionOf;
+  if (json) {
+    raw = json.value;
+    position = jsonPositions(text);
+  } else {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      throw new ConfigError(
+        doc.errors.map((e) => {
+          const pos = lines.linePos(e.pos[0]);
+          return { file, path: '', line: pos.line, column: pos.col, message: `YAML syntax: ${e.message.split('\n')[0]}` };
+        }),
+      );
+    }
+    raw = doc.toJS();
+    position = yamlPositions(doc, lines);
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError([{ file, path: '', message: 'expected a YAML mapping with acme, state and certificates' }]);
   }
 
   const problems: ConfigProblem[] = [];
   const secretPaths: string[] = [];
-  const resolved = resolveReferences(raw, [], path.dirname(file), secretPaths, (p, message) =>
-    problems.push(locate(doc, lines, file, p, message)),
-  );
+  const resolved = mayHaveReferences(text)
+    ? (resolveReferences(raw, [], path.dirname(file), secretPaths, (p, message) => problems.push(locateAt(position, file, p, message))) as Record<string, unknown>)
+    : raw as Record<string, unknown>;
   if (problems.length > 0) throw new ConfigError(problems);
+  return { resolved, position, secretPaths };
+}
 
-  const baseDir = path.dirname(file);
-  const result = withBaseDir(baseDir, () => Config.safeParse(resolved, { reportInput: true }));
-  if (!result.success) {
-    throw new ConfigError(issuesToProblems(result.error.issues, doc, lines, file));
-  }
-  // Renewal policies: the shipped ones plus `policies:` files, resolved once per certificate.
-  const policyProblems = attachPolicies(result.data);
-  if (policyProblems.fileProblems.length + policyProblems.configProblems.length > 0) {
-    throw new ConfigError([...policyProblems.fileProblems, ...policyProblems.configProblems.map((p) => locate(doc, lines, file, p.path, p.message))]);
-  }
-  return { ...result.data, file, baseDir, secretPaths };
+/**
+ * False when no string of the config can hold a ${env:}/${file:} reference: no "${" in the text,
+ * nor "$" written as a JSON or YAML escape. Then the walk over every value is skipped.
+ */
+export function mayHaveReferences(text: string | Buffer): boolean {
+  // A YAML double-quoted "$\<newline>{" also joins into "${".
+  return ['${', '\\u0024', '\\x24', '\\U00000024', '$\\\n', '$\\\r\n'].some((s) => text.includes(s));
+}
+
+/** Resolves the references inside one part of the config (`at` is its path); see resolveReferences. */
+export function resolveReferencesAt(
+  value: unknown,
+  at: (string | number)[],
+  baseDir: string,
+  secretPaths: string[],
+  problem: (p: (string | number)[], message: string) => void,
+): unknown {
+  return resolveReferences(value, [...at], baseDir, secretPaths, problem);
+}
+
+/** Where a field path is in the config text (1-based), walking down as far as the document goes. */
+export type PositionOf = (keys: (string | number)[]) => { line: number; col: number } | undefined;
+
+function yamlPositions(doc: Document, lines: LineCounter): PositionOf {
+  return (keys) => {
+    // Walk down as far as the document goes: a missing field is reported at its parent.
+    let node: Node | undefined;
+    for (let n = keys.length; n >= 0 && !node; n--) {
+      const found = doc.getIn(keys.slice(0, n), true);
+      if (found && typeof found === 'object' && 'range' in found) node = found as Node;
+    }
+    const offset = node?.range?.[0];
+    return offset === undefined ? undefined : lines.linePos(offset);
+  };
 }
 
 export function issuesToProblems(issues: z.core.$ZodIssue[], doc: Document, lines: LineCounter, file: string): ConfigProblem[] {
+  return issuesToProblemsAt(issues, yamlPositions(doc, lines), file);
+}
+
+function issuesToProblemsAt(issues: z.core.$ZodIssue[], position: PositionOf, file: string): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   for (const issue of issues) {
     // A union failure hides the real reasons one level down; show those instead of "invalid input".
     if (issue.code === 'invalid_union' && issue.errors.length > 0 && !issue.message.startsWith('unknown')) {
       const best = issue.errors.reduce((a, b) => (a.length <= b.length ? a : b));
-      for (const sub of best) out.push(...issuesToProblems([{ ...sub, path: [...issue.path, ...sub.path] }], doc, lines, file));
+      for (const sub of best) out.push(...issuesToProblemsAt([{ ...sub, path: [...issue.path, ...sub.path] }], position, file));
       continue;
     }
-    out.push(locate(doc, lines, file, issue.path, describeIssue(issue, isSecretField(issue.path))));
+    out.push(locateAt(position, file, issue.path, describeIssue(issue, isSecretField(issue.path))));
   }
   return out;
 }
@@ -120,15 +183,12 @@ function describeValue(v: unknown): string {
 }
 
 export function locate(doc: Document, lines: LineCounter, file: string, fieldPath: PropertyKey[], message: string): ConfigProblem {
+  return locateAt(yamlPositions(doc, lines), file, fieldPath, message);
+}
+
+function locateAt(position: PositionOf, file: string, fieldPath: PropertyKey[], message: string): ConfigProblem {
   const keys = fieldPath.map((k) => (typeof k === 'symbol' ? String(k) : k)) as (string | number)[];
-  // Walk down as far as the document goes: a missing field is reported at its parent.
-  let node: Node | undefined;
-  for (let n = keys.length; n >= 0 && !node; n--) {
-    const found = doc.getIn(keys.slice(0, n), true);
-    if (found && typeof found === 'object' && 'range' in found) node = found as Node;
-  }
-  const offset = node?.range?.[0];
-  const pos = offset === undefined ? undefined : lines.linePos(offset);
+  const pos = position(keys);
   return { file, path: formatPath(keys), line: pos?.line, column: pos?.col, message };
 }
 
@@ -158,7 +218,7 @@ function resolveReferences(
       if (kind === 'env') {
         const v = process.env[ref];
         if (v === undefined) {
-          problem(at, `environment variable ${ref} is not set (referenced as \${env:${ref}})`);
+          problem([...at], `environment variable ${ref} is not set (referenced as \${env:${ref}})`);
           return '';
         }
         return v;
@@ -166,18 +226,34 @@ function resolveReferences(
       try {
         return fs.readFileSync(path.resolve(baseDir, ref), 'utf8').replace(/\r?\n$/, '');
       } catch (err) {
-        problem(at, `cannot read ${ref} (referenced as \${file:${ref}}): ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+        problem([...at], `cannot read ${ref} (referenced as \${file:${ref}}): ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
         return '';
       }
     });
     if (usedReference) secretPaths.push(formatPath(at));
     return out;
   }
-  if (Array.isArray(value)) return value.map((v, i) => resolveReferences(v, [...at, i], baseDir, secretPaths, problem));
+  // Containers are copied only when something inside changed, and `at` is one stack pushed and
+  // popped: a config of 100,000 certificates has millions of values, nearly all without references.
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      at.push(i);
+      const v = resolveReferences(value[i], at, baseDir, secretPaths, problem);
+      at.pop();
+      if (v !== value[i]) (copy ??= [...value])[i] = v;
+    }
+    return copy ?? value;
+  }
   if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, resolveReferences(v, [...at, k], baseDir, secretPaths, problem)]),
-    );
+    let copy: Record<string, unknown> | undefined;
+    for (const [k, old] of Object.entries(value)) {
+      at.push(k);
+      const v = resolveReferences(old, at, baseDir, secretPaths, problem);
+      at.pop();
+      if (v !== old) (copy ??= { ...value })[k] = v;
+    }
+    return copy ?? value;
   }
   return value;
 }

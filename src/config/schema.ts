@@ -173,6 +173,8 @@ export const Config = z
       .optional(),
   })
   .superRefine((cfg, ctx) => {
+    // Rules between different certificates (only unique names so far) must also go into
+    // config/outline.ts, which validates the certificates a slice at a time.
     const seen = new Map<string, number>();
     cfg.certificates.forEach((c, i) => {
       const first = seen.get(c.name);

@@ -6,7 +6,7 @@
  * rule stays in charge.
  */
 import { splitPem } from '../pki/certificate.js';
-import { adoptWindow, certIdOf, fetchRenewalInfo, noteFailure } from '../policy/ari.js';
+import { adoptWindow, certIdOf, fetchRenewalInfo, mayOfferRenewalInfo, noteFailure } from '../policy/ari.js';
 import { describeError } from '../errors.js';
 import type { CertificateRecord } from '../state/record.js';
 import type { CertificateContext } from './certificate.js';
@@ -20,6 +20,9 @@ export async function observeRenewalInfo(ctx: CertificateContext, record: Certif
   if (prev && Date.parse(prev.nextFetchAt) > now().getTime()) return;
 
   try {
+    // A CA without renewalInfo (Pebble, many private CAs): nothing to ask, so no certID to work
+    // out (parsing the certificate was a tenth of an idle run).
+    if (!(await mayOfferRenewalInfo(ctx.directory))) return;
     const certId = prev?.certId ?? certIdOf(splitPem(issued.fullchainPem)[0] ?? issued.fullchainPem);
     if (!certId) {
       log.debug({ certificate: config.name }, 'the certificate has no authority key identifier; ARI cannot name it');

@@ -89,6 +89,15 @@ async function directoryOf(url: string): Promise<Record<string, unknown>> {
   return p;
 }
 
+/** False only when the CA's directory was read and names no renewalInfo (an unreadable one may). */
+export async function mayOfferRenewalInfo(directoryUrl: string): Promise<boolean> {
+  try {
+    return typeof (await directoryOf(directoryUrl)).renewalInfo === 'string';
+  } catch {
+    return true; // fetchRenewalInfo reports the failure
+  }
+}
+
 /** Retry-After as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
 export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;

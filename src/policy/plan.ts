@@ -3,13 +3,13 @@
  * calls, on the stored record and the stored ARI window (plan never asks the CA), so a plan at T
  * predicts a real run at T.
  */
-import type { CertificateRecord } from '../state/record.js';
-import { ariWindowOf, decide, renewalTime, type RenewalPolicy } from './decide.js';
+import type { RecordSummary } from '../state/summary.js';
+import { decide, renewalTimeOf, type RenewalPolicy } from './decide.js';
 
-export function planCertificate(name: string, domains: string[], record: CertificateRecord | undefined, policy: RenewalPolicy, at: Date) {
+export function planCertificate(name: string, domains: string[], record: RecordSummary | undefined, policy: RenewalPolicy, at: Date) {
   const decision = decide({ record, domains }, policy, at);
   const issued = record?.issued;
-  const renewal = issued ? renewalTime(issued, policy, ariWindowOf(record), at) : undefined;
+  const renewal = renewalTimeOf(record, policy, at);
   const f = record?.lastFailure;
   return {
     name,

@@ -6,11 +6,11 @@
  * price of a rollback) or until the operator runs `certloop renew NAME --force`. Verification goes
  * on as usual. Pure.
  */
-import type { CertificateRecord } from '../state/record.js';
+import type { RecordSummary } from '../state/summary.js';
 import type { Decision, RenewalPolicy } from './decide.js';
 import { emergencyTime } from './emergency.js';
 
-export function rollbackHold(record: CertificateRecord, policy: RenewalPolicy, now: Date): Decision | undefined {
+export function rollbackHold(record: RecordSummary, policy: RenewalPolicy, now: Date): Decision | undefined {
   const rb = record.rollback;
   const issued = record.issued;
   if (!rb || !issued || rb.serial !== issued.serial || record.deployedSerial !== issued.serial) return undefined;

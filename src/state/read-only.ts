@@ -6,7 +6,7 @@
 import type { StateConfig } from './config.js';
 import { openStore } from './open.js';
 import type { CertificateRecord } from './record.js';
-import { ReadOnlyState } from './sqlite-readonly.js';
+import { ReadOnlyState, type SummaryLookup } from './sqlite-readonly.js';
 
 export async function readRecords(state: StateConfig, names: string[]): Promise<Map<string, CertificateRecord | undefined>> {
   const path = typeof state === 'string' ? state : state.type === 'sqlite' ? state.path : undefined;
@@ -23,5 +23,21 @@ export async function readRecords(state: StateConfig, names: string[]): Promise<
     return new Map(await Promise.all(names.map(async (n) => [n, await store.get(n)] as const)));
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * What `decide` needs of each certificate (summary.ts), for `plan`: SQLite reads its small
+ * summaries table instead of every full record; other stores return their records, which are
+ * summaries too.
+ */
+export async function readSummaries(state: StateConfig, names: string[]): Promise<SummaryLookup> {
+  const path = typeof state === 'string' ? state : state.type === 'sqlite' ? state.path : undefined;
+  if (path === undefined) return readRecords(state, names);
+  const db = new ReadOnlyState(path);
+  try {
+    return db.summaries(names);
+  } finally {
+    db.close();
   }
 }

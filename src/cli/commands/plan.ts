@@ -1,33 +1,43 @@
 /** `certloop plan [NAME...] [--at TIME]`: what a run at TIME would do for each certificate, and why. */
-import { defaultConfigPath, loadConfig } from '../../config/load.js';
-import { policyFor } from '../../controller/run.js';
+import { defaultConfigPath } from '../../config/load.js';
+import { loadConfigOutline } from '../../config/outline.js';
+// Not controller/run.js's policyFor (the same lookup): that would load the ACME client and every provider.
+import { resolvedPolicyFor as policyFor } from '../../policy/load.js';
 import { CertloopError } from '../../errors.js';
 import { planCertificate, type CertificatePlan } from '../../policy/plan.js';
-import { readRecords } from '../../state/read-only.js';
+import { readSummaries } from '../../state/read-only.js';
 import { parseTimeArg } from '../../util/time-arg.js';
-import { EXIT, print, printJson, type GlobalOptions } from '../context.js';
+import { EXIT, type GlobalOptions } from '../context.js';
+import { ChunkedOutput, writeJsonWithList } from '../output.js';
 import { relative, shortSerial } from '../format.js';
 
 export async function planCommand(opts: GlobalOptions & { names?: string[]; at?: string }): Promise<number> {
   const now = new Date();
   const at = opts.at ? parseTimeArg(opts.at, now) : now;
-  const config = loadConfig(defaultConfigPath(opts.config));
+  // Validated like every command, kept in outline (name, domains, policy): all a plan needs.
+  const config = loadConfigOutline(defaultConfigPath(opts.config));
   const certs = opts.names ? config.certificates.filter((c) => opts.names!.includes(c.name)) : config.certificates;
   const missing = (opts.names ?? []).filter((n) => !certs.some((c) => c.name === n));
   if (missing.length) throw new CertloopError('USAGE', `no certificate named ${missing.join(', ')} in ${config.file}`, { retryable: false });
 
-  // Read-only: a plan never creates the state file, takes a lock, or asks the CA anything.
-  const records = await readRecords(config.state, certs.map((c) => c.name));
-  const plans: CertificatePlan[] = certs.map((c) => planCertificate(c.name, c.domains, records.get(c.name), policyFor(c), at));
-  if (opts.json) printJson({ at: at.toISOString(), now: now.toISOString(), certificates: plans });
+  // Read-only: a plan never creates the state file, takes a lock, or asks the CA anything. It
+  // reads the records' summaries (what decide needs), not the records with their PEMs.
+  const records = await readSummaries(config.state, certs.map((c) => c.name));
+  // One plan at a time, written as it is made: 100,000 certificates never sit in memory as plans.
+  function* plans(): Generator<CertificatePlan> {
+    for (const c of certs) yield planCertificate(c.name, c.domains, records.get(c.name), policyFor(c), at);
+  }
+  const out = new ChunkedOutput();
+  if (opts.json) writeJsonWithList(out, { at: at.toISOString(), now: now.toISOString() }, 'certificates', plans());
   else {
-    print(`plan at ${at.toISOString()}${at !== now ? ` (${relative(at, now)})` : ''}`);
-    for (const p of plans) printPlan(p, at);
+    out.line(`plan at ${at.toISOString()}${at !== now ? ` (${relative(at, now)})` : ''}`);
+    for (const p of plans()) printPlan(p, at, (line) => out.line(line));
+    out.flush();
   }
   return EXIT.OK;
 }
 
-function printPlan(p: CertificatePlan, at: Date): void {
+function printPlan(p: CertificatePlan, at: Date, print: (line?: string) => void): void {
   print();
   print(`${p.name}  policy ${p.policy}`);
   print(`  serial    issued ${shortSerial(p.serials.issued ?? undefined)}  deployed ${shortSerial(p.serials.deployed ?? undefined)}`);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decide, DEFAULT_POLICY, jitterFor, nextAttempt, renewalTime, type RenewalPolicy } from '../../../src/policy/decide.js';
 import type { CertificateRecord } from '../../../src/state/record.js';
+import { summarize, type RecordSummary } from '../../../src/state/summary.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -79,6 +80,14 @@ describe('decide', () => {
       const d = decide(input, DEFAULT_POLICY, now);
       assert.equal(d.action, action, d.message);
       assert.equal(d.reason, reason);
+    });
+  }
+
+  // `plan` decides on the summaries the SQLite store keeps beside the records (src/state/summary.ts).
+  for (const [name, input, now] of cases) {
+    it(`decides the same on the stored summary: ${name}`, () => {
+      const summary = input.record && (JSON.parse(JSON.stringify(summarize(input.record as CertificateRecord))) as RecordSummary);
+      assert.deepEqual(decide({ ...input, record: summary }, DEFAULT_POLICY, now), decide(input, DEFAULT_POLICY, now));
     });
   }
 

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import acme from 'acme-client';
+import { accountClient, trustAcmeServer } from '../../../src/acme/client.js';
+import { SqliteStore } from '../../../src/state/sqlite.js';
+import { tempDir } from '../../support/lab.js';
+import { startPebble, type Pebble } from '../../support/pebble.js';
+
+describe('the ACME client against Pebble', () => {
+  const dir = tempDir('acme-client');
+  let pebble: Pebble;
+  let store: SqliteStore;
+  const requests: string[] = [];
+  const interceptor = acme.axios.interceptors.request.use((config) => {
+    requests.push(`${config.method?.toUpperCase()} ${new URL(config.url ?? '').pathname}`);
+    return config;
+  });
+
+  before(async () => {
+    // Nonce rejection on (Pebble's default 5% is too rare to see): a rejected nonce is retried.
+    pebble = await startPebble({ dir: path.join(dir, 'pebble'), nonceRejectPercent: 20 });
+    store = new SqliteStore(path.join(dir, 'certloop.db'));
+    trustAcmeServer(pebble.caBundleFile);
+  });
+  after(async () => {
+    acme.axios.interceptors.request.eject(interceptor);
+    await store?.close();
+    await pebble?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('signs each request with a nonce from the answer before (RFC 8555 §7.2), not a HEAD newNonce per request', async () => {
+    const client = await accountClient({ directory: pebble.directory, email: 'ops@example.com', store });
+    requests.length = 0;
+    for (let i = 0; i < 10; i++) {
+      const order = await client.createOrder({ identifiers: [{ type: 'dns', value: `n${i}.test` }] });
+      await client.getAuthorizations(order);
+    }
+    const posts = requests.filter((r) => r.startsWith('POST')).length;
+    const heads = requests.filter((r) => r.startsWith('HEAD')).length;
+    assert.ok(posts >= 20, `${posts} POSTs`);
+    // Without reuse every POST is preceded by a HEAD; with it only the first and those after a
+    // rejected nonce that came without a fresh one.
+    assert.ok(heads <= 3, `${heads} HEAD newNonce requests for ${posts} POSTs: ${requests.join(', ')}`);
+  });
+});

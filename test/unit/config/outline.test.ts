@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { loadConfig } from '../../../src/config/load.js';
+import { loadConfigOutline, type CertificateOutline } from '../../../src/config/outline.js';
+import { resolvedPolicyFor } from '../../../src/policy/load.js';
+import { tempDir } from '../../support/lab.js';
+import { GOOD, MALFORMED } from './cases.js';
+
+const dir = tempDir('config-outline');
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+function write(text: string, ext = 'yaml'): string {
+  const file = path.join(dir, `c${++n}.${ext}`);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+/** What loading does with a file: the config, or the error message. */
+function outcome(load: () => unknown): { ok: unknown } | { error: string } {
+  try {
+    return { ok: load() };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+/** loadConfigOutline must agree with loadConfig: same errors word for word, same certificates in outline. */
+function assertAgree(file: string): void {
+  const full = outcome(() => loadConfig(file));
+  const outline = outcome(() => loadConfigOutline(file));
+  if ('error' in full) {
+    assert.ok('error' in outline, `loadConfig rejects the file (${full.error}) but the outline accepts it`);
+    assert.equal(outline.error, full.error);
+    return;
+  }
+  assert.ok('ok' in outline, `loadConfig accepts the file but the outline rejects it: ${'error' in outline ? outline.error : ''}`);
+  const f = full.ok as ReturnType<typeof loadConfig>;
+  const o = outline.ok as ReturnType<typeof loadConfigOutline>;
+  const picked = (c: CertificateOutline) => ({ name: c.name, domains: c.domains, policy: resolvedPolicyFor(c) });
+  assert.deepEqual(o.certificates.map(picked), f.certificates.map(picked));
+  const { certificates: _a, ...restFull } = f;
+  const { certificates: _b, ...restOutline } = o;
+  assert.deepEqual(restOutline, restFull);
+}
+
+const asJson = (yamlText: string) => JSON.stringify(parse(yamlText), null, 2);
+
+/** A config of `count` certificates written as JSON (the shape bench/plan generates). */
+function manyCertificates(count: number, edit: (c: Record<string, unknown>, i: number) => void = () => undefined): string {
+  const base = parse(GOOD) as { certificates: Record<string, unknown>[] };
+  const cert = base.certificates[0];
+  base.certificates = Array.from({ length: count }, (_, i) => {
+    const c = { ...structuredClone(cert), name: `site${i}`, domains: [`site${i}.test`] };
+    edit(c, i);
+    return c;
+  });
+  return JSON.stringify(base, null, 2);
+}
+
+describe('config outline (plan: validated in full, kept as name, domains, policy)', () => {
+  it('keeps the same certificates and settings as loading in full, from YAML and from JSON', () => {
+    assertAgree(write(GOOD));
+    assertAgree(write(asJson(GOOD), 'json'));
+    assertAgree(write(GOOD.replace('    key: { type: ecdsa-p256 }\n', '    key: { type: ecdsa-p256 }\n    policy: { name: short-lived, jitter: 1h }\n')));
+  });
+
+  for (const [name, text] of MALFORMED) {
+    it(`rejects, with loadConfig's words, ${name}`, () => {
+      assertAgree(write(text));
+      let json: string | undefined;
+      try {
+        json = asJson(text);
+      } catch {
+        json = undefined; // not YAML at all: nothing to write as JSON
+      }
+      if (json !== undefined) assertAgree(write(json, 'json'));
+    });
+  }
+
+  it('agrees over more certificates than one validation slice, and finds a duplicate name across slices', () => {
+    assertAgree(write(manyCertificates(1200), 'json'));
+    assertAgree(write(manyCertificates(1200, (c, i) => i === 1100 && (c.name = 'site3')), 'json'));
+    assertAgree(write(manyCertificates(1200, (c, i) => i === 1150 && (c.domains = ['NOT A NAME'])), 'json'));
+  });
+
+  const json = manyCertificates(3);
+  const broken: [string, string][] = [
+    ['a missing comma between certificates', json.replace(/\}(,)(\s*\{\s*"name": "site1")/, '}$2')],
+    ['a list closed by "}"', json.replace(/\]\s*\}\s*$/, '}}')],
+    ['two certificates lists', json.replace(/\}\s*$/, ',\n  "certificates": []\n}')],
+    ['text after the document', `${json}\n{}`],
+    ['a byte order mark', `\ufeff${json}`],
+  ];
+  for (const [name, text] of broken) {
+    it(`a JSON config with ${name} gets loadConfig's verdict`, () => assertAgree(write(text, 'json')));
+  }
+
+  it('resolves references inside certificates of a JSON config', () => {
+    process.env.CERTLOOP_OUTLINE_TEST_DOMAIN = 'from-env.test';
+    assertAgree(write(manyCertificates(2, (c, i) => i === 1 && (c.domains = ['${env:CERTLOOP_OUTLINE_TEST_DOMAIN}'])), 'json'));
+    assert.deepEqual(loadConfigOutline(write(manyCertificates(2, (c, i) => i === 1 && (c.domains = ['${env:CERTLOOP_OUTLINE_TEST_DOMAIN}'])), 'json')).certificates[1].domains, ['from-env.test']);
+    assertAgree(write(manyCertificates(2, (c, i) => i === 1 && (c.domains = ['${env:CERTLOOP_SURELY_UNSET}'])), 'json'));
+  });
+});
+
+describe('JSON configs (JSON is YAML: the fast path)', () => {
+  it('names the line and column of a problem, as for YAML', () => {
+    const text = manyCertificates(3, (c, i) => i === 2 && (c.key = { type: 'ed25519' }));
+    const line = text.split('\n').findIndex((l) => l.includes('"ed25519"')) + 1;
+    const col = text.split('\n')[line - 1].indexOf('"ed25519"') + 1;
+    const file = write(text, 'json');
+    assert.throws(() => loadConfig(file), (err: Error) => {
+      assert.match(err.message, new RegExp(`c\\d+\\.json:${line}:${col}: certificates\\[2\\]\\.key\\.type: expected one of`));
+      return true;
+    });
+  });
+
+  it('names a missing field at its parent', () => {
+    const text = manyCertificates(2, (c, i) => i === 1 && delete (c.targets as Record<string, unknown>[])[0].key);
+    const lines = text.split('\n');
+    // The second certificate's only target starts on the line after its "targets": [ .
+    const targets = lines.findIndex((l, k) => l.includes('"targets"') && lines.slice(0, k).some((p) => p.includes('"site1"')));
+    const file = write(text, 'json');
+    assert.throws(() => loadConfig(file), new RegExp(`:${targets + 2}:\\d+: certificates\\[1\\]\\.targets\\[0\\]\\.key: required field is missing`));
+  });
+});
