@@ -5,9 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import path from 'node:path';
-import { freePort, waitFor } from './net.js';
+import { canConnect, freePort, waitFor } from './net.js';
 
 /** Azurite's well-known development account (published in Azurite's README; not a secret). */
 export const DEV_ACCOUNT = 'devstoreaccount1';
@@ -57,15 +56,4 @@ export async function startAzurite(dir: string): Promise<Azurite> {
     connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=${blobEndpoint};`,
     stop,
   };
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }

@@ -5,8 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { waitFor } from './net.js';
-import net from 'node:net';
+import { canConnect, waitFor } from './net.js';
 
 export interface NginxServer {
   server_name: string;
@@ -78,15 +77,4 @@ export async function startNginx(prefix: string, servers: NginxServer[]): Promis
       while (fs.existsSync(pidFile) && Date.now() < deadline) spawnSync('sleep', ['0.05']);
     },
   };
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
