@@ -4,13 +4,7 @@
  */
 import { CertloopError } from '../src/errors.js';
 import type { Notifier, Solver, Target } from '../src/plugins.js';
-import { createAzureDnsSolver } from './challenges/azure-dns/index.js';
-import { createExecDnsSolver } from './challenges/exec/index.js';
-import { createHttp01Solver } from './challenges/http-01/index.js';
-import { createRfc2136Solver } from './challenges/rfc2136/index.js';
 import type { ChallengeConfig, Dns01Config, NotifierConfig, TargetConfig } from './schemas.js';
-import { createFileTarget } from './targets/file/index.js';
-import { createKeyVaultTarget } from './targets/key-vault/index.js';
 import { createExecNotifier } from './notifiers/exec/index.js';
 import { createSlackNotifier } from './notifiers/slack/index.js';
 import { createTeamsNotifier } from './notifiers/teams/index.js';
@@ -19,15 +13,18 @@ import { createWebhookNotifier } from './notifiers/webhook/index.js';
 type SolverFactory<C> = (config: C, certificate: string) => Solver | Promise<Solver>;
 type TargetFactory<C> = (config: C, certificate: string) => Target | Promise<Target>;
 
+// Solvers and targets are imported when first used: the Azure SDKs alone take longer to load than
+// a whole quiet run over 1,000 certificates (bench/idle).
+
 /** dns-01 solvers, keyed by the DNS provider name (`challenge.provider`). */
 const dns01Providers: { [K in Dns01Config['provider']]: SolverFactory<Extract<Dns01Config, { provider: K }>> } = {
-  rfc2136: (c, name) => createRfc2136Solver(c, name),
-  'azure-dns': (c, name) => createAzureDnsSolver(c, name),
-  exec: (c, name) => createExecDnsSolver(c, name),
+  rfc2136: async (c, name) => (await import('./challenges/rfc2136/index.js')).createRfc2136Solver(c, name),
+  'azure-dns': async (c, name) => (await import('./challenges/azure-dns/index.js')).createAzureDnsSolver(c, name),
+  exec: async (c, name) => (await import('./challenges/exec/index.js')).createExecDnsSolver(c, name),
 };
 
 const solvers: { [K in ChallengeConfig['type']]: SolverFactory<Extract<ChallengeConfig, { type: K }>> } = {
-  'http-01': (c) => createHttp01Solver(c),
+  'http-01': async (c) => (await import('./challenges/http-01/index.js')).createHttp01Solver(c),
   'dns-01': (c, name) => {
     const factory = dns01Providers[c.provider] as SolverFactory<Dns01Config> | undefined;
     if (!factory) throw new CertloopError('UNKNOWN_PROVIDER', `unknown dns-01 provider "${c.provider}"`, { certificate: name, retryable: false });
@@ -36,8 +33,8 @@ const solvers: { [K in ChallengeConfig['type']]: SolverFactory<Extract<Challenge
 };
 
 const targets: { [K in TargetConfig['type']]: TargetFactory<Extract<TargetConfig, { type: K }>> } = {
-  file: (c, name) => createFileTarget(c, name),
-  'key-vault': (c, name) => createKeyVaultTarget(c, name),
+  file: async (c, name) => (await import('./targets/file/index.js')).createFileTarget(c, name),
+  'key-vault': async (c, name) => (await import('./targets/key-vault/index.js')).createKeyVaultTarget(c, name),
 };
 
 export async function createSolver(config: ChallengeConfig, certificate: string): Promise<Solver> {

@@ -16,7 +16,7 @@ import type { RenewalPolicy } from '../policy/decide.js';
 import { emergencyTime } from '../policy/emergency.js';
 import type { CertificateRecord } from '../state/record.js';
 import type { StateStore } from '../state/store.js';
-import { accountClient, trustAcmeServer } from './client.js';
+import { trustAcmeServer } from './trust.js';
 
 type AcmeSettings = { directory: string; email?: string; caBundle?: string; eab?: { kid: string; hmacKey: string } };
 
@@ -134,7 +134,8 @@ export interface CaFailoverOptions {
 export function caFailover(o: CaFailoverOptions): CaSelector {
   const clientFor = (ca: CaEndpoint) => () => {
     trustAcmeServer(ca.caBundle);
-    return accountClient({ directory: ca.directory, email: ca.email, eab: ca.eab, store: o.store });
+    // Loaded only when an order is placed: a quiet run never needs acme-client.
+    return import('./client.js').then(({ accountClient }) => accountClient({ directory: ca.directory, email: ca.email, eab: ca.eab, store: o.store }));
   };
   return {
     async order(record, attempt) {

@@ -4,37 +4,15 @@
  * that instance once, alongside the system roots.
  */
 import { createPrivateKey } from 'node:crypto';
-import fs from 'node:fs';
-import https from 'node:https';
-import tls from 'node:tls';
 import acme from 'acme-client';
 import { CertloopError } from '../errors.js';
+import { acmeHttpsAgent } from './trust.js';
 import type { StateStore } from '../state/store.js';
 import { generatePrivateKey } from './keys.js';
 import { poolNonces } from './nonce-pool.js';
 import { captured } from './response-capture.js';
 
-const trusted = new Set<string>();
-
-export function trustAcmeServer(caBundleFile: string | undefined): void {
-  if (!caBundleFile || trusted.has(caBundleFile)) return;
-  let pem: string;
-  try {
-    pem = fs.readFileSync(caBundleFile, 'utf8');
-  } catch (err) {
-    throw new CertloopError('ACME_UNREACHABLE', `cannot read acme.caBundle ${caBundleFile}: ${(err as NodeJS.ErrnoException).code}`, {
-      step: 'issue',
-      retryable: false,
-    });
-  }
-  trusted.add(caBundleFile);
-  const extra = [...trusted].map((f) => (f === caBundleFile ? pem : fs.readFileSync(f, 'utf8')));
-  // One secure context for every connection: given `ca` instead, Node builds a new context per
-  // TLS connection, parsing the ~140 system roots each time, and keys its socket pool by the whole
-  // CA text. That cost 85% of the CPU of an issuance against Pebble (bench/RESULTS.md).
-  const secureContext = tls.createSecureContext({ ca: [...tls.rootCertificates, ...extra] });
-  acme.axios.defaults.httpsAgent = new https.Agent({ keepAlive: true, secureContext });
-}
+export { trustAcmeServer } from './trust.js';
 
 /**
  * acme-client retries network errors and 429/5xx itself, sleeping 5 s and more each time (and
@@ -89,6 +67,8 @@ const clients = new Map<string, Promise<acme.Client>>();
 
 /** The ACME client for a directory, with its account created (or found) once per process. */
 export function accountClient(opts: AcmeAccountOptions): Promise<acme.Client> {
+  // The trust as configured by now (trust.ts); the agent is rebuilt only when a bundle is added.
+  acme.axios.defaults.httpsAgent = acmeHttpsAgent();
   let p = clients.get(opts.directory);
   if (!p) {
     p = openAccount(opts);

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import acme from 'acme-client';
+import { acmeHttpsAgent } from './trust.js';
 
 export interface GetResult {
   status: number;
@@ -17,7 +17,7 @@ export interface GetResult {
 export function getJson(url: string, timeoutMs = 15_000): Promise<GetResult> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
-    const agent = u.protocol === 'https:' ? (acme.axios.defaults.httpsAgent as https.Agent | undefined) : undefined;
+    const agent = u.protocol === 'https:' ? acmeHttpsAgent() : undefined;
     const req = (u.protocol === 'https:' ? https : http).get(u, { agent, timeout: timeoutMs, headers: { accept: 'application/json' } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

@@ -20,20 +20,24 @@ export interface Observers {
 }
 
 export function createObservers(config: LoadedConfig, store: StateStore, log: Logger, opts: { processMetrics?: boolean } = {}): Observers {
-  const metrics = new CertloopMetrics({ processMetrics: opts.processMetrics });
+  // Built with the first event or metrics request: a quiet run has neither (prom-client's load).
+  let built: CertloopMetrics | undefined;
+  const metrics = () => (built ??= new CertloopMetrics({ processMetrics: opts.processMetrics }));
   const dispatcher = new NotificationDispatcher(notifierEntries(config.notify, createNotifier), {
     store,
     log,
     baseDir: config.baseDir,
     retryDelaysMs: retryDelays(),
-    onResult: (notifier, event, result) => metrics.observeNotification(notifier, event, result),
+    onResult: (notifier, event, result) => metrics().observeNotification(notifier, event, result),
   });
-  const bus = new EventBus().on((e) => metrics.observeEvent(e)).on(dispatcher.listener);
+  const bus = new EventBus().on((e) => metrics().observeEvent(e)).on(dispatcher.listener);
   return {
     bus,
-    metrics,
+    get metrics() {
+      return metrics();
+    },
     dispatcher,
-    refreshMetrics: (now = new Date()) => metrics.refresh(config.certificates, store, policyFor, now),
+    refreshMetrics: (now = new Date()) => metrics().refresh(config.certificates, store, policyFor, now),
   };
 }
 

@@ -5,11 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import { withBaseDir } from './fields.js';
 import { jsonPositions, parseJsonObject } from './json-position.js';
+import { fastYaml } from './yaml-fast.js';
+import { lazyRequire } from '../util/lazy-require.js';
 import { Config } from './schema.js';
 import { attachPolicies } from '../policy/load.js';
 
@@ -76,18 +78,9 @@ export function readConfigValue(text: string, file: string): { resolved: Record<
     raw = json.value;
     position = jsonPositions(text);
   } else {
-    const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-    if (doc.errors.length > 0) {
-      throw new ConfigError(
-        doc.errors.map((e) => {
-          const pos = lines.linePos(e.pos[0]);
-          return { file, path: '', line: pos.line, column: pos.col, message: `YAML syntax: ${e.message.split('\n')[0]}` };
-        }),
-      );
-    }
-    raw = doc.toJS();
-    position = yamlPositions(doc, lines);
+    const yaml = readYaml(text, file);
+    if ('problems' in yaml) throw new ConfigError(yaml.problems);
+    ({ raw, position } = yaml);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError([{ file, path: '', message: 'expected a YAML mapping with acme, state and certificates' }]);
@@ -100,6 +93,43 @@ export function readConfigValue(text: string, file: string): { resolved: Record<
     : raw as Record<string, unknown>;
   if (problems.length > 0) throw new ConfigError(problems);
   return { resolved, position, secretPaths };
+}
+
+const yamlLib = lazyRequire<typeof import('yaml')>('yaml');
+
+/**
+ * A YAML file's value and where its fields are, or its syntax errors as located problems. js-yaml
+ * reads it (yaml-fast.ts); `yaml`, which keeps every node's position, parses it again only to
+ * locate a problem, or when the fast path declines.
+ */
+export function readYaml(text: string, file: string): { raw: unknown; position: PositionOf } | { problems: ConfigProblem[] } {
+  const fast = fastYaml(text);
+  if (fast !== undefined) {
+    let positions: PositionOf | undefined;
+    const position: PositionOf = (keys) => {
+      if (!positions) {
+        const slow = parseYaml(text, file);
+        positions = 'problems' in slow ? () => undefined : slow.position;
+      }
+      return positions(keys);
+    };
+    return { raw: fast, position };
+  }
+  return parseYaml(text, file);
+}
+
+function parseYaml(text: string, file: string): { raw: unknown; position: PositionOf } | { problems: ConfigProblem[] } {
+  const lines = new (yamlLib().LineCounter)();
+  const doc = yamlLib().parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      problems: doc.errors.map((e) => {
+        const pos = lines.linePos(e.pos[0]);
+        return { file, path: '', line: pos.line, column: pos.col, message: `YAML syntax: ${e.message.split('\n')[0]}` };
+      }),
+    };
+  }
+  return { raw: doc.toJS(), position: yamlPositions(doc, lines) };
 }
 
 /**
@@ -138,11 +168,7 @@ function yamlPositions(doc: Document, lines: LineCounter): PositionOf {
   };
 }
 
-export function issuesToProblems(issues: z.core.$ZodIssue[], doc: Document, lines: LineCounter, file: string): ConfigProblem[] {
-  return issuesToProblemsAt(issues, yamlPositions(doc, lines), file);
-}
-
-function issuesToProblemsAt(issues: z.core.$ZodIssue[], position: PositionOf, file: string): ConfigProblem[] {
+export function issuesToProblemsAt(issues: z.core.$ZodIssue[], position: PositionOf, file: string): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   for (const issue of issues) {
     // A union failure hides the real reasons one level down; show those instead of "invalid input".
@@ -180,10 +206,6 @@ function describeValue(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   return `${typeof v} ${JSON.stringify(v)}`;
-}
-
-export function locate(doc: Document, lines: LineCounter, file: string, fieldPath: PropertyKey[], message: string): ConfigProblem {
-  return locateAt(yamlPositions(doc, lines), file, fieldPath, message);
 }
 
 function locateAt(position: PositionOf, file: string, fieldPath: PropertyKey[], message: string): ConfigProblem {

@@ -3,17 +3,20 @@
  * class NONE records (delete one value), canonical names for MAC input, and the offset of the
  * last record so a TSIG can be cut off a reply and checked.
  */
-import dnsPacket from 'dns-packet';
+import type dnsPacket from 'dns-packet';
+import { lazyRequire } from '../util/lazy-require.js';
 
 /** dns-packet's per-section codecs: present at runtime, missing from its type declarations. */
 interface SectionCodec<T> {
   decode: ((buf: Buffer, offset: number) => T) & { bytes: number };
 }
-const codec = dnsPacket as unknown as {
-  name: SectionCodec<string>;
-  question: SectionCodec<unknown>;
-  answer: SectionCodec<{ type: string }>;
-};
+const packets = lazyRequire<typeof dnsPacket>('dns-packet');
+const codec = () =>
+  packets() as unknown as {
+    name: SectionCodec<string>;
+    question: SectionCodec<unknown>;
+    answer: SectionCodec<{ type: string }>;
+  };
 
 export const CLASS_IN = 1;
 export const CLASS_NONE = 254;
@@ -74,8 +77,8 @@ export function encodeRecord(r: { name: string; type: number; klass: number; ttl
 
 /** Reads a (possibly compressed) name at `offset`; returns it and the bytes it took in place. */
 export function readName(buf: Buffer, offset: number): { name: string; bytes: number } {
-  const name = codec.name.decode(buf, offset);
-  return { name, bytes: codec.name.decode.bytes };
+  const name = codec().name.decode(buf, offset);
+  return { name, bytes: codec().name.decode.bytes };
 }
 
 /** Start offset of the last record of the additional section, or undefined when it is empty. */
@@ -84,13 +87,13 @@ export function lastAdditionalOffset(buf: Buffer): number | undefined {
   if (counts[3] === 0) return undefined;
   let offset = 12;
   for (let i = 0; i < counts[0]; i++) {
-    codec.question.decode(buf, offset);
-    offset += codec.question.decode.bytes;
+    codec().question.decode(buf, offset);
+    offset += codec().question.decode.bytes;
   }
   const records = counts[1] + counts[2] + counts[3];
   for (let i = 0; i < records - 1; i++) {
-    codec.answer.decode(buf, offset);
-    offset += codec.answer.decode.bytes;
+    codec().answer.decode(buf, offset);
+    offset += codec().answer.decode.bytes;
   }
   return offset;
 }

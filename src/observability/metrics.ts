@@ -10,7 +10,8 @@
  * endpoint and address strings, step and event names: never anything secret.
  */
 import path from 'node:path';
-import client from 'prom-client';
+import type promClient from 'prom-client';
+import { lazyRequire } from '../util/lazy-require.js';
 import type { CertificateConfig } from '../config/schema.js';
 import { decide, type RenewalPolicy } from '../policy/decide.js';
 import { readLastDrill } from '../state/drill-result.js';
@@ -28,14 +29,17 @@ export interface RunFigures {
   counts: Record<string, number>;
 }
 
+// Loaded with the first metric: a run without --metrics-file and without events never needs it.
+const prom = lazyRequire<typeof promClient>('prom-client');
+
 export class CertloopMetrics {
-  readonly registry = new client.Registry();
+  readonly registry = new (prom().Registry)();
   private readonly m;
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     const r = [this.registry];
-    const gauge = (name: string, help: string, labelNames: string[] = []) => new client.Gauge({ name, help, labelNames, registers: r });
-    const counter = (name: string, help: string, labelNames: string[]) => new client.Counter({ name, help, labelNames, registers: r });
+    const gauge = (name: string, help: string, labelNames: string[] = []) => new (prom().Gauge)({ name, help, labelNames, registers: r });
+    const counter = (name: string, help: string, labelNames: string[]) => new (prom().Counter)({ name, help, labelNames, registers: r });
     this.m = {
       expiration: gauge('certloop_certificate_expiration_timestamp_seconds', 'Expiry (notAfter) of the certificate in use, Unix seconds.', ['certificate']),
       notBefore: gauge('certloop_certificate_not_before_timestamp_seconds', 'Start of validity (notBefore) of the certificate in use, Unix seconds.', ['certificate']),
@@ -56,7 +60,7 @@ export class CertloopMetrics {
       events: counter('certloop_events_total', 'Events emitted by this process.', ['certificate', 'type']),
       notifications: counter('certloop_notifications_total', 'Notifications by result (sent, failed, throttled).', ['notifier', 'event', 'result']),
     };
-    if (opts.processMetrics) client.collectDefaultMetrics({ register: this.registry, prefix: 'certloop_' });
+    if (opts.processMetrics) prom().collectDefaultMetrics({ register: this.registry, prefix: 'certloop_' });
   }
 
   observeEvent(e: CertloopEvent): void {

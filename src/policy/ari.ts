@@ -6,7 +6,8 @@
  * only ever sees the stored result.
  */
 import { X509Certificate } from 'node:crypto';
-import forge from 'node-forge';
+import type forgeModule from 'node-forge';
+import { lazyRequire } from '../util/lazy-require.js';
 import { getJson } from '../acme/http-get.js';
 import type { AriRecord } from '../state/record.js';
 
@@ -35,20 +36,22 @@ export function certIdFrom(authorityKeyIdHex: string, serialHex: string): string
 }
 
 const AKI_OID = '2.5.29.35';
+const loadForge = lazyRequire<typeof forgeModule>('node-forge');
 
 /** The authorityKeyIdentifier keyIdentifier of a certificate (Node's X509Certificate has no accessor). */
 export function authorityKeyId(cert: X509Certificate): string | undefined {
+  const forge = loadForge();
   const { asn1 } = forge;
   const root = asn1.fromDer(forge.util.createBuffer(cert.raw.toString('binary')));
-  const tbs = (root.value as forge.asn1.Asn1[])[0];
-  const extsWrapper = (tbs.value as forge.asn1.Asn1[]).find((v) => v.tagClass === asn1.Class.CONTEXT_SPECIFIC && v.type === 3);
+  const tbs = (root.value as forgeModule.asn1.Asn1[])[0];
+  const extsWrapper = (tbs.value as forgeModule.asn1.Asn1[]).find((v) => v.tagClass === asn1.Class.CONTEXT_SPECIFIC && v.type === 3);
   if (!extsWrapper) return undefined;
-  const exts = ((extsWrapper.value as forge.asn1.Asn1[])[0].value as forge.asn1.Asn1[]) ?? [];
+  const exts = ((extsWrapper.value as forgeModule.asn1.Asn1[])[0].value as forgeModule.asn1.Asn1[]) ?? [];
   for (const ext of exts) {
-    const parts = ext.value as forge.asn1.Asn1[];
+    const parts = ext.value as forgeModule.asn1.Asn1[];
     if (asn1.derToOid(parts[0].value as string) !== AKI_OID) continue;
     const inner = asn1.fromDer(parts[parts.length - 1].value as string);
-    const keyId = (inner.value as forge.asn1.Asn1[]).find((v) => v.tagClass === asn1.Class.CONTEXT_SPECIFIC && v.type === 0);
+    const keyId = (inner.value as forgeModule.asn1.Asn1[]).find((v) => v.tagClass === asn1.Class.CONTEXT_SPECIFIC && v.type === 0);
     return keyId ? forge.util.bytesToHex(keyId.value as string) : undefined;
   }
   return undefined;
@@ -87,6 +90,15 @@ async function directoryOf(url: string): Promise<Record<string, unknown>> {
     p.catch(() => directories.delete(url));
   }
   return p;
+}
+
+/** Whether the CA's directory names renewalInfo; undefined when it cannot be read now. */
+export async function offersRenewalInfo(directoryUrl: string): Promise<boolean | undefined> {
+  try {
+    return typeof (await directoryOf(directoryUrl)).renewalInfo === 'string';
+  } catch {
+    return undefined;
+  }
 }
 
 /** False only when the CA's directory was read and names no renewalInfo (an unreadable one may). */

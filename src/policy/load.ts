@@ -7,8 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument } from 'yaml';
-import { issuesToProblems } from '../config/load.js';
+import { issuesToProblemsAt, readYaml } from '../config/load.js';
 import type { ConfigProblem } from '../errors.js';
 import { DEFAULT_POLICY, formatFraction, type RenewalPolicy } from './decide.js';
 import { PolicyFile, type PolicyOverrides, type PolicyRef } from './schema.js';
@@ -35,18 +34,14 @@ function readPolicyFile(file: string, problems: ConfigProblem[]): ParsedPolicy |
     problems.push({ file, path: '', message: `cannot read the policy file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
     return undefined;
   }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    for (const e of doc.errors) {
-      const pos = lines.linePos(e.pos[0]);
-      problems.push({ file, path: '', line: pos.line, column: pos.col, message: `YAML syntax: ${e.message.split('\n')[0]}` });
-    }
+  const yaml = readYaml(text, file);
+  if ('problems' in yaml) {
+    problems.push(...yaml.problems);
     return undefined;
   }
-  const result = PolicyFile.safeParse(doc.toJS(), { reportInput: true });
+  const result = PolicyFile.safeParse(yaml.raw, { reportInput: true });
   if (!result.success) {
-    problems.push(...issuesToProblems(result.error.issues, doc, lines, file));
+    problems.push(...issuesToProblemsAt(result.error.issues, yaml.position, file));
     return undefined;
   }
   return { file, spec: result.data };
