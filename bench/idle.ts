@@ -39,9 +39,18 @@ async function main(): Promise<void> {
     const setup = await measure([process.execPath, CLI, '-c', config, 'run', '--log-level', 'warn']);
     if (setup.code !== 0) throw new Error(`setup run exited ${setup.code}: ${setup.stderr.slice(-2000)}`);
 
-    const idle = await measure([process.execPath, CLI, '-c', config, 'run', '--log-level', 'warn']);
+    // --profile DIR: also write a V8 CPU profile of the measured run there (node --cpu-prof).
+    const profileDir = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined;
+    const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+    const idle = await measure([process.execPath, ...profile, CLI, '-c', config, 'run', '--log-level', 'warn']);
     if (idle.code !== 0) throw new Error(`idle run exited ${idle.code}: ${idle.stderr.slice(-2000)}`);
-    rows.push(['certloop run (none due, all verified)', N, idle.seconds, idle.peakMiB ?? NaN]);
+    rows.push(['certloop run (none due, every endpoint probed)', N, idle.seconds, idle.peakMiB ?? NaN]);
+
+    // The cron-every-few-minutes mode: endpoints checked within the policy's recheckInterval (1h
+    // by default; the runs above just checked them) are not probed again.
+    const due = await measure([process.execPath, ...profile, CLI, '-c', config, 'run', '--recheck', 'due', '--log-level', 'warn']);
+    if (due.code !== 0) throw new Error(`--recheck due run exited ${due.code}: ${due.stderr.slice(-2000)}`);
+    rows.push(['certloop run --recheck due (none due, endpoints checked < 1h ago)', N, due.seconds, due.peakMiB ?? NaN]);
 
     if (!flag('skip-certbot')) {
       const certbot = requireCommand('certbot', 'certbot');

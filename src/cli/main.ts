@@ -4,10 +4,16 @@
  * served, 2 bad usage or config.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { validateCronExpression } from 'cron';
+import type { validateCronExpression as ValidateCron } from 'cron';
+import { lazyRequire } from '../util/lazy-require.js';
 import { parseDuration } from '../util/duration.js';
 import { CertloopError, ConfigError, describeError } from '../errors.js';
 import { EXIT, type GlobalOptions } from './context.js';
+import type { Recheck } from '../verify/freshness.js';
+
+// cron (with luxon) is loaded only when a schedule is given.
+const cron = lazyRequire<typeof import('cron')>('cron');
+const validateCronExpression: typeof ValidateCron = (s) => cron().validateCronExpression(s);
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -55,8 +61,14 @@ Safe to run as often as you like (cron, systemd timer, Kubernetes CronJob): cert
 not due are only re-verified. A deploy or verification that failed earlier is retried with the same
 certificate; certloop never orders a new one because a later step failed.
 
+By default every run probes every endpoint, so drift (a rollback, a stale node) is seen on the next
+run. With --recheck due, a certificate with nothing to do whose endpoints all passed a check within
+its policy's recheckInterval (default 1h, short-lived 15m) is reported from the state store without
+probing: for runs every few minutes over many certificates; drift is then seen within the interval.
+
 Examples:
   certloop run
+  certloop run --recheck due    # every 5 minutes from cron: probe each endpoint at most hourly
   certloop run --json > last-run.json
   certloop run --metrics-file /var/lib/node_exporter/textfile/certloop.prom
   certloop run --shard 0/4      # this process takes a quarter of the certificates (0/4 … 3/4)
@@ -68,9 +80,14 @@ ${EXIT_CODES_HELP}`,
     )
     .option('--metrics-file <path>', "write Prometheus metrics to PATH after the run, atomically (node_exporter's textfile collector)")
     .option('--shard <index/count>', 'only the certificates of shard INDEX of COUNT (0-based), or auto/COUNT with $JOB_COMPLETION_INDEX')
-    .action(act(async (o: { metricsFile?: string; shard?: string }, cmd: Command) => {
+    .addOption(
+      new Option('--recheck <mode>', "all: probe every endpoint (default); due: skip endpoints checked within the policy's recheckInterval when nothing else is to do")
+        .choices(['all', 'due'])
+        .default('all'),
+    )
+    .action(act(async (o: { metricsFile?: string; shard?: string; recheck: Recheck }, cmd: Command) => {
       const { runCommand } = await import('./commands/run.js');
-      return runCommand({ ...globalOptions(cmd), metricsFile: o.metricsFile, shard: o.shard });
+      return runCommand({ ...globalOptions(cmd), metricsFile: o.metricsFile, shard: o.shard, recheck: o.recheck });
     }));
 
   program

@@ -14,7 +14,6 @@ import { reviewHealth } from './health.js';
 import { generatePrivateKey } from '../acme/keys.js';
 import type { CaSelector } from '../acme/ca-selection.js';
 import { adoptFromTargets } from './adopt.js';
-import { obtainCertificate } from '../acme/order.js';
 import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/certificate.js';
 import type { CertificateBundle, Solver, Target } from '../plugins.js';
 import { decide, nextAttempt, retryStepOf, type Decision, type RenewalPolicy } from '../policy/decide.js';
@@ -23,6 +22,8 @@ import type { StateStore } from '../state/store.js';
 import { observeRenewalInfo, replacesFor } from './renewal-info.js';
 import type { LimitFunction } from 'p-limit';
 import { verificationState, verifyAlerts, type VerificationState, type VerifyAlert } from '../verify/deadline.js';
+import { freshness, verifyConfigKey, type Recheck } from '../verify/freshness.js';
+import { carriedVerification } from './fresh.js';
 import { loadRoots, pollUntilServed, verifyEndpoints, type VerifyOutcome, type VerifySettings } from '../verify/verify.js';
 
 export interface CertificateContext {
@@ -47,10 +48,17 @@ export interface CertificateContext {
   events?: EventBus;
   /** Aborted on shutdown: the loop stops at the next step boundary (everything so far is stored). */
   signal?: AbortSignal;
+  /** `due`: an earlier verification within the policy's recheckInterval stands (`run --recheck due`). */
+  recheck?: Recheck;
 }
 
 /** A verification with what it means for the certificate: pending, overdue, drift, alerts. */
-export type CertificateVerification = VerifyOutcome & { alerts: VerifyAlert[]; state: VerificationState };
+export type CertificateVerification = VerifyOutcome & {
+  alerts: VerifyAlert[];
+  state: VerificationState;
+  /** Set when this run relied on an earlier check instead of probing (`run --recheck due`). */
+  fresh?: { checkedAt: string; recheckAt: string };
+};
 
 export type Verdict = 'ready' | 'pending' | 'failed' | 'waiting';
 
@@ -103,8 +111,13 @@ export async function reconcileCertificate(ctx: CertificateContext): Promise<Cer
       outcome.deployed = true;
     }
 
-    // Verify: always, even when nothing changed, so drift (a rollback, a stale node) is seen.
-    if (record.deployedSerial && !stopping(ctx, outcome)) {
+    // Verify: always, even when nothing changed, so drift (a rollback, a stale node) is seen;
+    // with `--recheck due`, once per recheckInterval when nothing else is to do (fresh.ts).
+    const fresh = ctx.recheck === 'due' && !outcome.deployed && !ctx.force ? freshness(record, config, ctx.policy, now()) : undefined;
+    if (fresh && typeof fresh !== 'string') {
+      outcome.verification = carriedVerification(record, fresh, now());
+      outcome.alerts = [];
+    } else if (record.deployedSerial && !stopping(ctx, outcome)) {
       progress(ctx, 'verify');
       outcome.verification = await verify(ctx, record, outcome.deployed);
       outcome.alerts = outcome.verification.alerts;
@@ -167,6 +180,8 @@ async function issueFrom(ctx: CertificateContext, record: CertificateRecord, dec
   const pending = record.pendingOrder;
 
   const client = await ctx.acmeClient();
+  // acme-client is loaded when an order is placed, not by every run (trust.ts).
+  const { obtainCertificate } = await import('../acme/order.js');
   const fullchainPem = await obtainCertificate(client, {
     certificate: name,
     domains: pending.domains,
@@ -274,6 +289,7 @@ export async function verify(ctx: CertificateContext, record: CertificateRecord,
     notServedSince: state.notServedSince,
     drift: state.drift || undefined,
     overdueSince: state.overdueSince,
+    configKey: verifyConfigKey(config.verify),
   };
   const alerts = endpoints.length === 0 ? [] : verifyAlerts(serial, state, outcome.summary, outcome.problems);
   if (endpoints.length === 0) {

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import { caEndpoints, caFailover, type CaEndpoint } from '../acme/ca-selection.js';
-import { accountClient, trustAcmeServer } from '../acme/client.js';
+import { trustAcmeServer } from '../acme/trust.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { CertificateConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
@@ -15,8 +15,10 @@ import { resolvedPolicyFor } from '../policy/load.js';
 import type { StateStore } from '../state/store.js';
 import { createSolver, createTarget } from '../../providers/registry.js';
 import { DEFAULT_PROBE_CONCURRENCY } from '../verify/verify.js';
+import type { Recheck } from '../verify/freshness.js';
 import { emit, type EventBus } from '../observability/events.js';
 import { reconcileCertificate, verifyOnly, type CertificateContext, type CertificateOutcome } from './certificate.js';
+import { freshOutcome } from './fresh.js';
 import { acquireLease, leaseOwner } from './lease.js';
 import { inShard, type Shard } from './shard.js';
 
@@ -40,13 +42,15 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Only re-verify what is deployed (the daemon's verify interval); never contacts the CA. */
   verifyOnly?: boolean;
+  /** `due`: skip certificates with nothing to do whose endpoints were checked within the policy's recheckInterval (fresh.ts). Default `all`. */
+  recheck?: Recheck;
 }
 
 export interface RunSummary {
   startedAt: string;
   durationMs: number;
   certificates: CertificateOutcome[];
-  counts: { total: number; renewed: number; deployed: number; verified: number; pending: number; failed: number; waiting: number; locked: number; alerting: number };
+  counts: { total: number; renewed: number; deployed: number; verified: number; pending: number; failed: number; waiting: number; locked: number; alerting: number; fresh: number };
   exitCode: 0 | 1;
 }
 
@@ -64,7 +68,7 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
   // Everything that talks to the CA (orders, ARI renewalInfo) shares this trust; a verify pass
   // never talks to the CA and must not fail on its trust settings.
   if (!opts.verifyOnly) trustAcmeServer(config.acme.caBundle);
-  const acmeClient = () => accountClient({ directory: config.acme.directory, email: config.acme.email, store });
+  const acmeClient = () => import('../acme/client.js').then(({ accountClient }) => accountClient({ directory: config.acme.directory, email: config.acme.email, store }));
   const limit = pLimit(config.concurrency);
   // One bound on TLS probes for the whole run, however many certificates verify at once.
   const probeLimit = pLimit(DEFAULT_PROBE_CONCURRENCY);
@@ -73,6 +77,13 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
     selected.map((cert) =>
       limit(async () => {
         if (opts.signal?.aborted) return notStarted(cert);
+        if (opts.recheck === 'due' && !opts.force && !opts.verifyOnly) {
+          const fresh = await freshOutcome(store, cert, policyFor(cert), config.acme.directory, now());
+          if (fresh) {
+            opts.onOutcome?.(fresh);
+            return fresh;
+          }
+        }
         const work = opts.verifyOnly ? verifyOnly : reconcileCertificate;
         const outcome = await withLock(store, cert, owner, log, () =>
           work({
@@ -91,6 +102,7 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
               announce: (message, data) => emit({ config: cert, store, log, now, events: opts.events }, { type: 'ca_fallback', message, data }),
             }),
             probeLimit,
+            recheck: opts.recheck,
             events: opts.events,
             signal: opts.signal,
           }),
@@ -112,6 +124,8 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
     locked: outcomes.filter((o) => o.decision.reason === 'Locked').length,
     /** Certificates with an alert: drift, overdue, or a problem with what is served. */
     alerting: outcomes.filter((o) => (o.alerts?.length ?? 0) > 0).length,
+    /** Verified by a check within the recheck interval, not probed by this run (`--recheck due`). */
+    fresh: outcomes.filter((o) => o.verification?.fresh).length,
   };
   // Pending within its verify deadline is not a failure (servers reload on their own schedule);
   // overdue, drift and served-certificate problems are, through `alerting`.

@@ -77,6 +77,8 @@ export interface VerificationRecord {
   drift?: boolean;
   /** When it became overdue (not served everywhere past the verify deadline). */
   overdueSince?: string;
+  /** verify/freshness.ts verifyConfigKey of the settings probed: `run --recheck due` trusts only a check of what is configured now. */
+  configKey?: string;
 }
 
 export interface FailureRecord {

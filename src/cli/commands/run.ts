@@ -9,8 +9,11 @@ import { CertloopError } from '../../errors.js';
 import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
 import { shortSerial } from '../format.js';
 import { parseShard } from '../../controller/shard.js';
+import type { Recheck } from '../../verify/freshness.js';
 
-export async function runCommand(opts: GlobalOptions & { names?: string[]; force?: boolean; ca?: string; metricsFile?: string; shard?: string }): Promise<number> {
+export async function runCommand(
+  opts: GlobalOptions & { names?: string[]; force?: boolean; ca?: string; metricsFile?: string; shard?: string; recheck?: Recheck },
+): Promise<number> {
   // Parsed before the config is loaded: a wrong --shard is a usage error whatever the config says.
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
   return withContext(opts, async ({ config, store, log }) => {
@@ -36,6 +39,7 @@ export async function runCommand(opts: GlobalOptions & { names?: string[]; force
       ca: opts.ca ? resolveCaSpec(opts.ca, caEndpoints(config.acme)) : undefined,
       events: observers.bus,
       shard,
+      recheck: opts.recheck,
       onOutcome: progress ? (o) => (lines ? lines.set(o.name, outcomeLine(o)) : print(outcomeLine(o))) : undefined,
     });
     await observers.dispatcher.drain();
@@ -50,7 +54,9 @@ export async function runCommand(opts: GlobalOptions & { names?: string[]; force
       const c = summary.counts;
       print(
         (shard ? `shard ${shard.index}/${shard.count}: ` : '') +
-          `${c.total} certificate(s): ${c.renewed} renewed, ${c.deployed} deployed, ${c.verified} verified, ${c.pending} pending, ${c.failed} failed` +
+          `${c.total} certificate(s): ${c.renewed} renewed, ${c.deployed} deployed, ${c.verified} verified` +
+          (c.fresh ? ` (${c.fresh} by an earlier check within the recheck interval)` : '') +
+          `, ${c.pending} pending, ${c.failed} failed` +
           (c.waiting ? `, ${c.waiting} waiting to retry` : '') +
           (c.alerting ? `, ${c.alerting} with alerts` : '') +
           (c.locked ? `, ${c.locked} skipped (locked by another process)` : ''),
@@ -101,6 +107,9 @@ export function summaryJson(s: RunSummary) {
       overdue: o.verification?.state.overdue ?? false,
       drift: o.verification?.state.drift ?? false,
       error: o.error ?? null,
+      fresh: o.verification?.fresh !== undefined,
+      checkedAt: o.verification?.fresh?.checkedAt ?? null,
+      recheckAt: o.verification?.fresh?.recheckAt ?? null,
     })),
   };
 }
