@@ -24,6 +24,7 @@ import type { LimitFunction } from 'p-limit';
 import { verificationState, verifyAlerts, type VerificationState, type VerifyAlert } from '../verify/deadline.js';
 import { freshness, verifyConfigKey, type Recheck } from '../verify/freshness.js';
 import { carriedVerification } from './fresh.js';
+import { freshnessView } from '../state/freshness-view.js';
 import { loadRoots, pollUntilServed, verifyEndpoints, type VerifyOutcome, type VerifySettings } from '../verify/verify.js';
 
 export interface CertificateContext {
@@ -113,9 +114,10 @@ export async function reconcileCertificate(ctx: CertificateContext): Promise<Cer
 
     // Verify: always, even when nothing changed, so drift (a rollback, a stale node) is seen;
     // with `--recheck due`, once per recheckInterval when nothing else is to do (fresh.ts).
-    const fresh = ctx.recheck === 'due' && !outcome.deployed && !ctx.force ? freshness(record, config, ctx.policy, now()) : undefined;
+    const view = ctx.recheck === 'due' && !outcome.deployed && !ctx.force ? freshnessView(record) : undefined;
+    const fresh = view && freshness(view, config, ctx.policy, now());
     if (fresh && typeof fresh !== 'string') {
-      outcome.verification = carriedVerification(record, fresh, now());
+      outcome.verification = carriedVerification(view!, fresh, now());
       outcome.alerts = [];
     } else if (record.deployedSerial && !stopping(ctx, outcome)) {
       progress(ctx, 'verify');

@@ -1,47 +1,58 @@
 /**
  * `run --recheck due`: a certificate whose last verification still stands (verify/freshness.ts) is
  * not probed again until its policy's `recheckInterval` has passed. When nothing else is due
- * either, it is reported straight from the state store, without taking its lock or writing
- * anything: the path that lets a run every few minutes over thousands of certificates cost
- * almost nothing.
+ * either, it is reported from its freshness view (state/freshness-view.ts), without taking its
+ * lock or writing anything: the path that lets a run every few minutes over thousands of
+ * certificates cost almost nothing.
  */
 import type { CertificateConfig } from '../config/schema.js';
 import { formatDuration } from '../util/duration.js';
 import { offersRenewalInfo } from '../policy/ari.js';
 import type { RenewalPolicy } from '../policy/decide.js';
-import type { CertificateRecord } from '../state/record.js';
+import { freshnessView, type FreshnessView } from '../state/freshness-view.js';
 import type { StateStore } from '../state/store.js';
 import { freshness, type Fresh } from '../verify/freshness.js';
 import type { CertificateOutcome, CertificateVerification } from './certificate.js';
 
 const DAY = 86_400_000;
 
+/** Every certificate's view in one read when the store keeps them, else one record at a time. */
+export function freshnessViews(store: StateStore): (name: string) => Promise<FreshnessView | undefined> {
+  const all = store.freshnessViews?.();
+  return async (name) => (await all)?.get(name) ?? (await store.get(name).then((r) => r && freshnessView(r)));
+}
+
 /** The outcome of a certificate with nothing to do, or undefined when it needs the full path. */
-export async function freshOutcome(store: StateStore, cert: CertificateConfig, policy: RenewalPolicy, directory: string, now: Date): Promise<CertificateOutcome | undefined> {
-  const record = await store.get(cert.name);
-  const fresh = freshness(record, cert, policy, now);
-  if (typeof fresh === 'string' || (await renewalInfoDue(store, record!, policy, directory, now))) return undefined;
+export async function freshOutcome(
+  store: StateStore,
+  view: FreshnessView | undefined,
+  cert: CertificateConfig,
+  policy: RenewalPolicy,
+  directory: string,
+  now: Date,
+): Promise<CertificateOutcome | undefined> {
+  const fresh = freshness(view, cert, policy, now);
+  if (typeof fresh === 'string' || (await renewalInfoDue(store, view!, policy, directory, now))) return undefined;
   return {
     name: cert.name,
     decision: fresh.decision,
     verdict: 'ready',
     renewed: false,
     deployed: false,
-    issuedSerial: record!.issued!.serial,
-    deployedSerial: record!.deployedSerial,
-    verification: carriedVerification(record!, fresh, now),
+    issuedSerial: view!.issued!.serial,
+    deployedSerial: view!.deployedSerial,
+    verification: carriedVerification(view!, fresh, now),
     alerts: [],
   };
 }
 
-/** The last verification, as this run's: verified, no alerts, and when it was really checked. */
-export function carriedVerification(record: CertificateRecord, fresh: Fresh, now: Date): CertificateVerification {
-  const last = record.lastVerification!;
-  const served = record.conditions.Verified?.message ?? `every endpoint serves ${last.serial}`;
+/** The last verification's verdict as this run's: verified, no alerts, no addresses probed now. */
+export function carriedVerification(view: FreshnessView, fresh: Fresh, now: Date): CertificateVerification {
+  const last = view.lastVerification!;
   return {
     verified: true,
-    results: last.results,
-    summary: `${served} (checked ${formatDuration(now.getTime() - fresh.checkedAt.getTime())} ago; next check after ${fresh.recheckAt.toISOString()})`,
+    results: [],
+    summary: `all ${last.addresses} address(es) served ${last.serial} when checked ${formatDuration(now.getTime() - fresh.checkedAt.getTime())} ago; next check after ${fresh.recheckAt.toISOString()}`,
     problems: [],
     probes: [],
     alerts: [],
@@ -51,10 +62,10 @@ export function carriedVerification(record: CertificateRecord, fresh: Fresh, now
 }
 
 /** The observe step would ask the CA for a renewal window now (then the full path does it). */
-async function renewalInfoDue(store: StateStore, record: CertificateRecord, policy: RenewalPolicy, directory: string, now: Date): Promise<boolean> {
-  const issued = record.issued!;
+async function renewalInfoDue(store: StateStore, view: FreshnessView, policy: RenewalPolicy, directory: string, now: Date): Promise<boolean> {
+  const issued = view.issued!;
   if (!policy.ari || issued.directory !== directory) return false;
-  const ari = record.ari?.serial === issued.serial ? record.ari : undefined;
+  const ari = view.ari?.serial === issued.serial ? view.ari : undefined;
   if (ari && Date.parse(ari.nextFetchAt) > now.getTime()) return false;
   return (await renewalInfoOffered(store, directory, now)) !== false;
 }

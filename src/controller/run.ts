@@ -18,7 +18,7 @@ import { DEFAULT_PROBE_CONCURRENCY } from '../verify/verify.js';
 import type { Recheck } from '../verify/freshness.js';
 import { emit, type EventBus } from '../observability/events.js';
 import { reconcileCertificate, verifyOnly, type CertificateContext, type CertificateOutcome } from './certificate.js';
-import { freshOutcome } from './fresh.js';
+import { freshOutcome, freshnessViews } from './fresh.js';
 import { acquireLease, leaseOwner } from './lease.js';
 import { inShard, type Shard } from './shard.js';
 
@@ -73,12 +73,14 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
   // One bound on TLS probes for the whole run, however many certificates verify at once.
   const probeLimit = pLimit(DEFAULT_PROBE_CONCURRENCY);
 
+  // `--recheck due`: certificates with nothing to do are answered from their freshness views.
+  const views = opts.recheck === 'due' && !opts.force && !opts.verifyOnly ? freshnessViews(store) : undefined;
   const outcomes = await Promise.all(
     selected.map((cert) =>
       limit(async () => {
         if (opts.signal?.aborted) return notStarted(cert);
-        if (opts.recheck === 'due' && !opts.force && !opts.verifyOnly) {
-          const fresh = await freshOutcome(store, cert, policyFor(cert), config.acme.directory, now());
+        if (views) {
+          const fresh = await freshOutcome(store, await views(cert.name), cert, policyFor(cert), config.acme.directory, now());
           if (fresh) {
             opts.onOutcome?.(fresh);
             return fresh;

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import type { CertificateRecord, HistoryEvent } from './record.js';
 import { StateConflictError, type AccountRecord, type Lease, type StateStore } from './store.js';
 import { summarize } from './summary.js';
+import { freshnessView, type FreshnessView } from './freshness-view.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS certificates (
@@ -45,14 +46,23 @@ CREATE TRIGGER IF NOT EXISTS summaries_follow_update AFTER UPDATE ON certificate
 BEGIN DELETE FROM summaries WHERE name = OLD.name; END;
 CREATE TRIGGER IF NOT EXISTS summaries_follow_delete AFTER DELETE ON certificates
 BEGIN DELETE FROM summaries WHERE name = OLD.name; END;
+CREATE TABLE IF NOT EXISTS freshness (
+  name TEXT PRIMARY KEY,
+  view TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS freshness_follow_update AFTER UPDATE ON certificates
+BEGIN DELETE FROM freshness WHERE name = OLD.name; END;
+CREATE TRIGGER IF NOT EXISTS freshness_follow_delete AFTER DELETE ON certificates
+BEGIN DELETE FROM freshness WHERE name = OLD.name; END;
 `;
 
 /**
  * PRAGMA user_version of the schema above. 1: the summaries table (summary.ts), which `plan` reads
- * instead of the ~3 KB records. A summary is never newer than its record: the triggers drop it on
- * any change to the record, even one made by hand, and readers then summarize the record itself.
+ * instead of the ~3 KB records. 2: the freshness table (freshness-view.ts), which
+ * `run --recheck due` reads. Neither is ever newer than its record: the triggers drop both on any
+ * change to the record, even one made by hand, and readers then use the record itself.
  */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 export class SqliteStore implements StateStore {
   private readonly db: Database.Database;
@@ -82,6 +92,8 @@ export class SqliteStore implements StateStore {
       insert: this.db.prepare('INSERT INTO certificates (name, version, record) VALUES (?, ?, ?) ON CONFLICT(name) DO NOTHING'),
       update: this.db.prepare('UPDATE certificates SET version = ?, record = ? WHERE name = ? AND version = ?'),
       putSummary: this.db.prepare('INSERT INTO summaries (name, summary) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET summary = excluded.summary'),
+      putView: this.db.prepare('INSERT INTO freshness (name, view) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET view = excluded.view'),
+      views: this.db.prepare<[], [string, string]>('SELECT name, view FROM freshness').raw(),
       addEvent: this.db.prepare('INSERT INTO events (certificate, at, type, message, data) VALUES (?, ?, ?, ?, ?)'),
       eventsFor: this.db.prepare<[string, number], EventRow>(
         'SELECT certificate, at, type, message, data FROM events WHERE certificate = ? ORDER BY id DESC LIMIT ?',
@@ -122,11 +134,20 @@ export class SqliteStore implements StateStore {
     return next;
   }
 
-  /** The record and its summary in one transaction (the update trigger drops the old summary first). */
+  async freshnessViews(): Promise<Map<string, FreshnessView>> {
+    const out = new Map<string, FreshnessView>();
+    for (const [name, view] of this.stmts.views.iterate() as IterableIterator<[string, string]>) out.set(name, JSON.parse(view) as FreshnessView);
+    return out;
+  }
+
+  /** The record, its summary and freshness view in one transaction (the update triggers drop the old ones first). */
   private writeRecord(stored: CertificateRecord, expected: number, json: string): number {
     this.writeTx ??= this.db.transaction((r: CertificateRecord, exp: number, text: string) => {
       const changes = exp === 0 ? this.stmts.insert.run(r.name, r.version, text).changes : this.stmts.update.run(r.version, text, r.name, exp).changes;
-      if (changes === 1) this.stmts.putSummary.run(r.name, JSON.stringify(summarize(r)));
+      if (changes === 1) {
+        this.stmts.putSummary.run(r.name, JSON.stringify(summarize(r)));
+        this.stmts.putView.run(r.name, JSON.stringify(freshnessView(r)));
+      }
       return changes;
     });
     return this.writeTx(stored, expected, json);
@@ -140,9 +161,11 @@ export class SqliteStore implements StateStore {
       .transaction(() => {
         if ((this.db.pragma('user_version', { simple: true }) as number) >= SCHEMA_VERSION) return;
         const put = this.db.prepare('INSERT OR REPLACE INTO summaries (name, summary) VALUES (?, ?)');
+        const putView = this.db.prepare('INSERT OR REPLACE INTO freshness (name, view) VALUES (?, ?)');
         for (const row of this.db.prepare<[], { record: string }>('SELECT record FROM certificates').all()) {
           const r = JSON.parse(row.record) as CertificateRecord;
           put.run(r.name, JSON.stringify(summarize(r)));
+          putView.run(r.name, JSON.stringify(freshnessView(r)));
         }
         this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
       })

@@ -23,6 +23,7 @@
  *   its lease. Values are never secret.
  */
 import type { CertificateRecord, HistoryEvent } from './record.js';
+import type { FreshnessView } from './freshness-view.js';
 
 export interface AccountRecord {
   directory: string;
@@ -60,6 +61,11 @@ export interface StateStore {
   breakLock(name: string, owner: string): Promise<boolean>;
   getValue(key: string): Promise<string | undefined>;
   setValue(key: string, value: string | undefined): Promise<void>;
+  /**
+   * Optional: every certificate's freshness view (freshness-view.ts) in one read, for
+   * `run --recheck due`. A name missing from the map is read with get().
+   */
+  freshnessViews?(): Promise<Map<string, FreshnessView>>;
   close(): Promise<void>;
 }
 

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { CertificateConfig } from '../config/schema.js';
 import { decide, type Decision, type RenewalPolicy } from '../policy/decide.js';
-import type { CertificateRecord } from '../state/record.js';
+import type { FreshnessView } from '../state/freshness-view.js';
 
 export type Recheck = 'all' | 'due';
 
@@ -32,7 +32,7 @@ export function verifyConfigKey(verify: CertificateConfig['verify']): string {
 }
 
 /** Why a certificate cannot skip its probes, or the fresh verification it may rely on. */
-export function freshness(record: CertificateRecord | undefined, cert: CertificateConfig, policy: RenewalPolicy, now: Date): Fresh | string {
+export function freshness(record: FreshnessView | undefined, cert: CertificateConfig, policy: RenewalPolicy, now: Date): Fresh | string {
   if (policy.recheckIntervalMs <= 0) return 'the policy re-checks on every run';
   if (!record?.issued || !record.deployedSerial) return 'nothing deployed yet';
   if (record.issued.serial !== record.deployedSerial) return 'an issued certificate is not deployed everywhere';
@@ -40,8 +40,8 @@ export function freshness(record: CertificateRecord | undefined, cert: Certifica
   const last = record.lastVerification;
   if (!last || last.serial !== record.deployedSerial || !last.verified || last.drift || last.overdueSince) return 'the deployed certificate is not confirmed served';
   if (last.configKey !== verifyConfigKey(cert.verify)) return 'the endpoints changed since the last check';
-  if (last.results.length === 0) return 'no endpoints were checked';
-  if (last.results.some((r) => !r.ok || r.checks?.some((c) => !c.ok))) return 'a check failed last time';
+  if (last.addresses === 0) return 'no endpoints were checked';
+  if (!last.passed) return 'a check failed last time';
   const checkedAt = new Date(last.at);
   const recheckAt = new Date(checkedAt.getTime() + policy.recheckIntervalMs);
   if (!(checkedAt <= now && now < recheckAt)) return 'the recheck interval has passed';

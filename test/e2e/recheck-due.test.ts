@@ -62,13 +62,14 @@ describe('run --recheck due (Pebble, file target, nginx)', () => {
     assert.equal(web.checkedAt, lastCheck(), 'the check it relied on');
     assert.equal(Date.parse(web.recheckAt) - Date.parse(web.checkedAt), 3_600_000);
     assert.equal(web.action, 'none');
+    assert.deepEqual(web.endpoints, [], 'no address was probed by this run');
     assert.equal(r.json.summary.fresh, 1);
     assert.equal(r.json.summary.verified, 1);
     assert.deepEqual(stored(), before, 'nothing written: no lock, no verification record');
 
     const text = await lab.run('run', '--recheck', 'due');
     assert.equal(text.code, 0);
-    assert.match(text.stdout, /web: .*checked \S+ ago; next check after /);
+    assert.match(text.stdout, /web: all 1 address\(es\) served [0-9A-F]+ when checked \S+ ago; next check after /);
     assert.match(text.stdout, /1 verified \(1 by an earlier check within the recheck interval\)/);
   });
 

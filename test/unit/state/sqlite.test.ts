@@ -7,6 +7,7 @@ import { emptyRecord, type CertificateRecord } from '../../../src/state/record.j
 import { SqliteStore } from '../../../src/state/sqlite.js';
 import { ReadOnlyState } from '../../../src/state/sqlite-readonly.js';
 import { summarize } from '../../../src/state/summary.js';
+import { freshnessView } from '../../../src/state/freshness-view.js';
 import { tempDir } from '../../support/lab.js';
 import { stateStoreContract } from './contract.js';
 
@@ -81,9 +82,44 @@ describe('SqliteStore summaries (what plan reads instead of the records)', () =>
     assert.equal((await store.get('web'))?.issued?.serial, '0a1b2c');
     await store.close();
     const db = new Database(file, { readonly: true });
-    assert.equal(db.pragma('user_version', { simple: true }), 1);
+    assert.equal(db.pragma('user_version', { simple: true }), 2);
     assert.deepEqual(JSON.parse((db.prepare('SELECT summary FROM summaries WHERE name = ?').get('web') as { summary: string }).summary), summarize({ ...record('web'), version: 1 }));
+    assert.deepEqual(JSON.parse((db.prepare('SELECT view FROM freshness WHERE name = ?').get('web') as { view: string }).view), freshnessView({ ...record('web'), version: 1 }));
     db.close();
+  });
+
+  it('keeps a freshness view beside every record, drops it on an edit by hand, and fills it for files from before', async () => {
+    const file = path.join(dir, `summary-${++n}.db`);
+    const store = new SqliteStore(file);
+    const web = record('web');
+    web.lastVerification = {
+      serial: '0a1b2c',
+      at: NOW.toISOString(),
+      verified: true,
+      configKey: 'k',
+      results: [
+        { endpoint: 'a:443', address: '10.0.0.1', ok: true, checks: [{ name: 'serial', ok: true, message: 'serves 0a1b2c' }] },
+        { endpoint: 'a:443', address: '10.0.0.2', ok: true, checks: [{ name: 'chain-complete', ok: false, message: 'missing' }] },
+      ],
+    };
+    await store.put(web);
+    await store.put(record('api'));
+    const views = await store.freshnessViews();
+    assert.deepEqual([...views.keys()].sort(), ['api', 'web']);
+    assert.deepEqual(views.get('web')?.lastVerification, { serial: '0a1b2c', at: NOW.toISOString(), verified: true, configKey: 'k', addresses: 2, passed: false });
+    assert.equal(views.get('web')?.issued?.directory, 'https://acme.example/dir');
+    await store.close();
+
+    const db = new Database(file);
+    db.prepare('UPDATE certificates SET record = ? WHERE name = ?').run(JSON.stringify({ ...web, deployedSerial: 'ffff' }), 'web');
+    assert.deepEqual(db.prepare('SELECT name FROM freshness').all(), [{ name: 'api' }], 'an edited record has no stale view');
+    // A file from before the freshness table: the next open fills it.
+    db.exec('DELETE FROM freshness');
+    db.pragma('user_version = 1');
+    db.close();
+    const again = new SqliteStore(file);
+    assert.equal((await again.freshnessViews()).get('web')?.deployedSerial, 'ffff');
+    await again.close();
   });
 
   it('leaves a closed file in rollback-journal mode, so read-only commands read it in place', async () => {

@@ -5,6 +5,7 @@ import { withBaseDir } from '../../../src/config/fields.js';
 import { DEFAULT_POLICY, type RenewalPolicy } from '../../../src/policy/decide.js';
 import type { CertificateRecord } from '../../../src/state/record.js';
 import { freshness, verifyConfigKey } from '../../../src/verify/freshness.js';
+import { freshnessView } from '../../../src/state/freshness-view.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -54,7 +55,7 @@ const policy: RenewalPolicy = { ...DEFAULT_POLICY, recheckIntervalMs: HOUR };
 
 describe('freshness (run --recheck due)', () => {
   it('a quiet certificate checked within the interval is fresh until the interval ends', () => {
-    const f = freshness(quiet(), cert, policy, now);
+    const f = freshness(freshnessView(quiet()), cert, policy, now);
     assert.ok(typeof f !== 'string', String(f));
     assert.equal(f.recheckAt.getTime() - f.checkedAt.getTime(), HOUR);
     assert.equal(f.decision.action, 'none');
@@ -90,7 +91,7 @@ describe('freshness (run --recheck due)', () => {
     it(`not fresh when ${name}`, () => {
       const r = quiet();
       change(r);
-      assert.equal(typeof freshness(r, cert, p ?? policy, at ?? now), 'string');
+      assert.equal(typeof freshness(freshnessView(r), cert, p ?? policy, at ?? now), 'string');
     });
   }
 
