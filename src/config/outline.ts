@@ -9,10 +9,11 @@
  * anything wrong it hands over to loadConfig, so the errors are loadConfig's own, word for word.
  */
 import path from 'node:path';
-import { withBaseDir } from './fields.js';
+import { FilePath, withBaseDir } from './fields.js';
 import { JsonScanner, parseableAsJsonObject } from './json-position.js';
 import { mayHaveReferences, parseConfigText, readConfigBytes, readConfigValue, resolveReferencesAt, type LoadedConfig } from './load.js';
-import { Config, type CertificateConfig } from './schema.js';
+import { quickAccept } from './quick-accept.js';
+import { CertificateConfig, Config } from './schema.js';
 import { attachPolicies } from '../policy/load.js';
 
 export type CertificateOutline = Pick<CertificateConfig, 'name' | 'domains' | 'policy'>;
@@ -68,34 +69,73 @@ function outlineOf(bytes: Buffer, file: string): ConfigOutline | undefined {
 }
 
 /**
- * The whole Config schema on each slice of certificates: per-certificate rules and the checks
- * between fields of one certificate (Config's superRefine) apply as they do to the whole list.
- * Undefined when anything is wrong.
+ * Each certificate is first offered to the quick check (quick-accept.ts: true only where zod would
+ * accept it); those it does not accept, and the rest of the config, are validated with the whole
+ * Config schema a slice at a time, so per-certificate rules and the checks between fields of one
+ * certificate (Config's superRefine) apply as they do to the whole list. Undefined when anything
+ * is wrong.
  */
 function validateSlices(
   rest: Record<string, unknown>,
   certificates: Iterable<unknown>,
   baseDir: string,
 ): { top?: Omit<Config, 'certificates'>; outlines: CertificateOutline[] } | undefined {
-  const outlines: CertificateOutline[] = [];
-  let top: Omit<Config, 'certificates'> | undefined;
-  const check = (slice: unknown[]): boolean => {
-    const r = withBaseDir(baseDir, () => Config.safeParse({ ...rest, certificates: slice }));
-    if (!r.success) return false;
-    const { certificates: validated, ...others } = r.data;
-    top ??= others;
-    for (const c of validated) outlines.push({ name: c.name, domains: c.domains, ...(c.policy !== undefined ? { policy: c.policy } : {}) });
-    return true;
-  };
-  let slice: unknown[] = [];
-  for (const cert of certificates) {
-    slice.push(cert);
-    if (slice.length < SLICE) continue;
-    if (!check(slice)) return undefined;
-    slice = [];
+  return withBaseDir(baseDir, () => {
+    const outlines: (CertificateOutline | undefined)[] = [];
+    let top: Omit<Config, 'certificates'> | undefined;
+    const check = (slice: unknown[], at: number[]): boolean => {
+      const r = Config.safeParse({ ...rest, certificates: slice });
+      if (!r.success) return false;
+      const { certificates: validated, ...others } = r.data;
+      top ??= others;
+      validated.forEach((c, k) => (outlines[at[k]] = { name: c.name, domains: c.domains, ...(c.policy !== undefined ? { policy: c.policy } : {}) }));
+      return true;
+    };
+    let first: unknown;
+    let slice: unknown[] = [];
+    let at: number[] = [];
+    for (const cert of certificates) {
+      const i = outlines.length;
+      if (i === 0) first = cert;
+      const quick = quickOutline(cert);
+      outlines.push(quick);
+      if (quick) continue;
+      slice.push(cert);
+      at.push(i);
+      if (slice.length < SLICE) continue;
+      if (!check(slice, at)) return undefined;
+      slice = [];
+      at = [];
+    }
+    if (slice.length > 0 && !check(slice, at)) return undefined;
+    // Every certificate passed the quick check: the rest of the config is validated with the first.
+    if (!top && outlines.length > 0 && !check([first], [0])) return undefined;
+    return { top, outlines: outlines as CertificateOutline[] };
+  });
+}
+
+/**
+ * FilePath is a string of at least one character turned into an absolute path; the turning never
+ * fails, so FilePath accepts exactly what its input schema accepts, without the path.resolve.
+ */
+const filePathInput = FilePath.in;
+const acceptCertificate = quickAccept(CertificateConfig, new Map([[FilePath, (v: unknown) => filePathInput.safeParse(v).success]]));
+
+/**
+ * A certificate's outline when the quick check accepts it and Config's rules within one
+ * certificate hold; else undefined, and zod decides. What zod would output for name, domains and a
+ * policy name is the input itself (no transforms); a policy with overrides is left to zod.
+ */
+export function quickOutline(cert: unknown): CertificateOutline | undefined {
+  if (!acceptCertificate(cert)) return undefined;
+  const { name, domains, policy } = cert as CertificateOutline;
+  if (policy !== undefined && typeof policy !== 'string') return undefined;
+  // Config's superRefine: no domain twice, no wildcard over http-01 (left to zod to explain).
+  for (let j = 0; j < domains.length; j++) {
+    if (domains[j].startsWith('*.')) return undefined;
+    for (let k = 0; k < j; k++) if (domains[k] === domains[j]) return undefined;
   }
-  if (slice.length > 0 && !check(slice)) return undefined;
-  return { top, outlines };
+  return policy === undefined ? { name, domains } : { name, domains, policy };
 }
 
 interface JsonParts {
@@ -112,30 +152,46 @@ interface JsonParts {
  * file's bytes and the certificate at hand. A problem (unparsable text, an unresolvable
  * reference) throws; the caller hands over to loadConfig.
  */
-function jsonParts(bytes: Buffer, file: string): JsonParts | undefined {
+export function jsonParts(bytes: Buffer, file: string): JsonParts | undefined {
   if (!parseableAsJsonObject(bytes)) return undefined;
   const scan = new JsonScanner(bytes);
   // Exactly one "certificates" member holding an array (JSON.parse would keep the last of several).
-  const found = [...scan.members(scan.start())].filter(([name]) => name === 'certificates');
-  if (found.length !== 1 || bytes[found[0][1]] !== 0x5b) return undefined;
-  const at = found[0][1];
-  const end = scan.endOfValue(at);
+  // Its elements are found while the members are walked: the 60 MB of a large list are scanned once.
+  const found: { at: number; bounds?: number[]; end?: number }[] = [];
+  const endOf = (name: string, at: number): number => {
+    if (name !== 'certificates') return scan.endOfValue(at);
+    if (bytes[at] !== 0x5b) {
+      found.push({ at });
+      return scan.endOfValue(at);
+    }
+    const { bounds, end } = scan.elementBounds(at);
+    found.push({ at, bounds, end });
+    return end;
+  };
+  for (const _ of scan.members(scan.start(), endOf));
+  if (found.length !== 1 || !found[0].bounds || found[0].end === undefined) return undefined;
+  const { at, bounds, end } = found[0] as Required<(typeof found)[0]>;
   const secretPaths: string[] = [];
   const resolve = referenceResolver(bytes, file, secretPaths);
   const rest = resolve(JSON.parse(`${scan.text(0, at)}[]${scan.text(end, bytes.length)}`), []) as Record<string, unknown>;
   delete rest.certificates;
+  // The text between two elements is "," and white space (elementBounds checked), so the text from
+  // the first element of a batch to its last, in brackets, parses to exactly those elements: one
+  // JSON.parse per batch instead of one per certificate.
   function* certificates(): Generator<unknown> {
-    let i = 0;
-    let last = at + 1;
-    for (const [s, e] of scan.elements(at)) {
-      yield resolve(JSON.parse(scan.text(s, e)), ['certificates', i++]);
-      last = e;
+    const count = bounds.length / 2;
+    for (let first = 0; first < count; first += PARSE_BATCH) {
+      const last = Math.min(first + PARSE_BATCH, count) - 1;
+      const batch = JSON.parse(`[${scan.text(bounds[2 * first], bounds[2 * last + 1])}]`) as unknown[];
+      if (batch.length !== last - first + 1) throw new SyntaxError('certificates'); // cannot happen; a guard all the same
+      for (let k = 0; k < batch.length; k++) yield resolve(batch[k], ['certificates', first + k]);
     }
-    // The array ends where the text says it does: "]" and nothing else after the last element.
-    if (scan.skipSpace(last) !== end - 1 || bytes[end - 1] !== 0x5d) throw new SyntaxError('certificates');
   }
   return { rest, certificates: certificates(), secretPaths };
 }
+
+/** Certificates parsed per JSON.parse call. */
+const PARSE_BATCH = 500;
 
 /** Resolves ${env:}/${file:} references when the text may hold any; a problem throws. */
 function referenceResolver(text: Buffer, file: string, secretPaths: string[]): (value: unknown, at: (string | number)[]) => unknown {
