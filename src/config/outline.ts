@@ -9,7 +9,8 @@
  * anything wrong it hands over to loadConfig, so the errors are loadConfig's own, word for word.
  */
 import path from 'node:path';
-import { FilePath, withBaseDir } from './fields.js';
+import type { z } from 'zod';
+import { DomainName, FilePath, isDomainName, withBaseDir } from './fields.js';
 import { JsonScanner, parseableAsJsonObject } from './json-position.js';
 import { mayHaveReferences, parseConfigText, readConfigBytes, readConfigValue, resolveReferencesAt, type LoadedConfig } from './load.js';
 import { quickAccept } from './quick-accept.js';
@@ -119,7 +120,14 @@ function validateSlices(
  * fails, so FilePath accepts exactly what its input schema accepts, without the path.resolve.
  */
 const filePathInput = FilePath.in;
-const acceptCertificate = quickAccept(CertificateConfig, new Map([[FilePath, (v: unknown) => filePathInput.safeParse(v).success]]));
+/** DomainName is a string refined by isDomainName and nothing else. */
+const acceptCertificate = quickAccept(
+  CertificateConfig,
+  new Map<z.core.$ZodType, (v: unknown) => boolean>([
+    [FilePath, (v) => filePathInput.safeParse(v).success],
+    [DomainName, (v) => typeof v === 'string' && isDomainName(v)],
+  ]),
+);
 
 /**
  * A certificate's outline when the quick check accepts it and Config's rules within one

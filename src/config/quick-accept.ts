@@ -22,7 +22,9 @@ type Schema = z.core.$ZodType;
 
 interface Def {
   type: string;
-  checks?: { _zod: { def: { check?: string; minimum?: number; maximum?: number } } }[];
+  checks?: { _zod: { def: { check?: string; minimum?: number; maximum?: number; format?: string; pattern?: RegExp } } }[];
+  coerce?: boolean;
+  values?: unknown[];
   shape?: Record<string, Schema>;
   catchall?: Schema;
   element?: Schema;
@@ -45,7 +47,7 @@ export function quickAccept(schema: Schema, leaves: ReadonlyMap<Schema, Accept> 
     if (known) return known;
     // Placeholder for recursive schemas: asks zod, which is always right.
     built.set(s, zodAccepts(s));
-    const made = leaves.get(s) ?? container(s, build) ?? zodAccepts(s);
+    const made = leaves.get(s) ?? container(s, build) ?? leaf(s) ?? remembered(zodAccepts(s));
     built.set(s, made);
     return made;
   };
@@ -80,6 +82,55 @@ function container(s: Schema, build: (s: Schema) => Accept): Accept | undefined 
     default:
       return undefined;
   }
+}
+
+/**
+ * The two leaf kinds a config has most of, mirrored: a string (with minimum lengths and regular
+ * expressions) and a literal. zod's minimum length counts code points; a string of at least twice
+ * the minimum in UTF-16 units always has enough, a shorter one is left to zod.
+ */
+function leaf(s: Schema): Accept | undefined {
+  const def = defOf(s);
+  if (def.type === 'literal' && Array.isArray(def.values)) {
+    const values = new Set(def.values); // as $ZodLiteral compares
+    return (v) => values.has(v);
+  }
+  if (def.type !== 'string' || def.coerce) return undefined;
+  let min = 0;
+  const patterns: RegExp[] = [];
+  for (const ch of def.checks ?? []) {
+    const c = ch._zod.def;
+    if (c.check === 'min_length' && typeof c.minimum === 'number') min = Math.max(min, c.minimum);
+    else if (c.check === 'string_format' && c.format === 'regex' && c.pattern instanceof RegExp) patterns.push(c.pattern);
+    else return undefined;
+  }
+  const self = zodAccepts(s);
+  return (v) => {
+    if (typeof v !== 'string') return false;
+    if (v.length < 2 * min) return self(v);
+    for (const p of patterns) {
+      p.lastIndex = 0;
+      if (!p.test(v)) return false;
+    }
+    return true;
+  };
+}
+
+/**
+ * zod's verdict on the first values a leaf meets, remembered: a config repeats many (the same
+ * port, reload command, durations) in every certificate. Leaf schemas are functions of their value.
+ */
+function remembered(accept: Accept, size = 256): Accept {
+  const known = new Map<unknown, boolean>();
+  return (v) => {
+    if (v !== null && typeof v === 'object') return accept(v);
+    let verdict = known.get(v);
+    if (verdict === undefined) {
+      verdict = accept(v);
+      if (known.size < size) known.set(v, verdict);
+    }
+    return verdict;
+  };
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
