@@ -288,7 +288,7 @@ export function decide(input: DecideInput, policy: RenewalPolicy, now: Date): De
   return decision;
 }
 
-let lastRenewal: { key: string; policy: RenewalPolicy; time: RenewalTime } | undefined;
+let lastRenewal: { key: unknown[]; policy: RenewalPolicy; time: RenewalTime } | undefined;
 
 /**
  * renewalTime for a record's issued certificate and stored ARI window (undefined before the first
@@ -299,9 +299,10 @@ export function renewalTimeOf(record: RecordSummary | undefined, policy: Renewal
   const issued = record?.issued;
   if (!issued) return undefined;
   const ari = ariWindowOf(record);
-  // Everything renewalTime reads, by value (records are mutated in place between calls).
-  const key = `${issued.serial}|${issued.notBefore}|${issued.notAfter}|${ari ? `${ari.serial}|${ari.windowStart}|${ari.windowEnd}|${ari.selectedAt}` : ''}|${now.getTime()}`;
-  if (lastRenewal && lastRenewal.key === key && lastRenewal.policy === policy) return lastRenewal.time;
+  // Everything renewalTime reads, by value (records are mutated in place between calls); compared
+  // field by field, as building one key string per call cost as much as the computation.
+  const key = [issued.serial, issued.notBefore, issued.notAfter, ari?.serial, ari?.windowStart, ari?.windowEnd, ari?.selectedAt, now.getTime()];
+  if (lastRenewal && lastRenewal.policy === policy && lastRenewal.key.every((v, i) => v === key[i])) return lastRenewal.time;
   const time = renewalTime(issued, policy, ari, now);
   lastRenewal = { key, policy, time };
   return time;
