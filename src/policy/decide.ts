@@ -206,6 +206,8 @@ const CHECKS: [string, Check][] = [
   [
     'domains-changed',
     ({ record, domains }) => {
+      // The usual case without a Set: the same names in the same order, none twice.
+      if (sameList(record!.issued!.domains, domains)) return undefined;
       const have = new Set(record!.issued!.domains);
       const same = have.size === domains.length && domains.every((d) => have.has(d));
       return same ? undefined : { action: 'issue', reason: 'DomainsChanged', message: `the configured domains changed (certificate has ${[...have].join(', ')})` };
@@ -245,6 +247,16 @@ const CHECKS: [string, Check][] = [
     },
   ],
 ];
+
+/** Equal lists without duplicates (then the Set comparison below would find them the same too). */
+function sameList(a: string[], b: string[]): boolean {
+  if (a.length !== b.length || b.length > 8) return false;
+  for (let i = 0; i < b.length; i++) {
+    if (a[i] !== b[i]) return false;
+    for (let j = 0; j < i; j++) if (b[j] === b[i]) return false;
+  }
+  return true;
+}
 
 export function decide(input: DecideInput, policy: RenewalPolicy, now: Date): Decision {
   const renewal = renewalTimeOf(input.record, policy, now);

@@ -53,7 +53,8 @@ export class ReadOnlyState {
     if (hasTable) {
       // Many names: one pass over the (small) summaries table beats a lookup per name.
       if (names.length > 200) {
-        for (const row of this.db.prepare<[], { name: string; summary: string }>('SELECT name, summary FROM summaries').iterate()) out.offer(row.name, row.summary);
+        // Rows as arrays: no object per row.
+        for (const [name, summary] of this.db.prepare<[], [string, string]>('SELECT name, summary FROM summaries').raw().iterate() as IterableIterator<[string, string]>) out.offer(name, summary);
       } else {
         const one = this.db.prepare<[string], { summary: string }>('SELECT summary FROM summaries WHERE name = ?');
         for (const n of names) {
