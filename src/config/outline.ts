@@ -29,18 +29,20 @@ const SLICE = 500;
 export function loadConfigOutline(file: string): ConfigOutline {
   const abs = path.resolve(file);
   const bytes = readConfigBytes(abs);
-  let outline: ConfigOutline | undefined;
-  try {
-    outline = outlineOf(bytes, abs);
-  } catch {
-    outline = undefined; // loadConfig says what is wrong
-  }
-  return outline ?? parseConfigText(bytes.toString('utf8'), abs);
+  const attempt = (guess: boolean): ConfigOutline | undefined => {
+    try {
+      return outlineOf(bytes, abs, guess);
+    } catch (err) {
+      if (guess && err instanceof GuessFailed) return attempt(false);
+      return undefined; // loadConfig says what is wrong
+    }
+  };
+  return attempt(true) ?? parseConfigText(bytes.toString('utf8'), abs);
 }
 
-function outlineOf(bytes: Buffer, file: string): ConfigOutline | undefined {
+function outlineOf(bytes: Buffer, file: string, guess: boolean): ConfigOutline | undefined {
   const baseDir = path.dirname(file);
-  const json = jsonParts(bytes, file);
+  const json = jsonParts(bytes, file, guess);
   let top: Omit<Config, 'certificates'> | undefined;
   let outlines: CertificateOutline[];
   let secretPaths: string[];
@@ -155,51 +157,112 @@ interface JsonParts {
 }
 
 /**
- * A JSON config, parsed one certificate at a time from its bytes: the parsed config is never whole
- * in memory (~150 MB for 100,000 certificates), nor is its text as a string (~60 MB), only the
- * file's bytes and the certificate at hand. A problem (unparsable text, an unresolvable
- * reference) throws; the caller hands over to loadConfig.
+ * A JSON config, parsed a few certificates at a time from its bytes: the parsed config is never
+ * whole in memory (~150 MB for 100,000 certificates), nor is its text as a string (~60 MB), only
+ * the file's bytes and the certificates at hand. A problem (unparsable text, an unresolvable
+ * reference) throws; the caller hands over to loadConfig. With `guess`, the certificates are cut
+ * into runs where an indented file separates them (see guessedRuns), and a cut that was not
+ * between two certificates throws a GuessFailed; then it is done again without guessing.
  */
-export function jsonParts(bytes: Buffer, file: string): JsonParts | undefined {
+export function jsonParts(bytes: Buffer, file: string, guess = false): JsonParts | undefined {
   if (!parseableAsJsonObject(bytes)) return undefined;
   const scan = new JsonScanner(bytes);
   // Exactly one "certificates" member holding an array (JSON.parse would keep the last of several).
-  // Its elements are found while the members are walked: the 60 MB of a large list are scanned once.
-  const found: { at: number; bounds?: number[]; end?: number }[] = [];
+  // Without guessing its elements are found while the members are walked: the 60 MB of a large
+  // list are scanned once.
+  const found: { at: number; runs?: [number, number][]; end?: number }[] = [];
   const endOf = (name: string, at: number): number => {
     if (name !== 'certificates') return scan.endOfValue(at);
     if (bytes[at] !== 0x5b) {
       found.push({ at });
       return scan.endOfValue(at);
     }
-    const { bounds, end } = scan.elementBounds(at);
-    found.push({ at, bounds, end });
-    return end;
+    const r = (guess ? guessedRuns(scan, at) : undefined) ?? exactRuns(scan, at);
+    found.push({ at, ...r });
+    return r.end;
   };
   for (const _ of scan.members(scan.start(), endOf));
-  if (found.length !== 1 || !found[0].bounds || found[0].end === undefined) return undefined;
-  const { at, bounds, end } = found[0] as Required<(typeof found)[0]>;
+  if (found.length !== 1 || !found[0].runs || found[0].end === undefined) return undefined;
+  const { at, runs, end } = found[0] as Required<(typeof found)[0]>;
   const secretPaths: string[] = [];
   const resolve = referenceResolver(bytes, file, secretPaths);
   const rest = resolve(JSON.parse(`${scan.text(0, at)}[]${scan.text(end, bytes.length)}`), []) as Record<string, unknown>;
   delete rest.certificates;
-  // The text between two elements is "," and white space (elementBounds checked), so the text from
-  // the first element of a batch to its last, in brackets, parses to exactly those elements: one
-  // JSON.parse per batch instead of one per certificate.
+  // Between two runs there is "," and white space only, so the text of a run in brackets parses
+  // to exactly its elements: one JSON.parse per run instead of one per certificate.
   function* certificates(): Generator<unknown> {
-    const count = bounds.length / 2;
-    for (let first = 0; first < count; first += PARSE_BATCH) {
-      const last = Math.min(first + PARSE_BATCH, count) - 1;
-      const batch = JSON.parse(`[${scan.text(bounds[2 * first], bounds[2 * last + 1])}]`) as unknown[];
-      if (batch.length !== last - first + 1) throw new SyntaxError('certificates'); // cannot happen; a guard all the same
-      for (let k = 0; k < batch.length; k++) yield resolve(batch[k], ['certificates', first + k]);
+    let i = 0;
+    for (const [s, e] of runs) {
+      let run: unknown[];
+      try {
+        run = JSON.parse(`[${scan.text(s, e)}]`) as unknown[];
+      } catch (err) {
+        throw guess ? new GuessFailed() : err;
+      }
+      for (let k = 0; k < run.length; k++) yield resolve(run[k], ['certificates', i++]);
     }
   }
   return { rest, certificates: certificates(), secretPaths };
 }
 
-/** Certificates parsed per JSON.parse call: fewer calls, yet few objects alive at each young-generation collection. */
+export class GuessFailed extends Error {}
+
+/** Certificates per run found by scanning: fewer JSON.parse calls, yet few objects alive at each young-generation collection. */
 const PARSE_BATCH = 100;
+
+/** Runs of PARSE_BATCH elements of the array at `at`, found by scanning every byte (elementBounds). */
+function exactRuns(scan: JsonScanner, at: number): { runs: [number, number][]; end: number } {
+  const { bounds, end } = scan.elementBounds(at);
+  const runs: [number, number][] = [];
+  const count = bounds.length / 2;
+  for (let first = 0; first < count; first += PARSE_BATCH) runs.push([bounds[2 * first], bounds[2 * Math.min(first + PARSE_BATCH, count) - 1]]);
+  return { runs, end };
+}
+
+/** Bytes of certificates per guessed run (~100 certificates of a typical config). */
+const RUN_BYTES = 64 * 1024;
+
+/**
+ * Runs of the certificates array cut without reading every byte, for the layout JSON.stringify
+ * (and most editors) write: "certificates" last in the file, one object per element, indented on
+ * lines of their own, so that "}," + the white space before the first element + "{" separates
+ * two elements and nothing else (a raw line break is never inside a JSON string, and deeper
+ * elements are indented more). A native search jumps ~64 KB at a time to the next separator.
+ * A wrong cut cannot go unnoticed: a run that does not end where an element ends leaves a string
+ * or a bracket open and does not parse (GuessFailed). Undefined when the layout is not that one.
+ */
+function guessedRuns(scan: JsonScanner, at: number): { runs: [number, number][]; end: number } | undefined {
+  const b = scan.bytes as Buffer;
+  // The array is the last member: "]" then "}" then white space end the file.
+  let close = b.length - 1;
+  while (close > at && isSpace(b[close])) close--;
+  if (b[close] !== 0x7d) return undefined;
+  close--;
+  while (close > at && isSpace(b[close])) close--;
+  if (b[close] !== 0x5d) return undefined;
+  const end = close + 1;
+  const first = scan.skipSpace(at + 1);
+  if (first === close) return { runs: [], end };
+  let last = close - 1;
+  while (last > first && isSpace(b[last])) last--;
+  const indent = b.subarray(at + 1, first);
+  if (b[first] !== 0x7b || b[last] !== 0x7d || !indent.includes(0x0a)) return undefined;
+  const separator = Buffer.concat([Buffer.from('},'), indent, Buffer.from('{')]);
+  const runs: [number, number][] = [];
+  let start = first;
+  for (;;) {
+    const j = b.indexOf(separator, Math.min(start + RUN_BYTES, last));
+    if (j === -1 || j >= last) break;
+    runs.push([start, j + 1]);
+    start = j + separator.length - 1;
+  }
+  runs.push([start, last + 1]);
+  return { runs, end };
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
 
 /** Resolves ${env:}/${file:} references when the text may hold any; a problem throws. */
 function referenceResolver(text: Buffer, file: string, secretPaths: string[]): (value: unknown, at: (string | number)[]) => unknown {
