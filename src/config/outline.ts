@@ -1,9 +1,11 @@
 /**
  * The config validated in full but kept in outline: each certificate's name, domains and policy,
  * which is all `plan` needs. For 100,000 certificates the validated config is ~150 MB of objects
- * that would only be kept to be thrown away (and to slow every garbage collection down); here the
- * certificates are validated a slice at a time with the very same schema, and each slice's output
- * is dropped once its outline is taken. A JSON config is also parsed one certificate at a time.
+ * that would only be kept to be thrown away (and to slow every garbage collection down). Here each
+ * certificate is first offered to a quick check that builds nothing and answers yes only where zod
+ * would (quick-accept.ts); the others are validated a slice at a time with the very same schema,
+ * and each slice's output is dropped once its outline is taken. A JSON config is also parsed a
+ * few certificates at a time.
  *
  * Same verdict as loadConfig: a config one rejects, the other rejects. Whenever this path finds
  * anything wrong it hands over to loadConfig, so the errors are loadConfig's own, word for word.
