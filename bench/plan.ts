@@ -7,7 +7,11 @@
  * run as child processes from start to exit. A YAML config of --yaml-n certificates is timed too,
  * to show why large configs should be JSON.
  *
- *   npm run bench:plan -- [--n 100000] [--yaml-n 5000] [--keep]
+ * Each is run --runs times (default 3; this machine is shared, one sample is noise): the table
+ * shows the median wall time, the range, and the highest peak RSS. Every run is a new process
+ * with nothing kept between runs.
+ *
+ *   npm run bench:plan -- [--n 100000] [--yaml-n 5000] [--runs 3] [--keep]
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -21,6 +25,7 @@ import { arg, flag, measure, report } from './lib.js';
 
 const N = arg('n', 100_000);
 const YAML_N = arg('yaml-n', 5_000);
+const RUNS = Math.max(1, arg('runs', 3));
 const DAY = 86_400_000;
 
 function certificateConfig(i: number) {
@@ -126,12 +131,19 @@ async function main(): Promise<void> {
     fs.writeFileSync(jsonConfig, JSON.stringify(config(N), null, 2));
     process.stdout.write(`state ${(seeded.bytes / 1048576).toFixed(0)} MiB (${seeded.recordBytes.toFixed(0)} B per record), config ${(fs.statSync(jsonConfig).size / 1048576).toFixed(0)} MiB, seeded in ${seeded.seconds.toFixed(1)} s\n`);
 
-    const rows: (string | number)[][] = [['what', 'certificates', 'wall s', 'peak RSS MiB', 'target']];
+    const rows: (string | number)[][] = [['what', 'certificates', `wall s (median of ${RUNS})`, 'range s', 'peak RSS MiB (max)', 'target']];
     const run = async (label: string, cfg: string, n: number, extra: string[], target: string) => {
-      const r = await measure([process.execPath, CLI, '-c', cfg, 'plan', ...extra]);
-      if (r.code !== 0) throw new Error(`${label} exited ${r.code}: ${r.stderr.slice(-2000)}`);
-      rows.push([label, n, r.seconds, r.peakMiB ?? NaN, target]);
-      return r;
+      const all: { seconds: number; peakMiB?: number }[] = [];
+      for (let k = 0; k < RUNS; k++) {
+        const r = await measure([process.execPath, CLI, '-c', cfg, 'plan', ...extra]);
+        if (r.code !== 0) throw new Error(`${label} exited ${r.code}: ${r.stderr.slice(-2000)}`);
+        all.push(r);
+      }
+      const times = all.map((r) => r.seconds).sort((a, b) => a - b);
+      const seconds = times[Math.floor((times.length - 1) / 2)];
+      const peakMiB = Math.max(...all.map((r) => r.peakMiB ?? NaN));
+      rows.push([label, n, seconds, `${times[0].toFixed(2)}–${times[times.length - 1].toFixed(2)}`, peakMiB, target]);
+      return { seconds, peakMiB };
     };
     const text = await run('certloop plan (JSON config)', jsonConfig, N, [], '< 2 s, < 300 MiB');
     const json = await run('certloop plan --json (JSON config)', jsonConfig, N, ['--json'], '< 2 s, < 300 MiB');

@@ -123,12 +123,12 @@ export class JsonScanner {
 
   private endOfString(i: number): number {
     const b = this.bytes;
-    // Jump from quote to quote (native search): most of a config's bytes are inside strings.
-    for (let j = this.buffer.indexOf(QUOTE, i + 1); j !== -1; j = this.buffer.indexOf(QUOTE, j + 1)) {
-      // Escaped when preceded by an odd number of backslashes.
-      let k = j - 1;
-      while (b[k] === BACKSLASH) k--;
-      if ((j - k) % 2 === 1) return j + 1;
+    // A byte at a time: a config's strings are short, and a native search per string cost more in
+    // calls than it saved. A backslash escapes the byte after it (\" \\ \uXXXX alike).
+    for (let j = i + 1; j < b.length; j++) {
+      const c = b[j];
+      if (c === QUOTE) return j + 1;
+      if (c === BACKSLASH) j++;
     }
     return b.length;
   }
@@ -163,8 +163,11 @@ export class JsonScanner {
     return undefined;
   }
 
-  /** Each member of the object at `i`: its name and where its value starts. */
-  *members(i: number): Generator<[string, number]> {
+  /**
+   * Each member of the object at `i`: its name and where its value starts. `endOf` finds where a
+   * member's value ends (a caller that walks a value anyway can say so, and it is walked once).
+   */
+  *members(i: number, endOf: (name: string, at: number) => number = (_, at) => this.endOfValue(at)): Generator<[string, number]> {
     const b = this.bytes;
     let j = this.skipSpace(i + 1);
     while (b[j] === QUOTE) {
@@ -172,7 +175,7 @@ export class JsonScanner {
       const name = JSON.parse(this.text(j, end)) as string;
       j = this.skipSpace(this.skipSpace(end) + 1); // past ":"
       yield [name, j];
-      j = this.skipSpace(this.endOfValue(j));
+      j = this.skipSpace(endOf(name, j));
       if (b[j] !== COMMA) return;
       j = this.skipSpace(j + 1);
     }
@@ -194,6 +197,23 @@ export class JsonScanner {
       if (b[j] !== COMMA) throw new SyntaxError(`expected "," or "]" at byte ${j}`);
       j = this.skipSpace(j + 1);
     }
+  }
+
+  /**
+   * Where each element of the array at `i` starts and ends (`bounds` holds start, end, start,
+   * end, ...) and where the array ends, in one pass. Throws where `elements` throws, and when the
+   * array is not closed by "]".
+   */
+  elementBounds(i: number): { bounds: number[]; end: number } {
+    const bounds: number[] = [];
+    let last = i + 1;
+    for (const [s, e] of this.elements(i)) {
+      bounds.push(s, e);
+      last = e;
+    }
+    const close = this.skipSpace(last);
+    if (this.bytes[close] !== CLOSE_ARRAY) throw new SyntaxError(`expected "]" at byte ${close}`);
+    return { bounds, end: close + 1 };
   }
 }
 

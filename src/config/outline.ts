@@ -1,18 +1,22 @@
 /**
  * The config validated in full but kept in outline: each certificate's name, domains and policy,
  * which is all `plan` needs. For 100,000 certificates the validated config is ~150 MB of objects
- * that would only be kept to be thrown away (and to slow every garbage collection down); here the
- * certificates are validated a slice at a time with the very same schema, and each slice's output
- * is dropped once its outline is taken. A JSON config is also parsed one certificate at a time.
+ * that would only be kept to be thrown away (and to slow every garbage collection down). Here each
+ * certificate is first offered to a quick check that builds nothing and answers yes only where zod
+ * would (quick-accept.ts); the others are validated a slice at a time with the very same schema,
+ * and each slice's output is dropped once its outline is taken. A JSON config is also parsed a
+ * few certificates at a time.
  *
  * Same verdict as loadConfig: a config one rejects, the other rejects. Whenever this path finds
  * anything wrong it hands over to loadConfig, so the errors are loadConfig's own, word for word.
  */
 import path from 'node:path';
-import { withBaseDir } from './fields.js';
+import type { z } from 'zod';
+import { DomainName, FilePath, isDomainName, withBaseDir } from './fields.js';
 import { JsonScanner, parseableAsJsonObject } from './json-position.js';
 import { mayHaveReferences, parseConfigText, readConfigBytes, readConfigValue, resolveReferencesAt, type LoadedConfig } from './load.js';
-import { Config, type CertificateConfig } from './schema.js';
+import { quickAccept } from './quick-accept.js';
+import { CertificateConfig, Config } from './schema.js';
 import { attachPolicies } from '../policy/load.js';
 
 export type CertificateOutline = Pick<CertificateConfig, 'name' | 'domains' | 'policy'>;
@@ -27,18 +31,20 @@ const SLICE = 500;
 export function loadConfigOutline(file: string): ConfigOutline {
   const abs = path.resolve(file);
   const bytes = readConfigBytes(abs);
-  let outline: ConfigOutline | undefined;
-  try {
-    outline = outlineOf(bytes, abs);
-  } catch {
-    outline = undefined; // loadConfig says what is wrong
-  }
-  return outline ?? parseConfigText(bytes.toString('utf8'), abs);
+  const attempt = (guess: boolean): ConfigOutline | undefined => {
+    try {
+      return outlineOf(bytes, abs, guess);
+    } catch (err) {
+      if (guess && err instanceof GuessFailed) return attempt(false);
+      return undefined; // loadConfig says what is wrong
+    }
+  };
+  return attempt(true) ?? parseConfigText(bytes.toString('utf8'), abs);
 }
 
-function outlineOf(bytes: Buffer, file: string): ConfigOutline | undefined {
+function outlineOf(bytes: Buffer, file: string, guess: boolean): ConfigOutline | undefined {
   const baseDir = path.dirname(file);
-  const json = jsonParts(bytes, file);
+  const json = jsonParts(bytes, file, guess);
   let top: Omit<Config, 'certificates'> | undefined;
   let outlines: CertificateOutline[];
   let secretPaths: string[];
@@ -68,34 +74,80 @@ function outlineOf(bytes: Buffer, file: string): ConfigOutline | undefined {
 }
 
 /**
- * The whole Config schema on each slice of certificates: per-certificate rules and the checks
- * between fields of one certificate (Config's superRefine) apply as they do to the whole list.
- * Undefined when anything is wrong.
+ * Each certificate is first offered to the quick check (quick-accept.ts: true only where zod would
+ * accept it); those it does not accept, and the rest of the config, are validated with the whole
+ * Config schema a slice at a time, so per-certificate rules and the checks between fields of one
+ * certificate (Config's superRefine) apply as they do to the whole list. Undefined when anything
+ * is wrong.
  */
 function validateSlices(
   rest: Record<string, unknown>,
   certificates: Iterable<unknown>,
   baseDir: string,
 ): { top?: Omit<Config, 'certificates'>; outlines: CertificateOutline[] } | undefined {
-  const outlines: CertificateOutline[] = [];
-  let top: Omit<Config, 'certificates'> | undefined;
-  const check = (slice: unknown[]): boolean => {
-    const r = withBaseDir(baseDir, () => Config.safeParse({ ...rest, certificates: slice }));
-    if (!r.success) return false;
-    const { certificates: validated, ...others } = r.data;
-    top ??= others;
-    for (const c of validated) outlines.push({ name: c.name, domains: c.domains, ...(c.policy !== undefined ? { policy: c.policy } : {}) });
-    return true;
-  };
-  let slice: unknown[] = [];
-  for (const cert of certificates) {
-    slice.push(cert);
-    if (slice.length < SLICE) continue;
-    if (!check(slice)) return undefined;
-    slice = [];
+  return withBaseDir(baseDir, () => {
+    const outlines: (CertificateOutline | undefined)[] = [];
+    let top: Omit<Config, 'certificates'> | undefined;
+    const check = (slice: unknown[], at: number[]): boolean => {
+      const r = Config.safeParse({ ...rest, certificates: slice });
+      if (!r.success) return false;
+      const { certificates: validated, ...others } = r.data;
+      top ??= others;
+      validated.forEach((c, k) => (outlines[at[k]] = { name: c.name, domains: c.domains, ...(c.policy !== undefined ? { policy: c.policy } : {}) }));
+      return true;
+    };
+    let first: unknown;
+    let slice: unknown[] = [];
+    let at: number[] = [];
+    for (const cert of certificates) {
+      const i = outlines.length;
+      if (i === 0) first = cert;
+      const quick = quickOutline(cert);
+      outlines.push(quick);
+      if (quick) continue;
+      slice.push(cert);
+      at.push(i);
+      if (slice.length < SLICE) continue;
+      if (!check(slice, at)) return undefined;
+      slice = [];
+      at = [];
+    }
+    if (slice.length > 0 && !check(slice, at)) return undefined;
+    // Every certificate passed the quick check: the rest of the config is validated with the first.
+    if (!top && outlines.length > 0 && !check([first], [0])) return undefined;
+    return { top, outlines: outlines as CertificateOutline[] };
+  });
+}
+
+/**
+ * FilePath is a string of at least one character turned into an absolute path; the turning never
+ * fails, so FilePath accepts exactly what its input schema accepts, without the path.resolve.
+ */
+const filePathInput = FilePath.in;
+/** DomainName is a string refined by isDomainName and nothing else. */
+const acceptCertificate = quickAccept(
+  CertificateConfig,
+  new Map<z.core.$ZodType, (v: unknown) => boolean>([
+    [FilePath, (v) => filePathInput.safeParse(v).success],
+    [DomainName, (v) => typeof v === 'string' && isDomainName(v)],
+  ]),
+);
+
+/**
+ * A certificate's outline when the quick check accepts it and Config's rules within one
+ * certificate hold; else undefined, and zod decides. What zod would output for name, domains and a
+ * policy name is the input itself (no transforms); a policy with overrides is left to zod.
+ */
+export function quickOutline(cert: unknown): CertificateOutline | undefined {
+  if (!acceptCertificate(cert)) return undefined;
+  const { name, domains, policy } = cert as CertificateOutline;
+  if (policy !== undefined && typeof policy !== 'string') return undefined;
+  // Config's superRefine: no domain twice, no wildcard over http-01 (left to zod to explain).
+  for (let j = 0; j < domains.length; j++) {
+    if (domains[j].startsWith('*.')) return undefined;
+    for (let k = 0; k < j; k++) if (domains[k] === domains[j]) return undefined;
   }
-  if (slice.length > 0 && !check(slice)) return undefined;
-  return { top, outlines };
+  return policy === undefined ? { name, domains } : { name, domains, policy };
 }
 
 interface JsonParts {
@@ -107,34 +159,111 @@ interface JsonParts {
 }
 
 /**
- * A JSON config, parsed one certificate at a time from its bytes: the parsed config is never whole
- * in memory (~150 MB for 100,000 certificates), nor is its text as a string (~60 MB), only the
- * file's bytes and the certificate at hand. A problem (unparsable text, an unresolvable
- * reference) throws; the caller hands over to loadConfig.
+ * A JSON config, parsed a few certificates at a time from its bytes: the parsed config is never
+ * whole in memory (~150 MB for 100,000 certificates), nor is its text as a string (~60 MB), only
+ * the file's bytes and the certificates at hand. A problem (unparsable text, an unresolvable
+ * reference) throws; the caller hands over to loadConfig. With `guess`, the certificates are cut
+ * into runs where an indented file separates them (see guessedRuns), and a cut that was not
+ * between two certificates throws a GuessFailed; then it is done again without guessing.
  */
-function jsonParts(bytes: Buffer, file: string): JsonParts | undefined {
+export function jsonParts(bytes: Buffer, file: string, guess = false): JsonParts | undefined {
   if (!parseableAsJsonObject(bytes)) return undefined;
   const scan = new JsonScanner(bytes);
   // Exactly one "certificates" member holding an array (JSON.parse would keep the last of several).
-  const found = [...scan.members(scan.start())].filter(([name]) => name === 'certificates');
-  if (found.length !== 1 || bytes[found[0][1]] !== 0x5b) return undefined;
-  const at = found[0][1];
-  const end = scan.endOfValue(at);
+  // Without guessing its elements are found while the members are walked: the 60 MB of a large
+  // list are scanned once.
+  const found: { at: number; runs?: [number, number][]; end?: number }[] = [];
+  const endOf = (name: string, at: number): number => {
+    if (name !== 'certificates') return scan.endOfValue(at);
+    if (bytes[at] !== 0x5b) {
+      found.push({ at });
+      return scan.endOfValue(at);
+    }
+    const r = (guess ? guessedRuns(scan, at) : undefined) ?? exactRuns(scan, at);
+    found.push({ at, ...r });
+    return r.end;
+  };
+  for (const _ of scan.members(scan.start(), endOf));
+  if (found.length !== 1 || !found[0].runs || found[0].end === undefined) return undefined;
+  const { at, runs, end } = found[0] as Required<(typeof found)[0]>;
   const secretPaths: string[] = [];
   const resolve = referenceResolver(bytes, file, secretPaths);
   const rest = resolve(JSON.parse(`${scan.text(0, at)}[]${scan.text(end, bytes.length)}`), []) as Record<string, unknown>;
   delete rest.certificates;
+  // Between two runs there is "," and white space only, so the text of a run in brackets parses
+  // to exactly its elements: one JSON.parse per run instead of one per certificate.
   function* certificates(): Generator<unknown> {
     let i = 0;
-    let last = at + 1;
-    for (const [s, e] of scan.elements(at)) {
-      yield resolve(JSON.parse(scan.text(s, e)), ['certificates', i++]);
-      last = e;
+    for (const [s, e] of runs) {
+      let run: unknown[];
+      try {
+        run = JSON.parse(`[${scan.text(s, e)}]`) as unknown[];
+      } catch (err) {
+        throw guess ? new GuessFailed() : err;
+      }
+      for (let k = 0; k < run.length; k++) yield resolve(run[k], ['certificates', i++]);
     }
-    // The array ends where the text says it does: "]" and nothing else after the last element.
-    if (scan.skipSpace(last) !== end - 1 || bytes[end - 1] !== 0x5d) throw new SyntaxError('certificates');
   }
   return { rest, certificates: certificates(), secretPaths };
+}
+
+export class GuessFailed extends Error {}
+
+/** Certificates per run found by scanning: fewer JSON.parse calls, yet few objects alive at each young-generation collection. */
+const PARSE_BATCH = 100;
+
+/** Runs of PARSE_BATCH elements of the array at `at`, found by scanning every byte (elementBounds). */
+function exactRuns(scan: JsonScanner, at: number): { runs: [number, number][]; end: number } {
+  const { bounds, end } = scan.elementBounds(at);
+  const runs: [number, number][] = [];
+  const count = bounds.length / 2;
+  for (let first = 0; first < count; first += PARSE_BATCH) runs.push([bounds[2 * first], bounds[2 * Math.min(first + PARSE_BATCH, count) - 1]]);
+  return { runs, end };
+}
+
+/** Bytes of certificates per guessed run (~100 certificates of a typical config). */
+const RUN_BYTES = 64 * 1024;
+
+/**
+ * Runs of the certificates array cut without reading every byte, for the layout JSON.stringify
+ * (and most editors) write: "certificates" last in the file, one object per element, indented on
+ * lines of their own, so that "}," + the white space before the first element + "{" separates
+ * two elements and nothing else (a raw line break is never inside a JSON string, and deeper
+ * elements are indented more). A native search jumps ~64 KB at a time to the next separator.
+ * A wrong cut cannot go unnoticed: a run that does not end where an element ends leaves a string
+ * or a bracket open and does not parse (GuessFailed). Undefined when the layout is not that one.
+ */
+function guessedRuns(scan: JsonScanner, at: number): { runs: [number, number][]; end: number } | undefined {
+  const b = scan.bytes as Buffer;
+  // The array is the last member: "]" then "}" then white space end the file.
+  let close = b.length - 1;
+  while (close > at && isSpace(b[close])) close--;
+  if (b[close] !== 0x7d) return undefined;
+  close--;
+  while (close > at && isSpace(b[close])) close--;
+  if (b[close] !== 0x5d) return undefined;
+  const end = close + 1;
+  const first = scan.skipSpace(at + 1);
+  if (first === close) return { runs: [], end };
+  let last = close - 1;
+  while (last > first && isSpace(b[last])) last--;
+  const indent = b.subarray(at + 1, first);
+  if (b[first] !== 0x7b || b[last] !== 0x7d || !indent.includes(0x0a)) return undefined;
+  const separator = Buffer.concat([Buffer.from('},'), indent, Buffer.from('{')]);
+  const runs: [number, number][] = [];
+  let start = first;
+  for (;;) {
+    const j = b.indexOf(separator, Math.min(start + RUN_BYTES, last));
+    if (j === -1 || j >= last) break;
+    runs.push([start, j + 1]);
+    start = j + separator.length - 1;
+  }
+  runs.push([start, last + 1]);
+  return { runs, end };
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 /** Resolves ${env:}/${file:} references when the text may hold any; a problem throws. */

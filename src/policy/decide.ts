@@ -206,6 +206,8 @@ const CHECKS: [string, Check][] = [
   [
     'domains-changed',
     ({ record, domains }) => {
+      // The usual case without a Set: the same names in the same order, none twice.
+      if (sameList(record!.issued!.domains, domains)) return undefined;
       const have = new Set(record!.issued!.domains);
       const same = have.size === domains.length && domains.every((d) => have.has(d));
       return same ? undefined : { action: 'issue', reason: 'DomainsChanged', message: `the configured domains changed (certificate has ${[...have].join(', ')})` };
@@ -245,6 +247,16 @@ const CHECKS: [string, Check][] = [
     },
   ],
 ];
+
+/** Equal lists without duplicates (then the Set comparison below would find them the same too). */
+function sameList(a: string[], b: string[]): boolean {
+  if (a.length !== b.length || b.length > 8) return false;
+  for (let i = 0; i < b.length; i++) {
+    if (a[i] !== b[i]) return false;
+    for (let j = 0; j < i; j++) if (b[j] === b[i]) return false;
+  }
+  return true;
+}
 
 export function decide(input: DecideInput, policy: RenewalPolicy, now: Date): Decision {
   const renewal = renewalTimeOf(input.record, policy, now);
@@ -288,7 +300,7 @@ export function decide(input: DecideInput, policy: RenewalPolicy, now: Date): De
   return decision;
 }
 
-let lastRenewal: { key: string; policy: RenewalPolicy; time: RenewalTime } | undefined;
+let lastRenewal: { key: unknown[]; policy: RenewalPolicy; time: RenewalTime } | undefined;
 
 /**
  * renewalTime for a record's issued certificate and stored ARI window (undefined before the first
@@ -299,9 +311,10 @@ export function renewalTimeOf(record: RecordSummary | undefined, policy: Renewal
   const issued = record?.issued;
   if (!issued) return undefined;
   const ari = ariWindowOf(record);
-  // Everything renewalTime reads, by value (records are mutated in place between calls).
-  const key = `${issued.serial}|${issued.notBefore}|${issued.notAfter}|${ari ? `${ari.serial}|${ari.windowStart}|${ari.windowEnd}|${ari.selectedAt}` : ''}|${now.getTime()}`;
-  if (lastRenewal && lastRenewal.key === key && lastRenewal.policy === policy) return lastRenewal.time;
+  // Everything renewalTime reads, by value (records are mutated in place between calls); compared
+  // field by field, as building one key string per call cost as much as the computation.
+  const key = [issued.serial, issued.notBefore, issued.notAfter, ari?.serial, ari?.windowStart, ari?.windowEnd, ari?.selectedAt, now.getTime()];
+  if (lastRenewal && lastRenewal.policy === policy && lastRenewal.key.every((v, i) => v === key[i])) return lastRenewal.time;
   const time = renewalTime(issued, policy, ari, now);
   lastRenewal = { key, policy, time };
   return time;

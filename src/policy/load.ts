@@ -199,8 +199,15 @@ interface PolicyConfig {
 export function attachPolicies(config: PolicyConfig): { fileProblems: ConfigProblem[]; configProblems: PolicyProblem[] } {
   const set = loadPolicySet(config.policies ?? []);
   const configProblems: PolicyProblem[] = [];
+  // A policy named without overrides resolves the same for every certificate naming it.
+  const byName = new Map<string | undefined, ReturnType<typeof resolvePolicyRef>>();
   config.certificates.forEach((cert, i) => {
-    const r = resolvePolicyRef(cert.policy, set);
+    const named = cert.policy === undefined || typeof cert.policy === 'string';
+    let r = named ? byName.get(cert.policy as string | undefined) : undefined;
+    if (!r) {
+      r = resolvePolicyRef(cert.policy, set);
+      if (named) byName.set(cert.policy as string | undefined, r);
+    }
     for (const p of r.problems) configProblems.push({ path: ['certificates', i, 'policy', ...p.path], message: p.message });
     if (r.policy) resolved.set(cert, r.policy);
   });

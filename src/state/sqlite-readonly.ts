@@ -53,7 +53,8 @@ export class ReadOnlyState {
     if (hasTable) {
       // Many names: one pass over the (small) summaries table beats a lookup per name.
       if (names.length > 200) {
-        for (const row of this.db.prepare<[], { name: string; summary: string }>('SELECT name, summary FROM summaries').iterate()) out.offer(row.name, row.summary);
+        // Rows as arrays: no object per row.
+        for (const [name, summary] of this.db.prepare<[], [string, string]>('SELECT name, summary FROM summaries').raw().iterate() as IterableIterator<[string, string]>) out.offer(name, summary);
       } else {
         const one = this.db.prepare<[string], { summary: string }>('SELECT summary FROM summaries WHERE name = ?');
         for (const n of names) {
@@ -81,24 +82,25 @@ export interface SummaryLookup {
 }
 
 class LazySummaries implements SummaryLookup {
-  private readonly byName = new Map<string, string | RecordSummary | null>();
+  private readonly wanted: Set<string>;
+  private readonly byName = new Map<string, string | RecordSummary>();
 
-  constructor(names: string[]) {
-    for (const n of names) this.byName.set(n, null);
+  constructor(private readonly names: string[]) {
+    this.wanted = new Set(names);
   }
 
   /** Keeps the summary of a wanted name (JSON text, parsed on first get). */
   offer(name: string, summary: string | RecordSummary): void {
-    if (this.byName.has(name)) this.byName.set(name, summary);
+    if (this.wanted.has(name)) this.byName.set(name, summary);
   }
 
   missing(): string[] {
-    return [...this.byName].filter(([, v]) => v === null).map(([n]) => n);
+    return this.names.filter((n) => !this.byName.has(n));
   }
 
   get(name: string): RecordSummary | undefined {
     const v = this.byName.get(name);
-    if (v === null || v === undefined) return undefined;
+    if (v === undefined) return undefined;
     if (typeof v !== 'string') return v;
     // Parsed each time it is asked for, not kept: plan asks once per certificate.
     return JSON.parse(v) as RecordSummary;

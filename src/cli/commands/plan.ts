@@ -31,23 +31,23 @@ export async function planCommand(opts: GlobalOptions & { names?: string[]; at?:
   if (opts.json) writeJsonWithList(out, { at: at.toISOString(), now: now.toISOString() }, 'certificates', plans());
   else {
     out.line(`plan at ${at.toISOString()}${at !== now ? ` (${relative(at, now)})` : ''}`);
-    for (const p of plans()) printPlan(p, at, (line) => out.line(line));
+    // One string per certificate, not one per line: 700,000 lines are 1.4 million pieces to join.
+    for (const p of plans()) out.raw(planText(p, at));
     out.flush();
   }
   return EXIT.OK;
 }
 
-function printPlan(p: CertificatePlan, at: Date, print: (line?: string) => void): void {
-  print();
-  print(`${p.name}  policy ${p.policy}`);
-  print(`  serial    issued ${shortSerial(p.serials.issued ?? undefined)}  deployed ${shortSerial(p.serials.deployed ?? undefined)}`);
-  if (p.notAfter) print(`  expires   ${p.notAfter} (${relative(p.notAfter, at)})`);
-  if (p.renewAt) print(`  renews    ${p.renewAt} (${relative(p.renewAt, at)}; ${p.renewSource}: ${p.renewReason})`);
+/** The lines of one certificate's plan, each ending in a newline, after an empty line. */
+function planText(p: CertificatePlan, at: Date): string {
+  let text = `\n${p.name}  policy ${p.policy}\n  serial    issued ${shortSerial(p.serials.issued ?? undefined)}  deployed ${shortSerial(p.serials.deployed ?? undefined)}\n`;
+  if (p.notAfter) text += `  expires   ${p.notAfter} (${relative(p.notAfter, at)})\n`;
+  if (p.renewAt) text += `  renews    ${p.renewAt} (${relative(p.renewAt, at)}; ${p.renewSource}: ${p.renewReason})\n`;
   if (p.ari) {
     const w = p.ari.windowStart ? `window ${p.ari.windowStart} .. ${p.ari.windowEnd}, picked ${p.ari.selectedAt}` : 'no window';
-    print(`  ari       ${w}${p.ari.error ? ` (last fetch failed: ${p.ari.error})` : ''}${p.ari.explanationURL ? ` see ${p.ari.explanationURL}` : ''}`);
+    text += `  ari       ${w}${p.ari.error ? ` (last fetch failed: ${p.ari.error})` : ''}${p.ari.explanationURL ? ` see ${p.ari.explanationURL}` : ''}\n`;
   }
-  if (p.lastError) print(`  failure   ${p.lastError.step}: ${p.lastError.message} (attempt ${p.lastError.attempts})`);
-  if (p.nextAttemptAt && p.lastError) print(`  retry     ${p.nextAttemptAt} (${relative(p.nextAttemptAt, at)})`);
-  print(`  would     ${p.action}${p.source ? ` [${p.source}]` : ''}: ${p.message}`);
+  if (p.lastError) text += `  failure   ${p.lastError.step}: ${p.lastError.message} (attempt ${p.lastError.attempts})\n`;
+  if (p.nextAttemptAt && p.lastError) text += `  retry     ${p.nextAttemptAt} (${relative(p.nextAttemptAt, at)})\n`;
+  return `${text}  would     ${p.action}${p.source ? ` [${p.source}]` : ''}: ${p.message}\n`;
 }

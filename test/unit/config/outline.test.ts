@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { loadConfig } from '../../../src/config/load.js';
-import { loadConfigOutline, type CertificateOutline } from '../../../src/config/outline.js';
+import { GuessFailed, jsonParts, loadConfigOutline, type CertificateOutline } from '../../../src/config/outline.js';
 import { resolvedPolicyFor } from '../../../src/policy/load.js';
 import { tempDir } from '../../support/lab.js';
 import { GOOD, MALFORMED } from './cases.js';
@@ -98,6 +98,35 @@ describe('config outline (plan: validated in full, kept as name, domains, policy
   for (const [name, text] of broken) {
     it(`a JSON config with ${name} gets loadConfig's verdict`, () => assertAgree(write(text, 'json')));
   }
+
+  // Cut into runs where an indented file separates certificates (outline.ts guessedRuns), or
+  // scanned when the layout is another: the same verdict either way.
+  /** Certificates with many targets, each "{" but the first indented as deep as a certificate's. */
+  const oddlyIndented = manyCertificates(250, (c) => {
+    const t = (c.targets as Record<string, unknown>[])[0];
+    c.targets = Array.from({ length: 12 }, (_, k) => ({ ...t, cert: `./c${k}.pem` }));
+  }).replace(/\},\n {8}\{\n {10}"type": "file"/g, '},\n    {\n          "type": "file"');
+  const layouts: [string, string][] = [
+    ['certificates not last', json.replace(/\n\}\s*$/, ',\n  "concurrency": 4\n}')],
+    ['certificates followed by another list', json.replace(/\n\}\s*$/, ',\n  "policies": [\n    "p.yaml"\n  ]\n}')],
+    ['nested objects indented like certificates', oddlyIndented],
+    ['no line breaks at all', JSON.stringify(JSON.parse(manyCertificates(250)))],
+    ['tabs', JSON.stringify(JSON.parse(manyCertificates(250)), null, '\t')],
+    ['a broken certificate in the middle of a long list', manyCertificates(250).replace('"name": "site150"', '"name": "site150",,')],
+    ['a stray "]" between certificates', manyCertificates(250).replace(/\},(\s*\{\s*"name": "site150")/, '}],$1')],
+  ];
+  for (const [name, text] of layouts) {
+    it(`a JSON config with ${name} gets loadConfig's verdict`, () => assertAgree(write(text, 'json')));
+  }
+
+  it('cuts an indented list of certificates into runs, and notices a wrong cut', () => {
+    assert.equal([...jsonParts(Buffer.from(manyCertificates(1000)), 'c.json', true)!.certificates].length, 1000);
+    const odd = Buffer.from(oddlyIndented);
+    assert.ok(oddlyIndented.includes('},\n    {\n          "type": "file"'));
+    assert.throws(() => [...jsonParts(odd, 'c.json', true)!.certificates], GuessFailed);
+    assert.equal([...jsonParts(odd, 'c.json', false)!.certificates].length, 250);
+    assert.equal(loadConfigOutline(write(oddlyIndented, 'json')).certificates.length, 250);
+  });
 
   it('resolves references inside certificates of a JSON config', () => {
     process.env.CERTLOOP_OUTLINE_TEST_DOMAIN = 'from-env.test';

@@ -83,6 +83,21 @@ describe('decide', () => {
     });
   }
 
+  const domainCases: [string, string[], string[], boolean][] = [
+    ['the same names in the same order are no change', ['a.test', 'b.test'], ['a.test', 'b.test'], false],
+    ['the same names in another order are no change', ['a.test', 'b.test'], ['b.test', 'a.test'], false],
+    ['a name added is a change', ['a.test'], ['a.test', 'b.test'], true],
+    ['a name listed twice in both is a change (fewer distinct names than configured)', ['a.test', 'a.test'], ['a.test', 'a.test'], true],
+    ['a name the certificate holds twice is no change when the distinct names match', ['a.test', 'b.test', 'a.test'], ['a.test', 'b.test'], false],
+  ];
+  for (const [name, issued, configured, changed] of domainCases) {
+    it(name, () => {
+      const r = record();
+      r.issued!.domains = issued;
+      assert.equal(decide({ record: r, domains: configured }, DEFAULT_POLICY, at(1)).reason === 'DomainsChanged', changed);
+    });
+  }
+
   // `plan` decides on the summaries the SQLite store keeps beside the records (src/state/summary.ts).
   for (const [name, input, now] of cases) {
     it(`decides the same on the stored summary: ${name}`, () => {

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DomainName, isDomainName } from '../../../src/config/fields.js';
+
+/** The rule as first written (split and a regular expression per label): the reference. */
+const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+function reference(s: string): boolean {
+  const name = s.startsWith('*.') ? s.slice(2) : s;
+  if (name.length > 253 || !name.includes('.')) return false;
+  return name.split('.').every((label) => DNS_LABEL.test(label));
+}
+
+/** A repeatable pseudo-random sequence (mulberry32). */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('DomainName', () => {
+  const cases: [string, boolean][] = [
+    ['www.example.com', true],
+    ['*.example.com', true],
+    ['a-b.c0', true],
+    ['localhost', false],
+    ['Example.com', false],
+    ['-a.com', false],
+    ['a-.com', false],
+    ['a..com', false],
+    ['a.com.', false],
+    ['.a.com', false],
+    ['*.', false],
+    ['*.*.a.com', false],
+    ['a.*.com', false],
+    ['a_b.com', false],
+    ['a.com\n', false],
+    [`${'a'.repeat(63)}.com`, true],
+    [`${'a'.repeat(64)}.com`, false],
+    [`${'a.'.repeat(125)}abc`, true], // 253 characters
+    [`${'a.'.repeat(125)}abcd`, false],
+    [`*.${'a.'.repeat(125)}abc`, true],
+    ['', false],
+  ];
+  for (const [name, ok] of cases) {
+    it(`${ok ? 'accepts' : 'rejects'} ${JSON.stringify(name.length > 40 ? `${name.slice(0, 20)}…(${name.length})` : name)}`, () => {
+      assert.equal(isDomainName(name), ok);
+      assert.equal(reference(name), ok);
+      assert.equal(DomainName.safeParse(name).success, ok);
+    });
+  }
+
+  it('isDomainName gives the reference rule’s verdict on 200,000 random strings', () => {
+    const next = random(53);
+    const alphabet = 'aaaabz0099---....*A_ \n';
+    let accepted = 0;
+    for (let n = 0; n < 200_000; n++) {
+      const length = Math.floor(next() * (next() < 0.02 ? 300 : 14));
+      let s = next() < 0.2 ? '*.' : '';
+      for (let i = 0; i < length; i++) s += alphabet[Math.floor(next() * alphabet.length)];
+      const want = reference(s);
+      if (want) accepted++;
+      assert.equal(isDomainName(s), want, JSON.stringify(s));
+    }
+    assert.ok(accepted > 1000, `only ${accepted} valid names generated`);
+  });
+});
