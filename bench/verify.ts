@@ -1,7 +1,6 @@
 /**
  * `npm run bench:verify`: how fast certloop sweeps 1,000 addresses, against the same sweep with a
- * bare Node `tls.connect` loop at the same concurrency (the floor: what any Node verifier pays), the
- * same bare loop split over as many threads as certloop probes on (src/verify/probe-pool.ts), and
+ * bare Node `tls.connect` loop at the same concurrency (the floor: what any Node verifier pays) and
  * an `openssl s_client` loop (what shell-based clients do, one process per probe).
  *
  * The 1,000 addresses are 20 Node TLS servers on 127.0.0.1..127.0.0.20 (one per address, in a
@@ -16,13 +15,11 @@ import { execFile, fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { promisify } from 'node:util';
 import pLimit from 'p-limit';
 import { loadRoots, verifyEndpoints, DEFAULT_PROBE_CONCURRENCY } from '../src/verify/verify.js';
-import { workerCount } from '../src/verify/probe-pool.js';
-import { bareProbe } from './support/bare-worker.js';
 import { makeListenerCertificate } from '../test/support/pebble.js';
 import type { EndpointConfig } from '../src/config/schema.js';
 
@@ -55,42 +52,25 @@ async function main(): Promise<void> {
       const limit = pLimit(CONCURRENCY);
       await Promise.all(targets.slice(0, n).map((t) => limit(() => bareProbe(t.address, t.port))));
     };
-    // The same bare loop split over as many threads as certloop probes on (probe-pool.ts), at the
-    // same total concurrency: the floor for a verifier that uses every core.
-    const threads = workerCount();
-    const bareWorkers = Array.from({ length: threads }, () => new Worker(path.join(here, 'support', 'bare-worker.js')));
-    const bareThreads = async (n: number) => {
-      const share = (i: number) => targets.slice(0, n).filter((_, j) => j % threads === i);
-      await Promise.all(
-        bareWorkers.map((w, i) => new Promise((resolve) => {
-          w.once('message', resolve);
-          w.postMessage({ targets: share(i), concurrency: Math.ceil(CONCURRENCY / threads) });
-        })),
-      );
-    };
 
     // Warm up both (JIT, TLS session machinery), then measure each twice and keep the best.
     await certloop(100);
     await bare(100);
-    if (threads > 0) await bareThreads(100);
     const best = async (fn: () => Promise<void>) => Math.min(await time(fn), await time(fn));
     const tCertloop = await best(() => certloop(PROBES));
     const tBare = await best(() => bare(PROBES));
-    const tBareThreads = threads > 0 ? await best(() => bareThreads(PROBES)) : NaN;
-    for (const w of bareWorkers) void w.terminate();
     const tOpenssl = await time(async () => {
       for (const t of targets.slice(0, OPENSSL_SAMPLE)) await opensslProbe(t.address, t.port);
     });
 
     const rate = (n: number, ms: number) => (n / ms) * 1000;
-    const r = { certloop: rate(PROBES, tCertloop), bare: rate(PROBES, tBare), bareThreads: rate(PROBES, tBareThreads), openssl: rate(OPENSSL_SAMPLE, tOpenssl) };
+    const r = { certloop: rate(PROBES, tCertloop), bare: rate(PROBES, tBare), openssl: rate(OPENSSL_SAMPLE, tOpenssl) };
     const vsBare = r.certloop / r.bare;
     const vsOpenssl = r.certloop / r.openssl;
     const lines = [
       `sweep of ${PROBES} addresses (${SERVERS} TLS servers × ${PROBES / SERVERS} probes), concurrency ${CONCURRENCY}, ${os.cpus().length} cores`,
       `  certloop sweep (probe + named checks)  ${r.certloop.toFixed(0).padStart(6)} probes/s  (${(tCertloop / 1000).toFixed(2)} s)`,
       `  bare tls.connect loop                  ${r.bare.toFixed(0).padStart(6)} probes/s  (${(tBare / 1000).toFixed(2)} s)`,
-      `  bare loop on ${threads} thread(s)              ${Number.isFinite(r.bareThreads) ? r.bareThreads.toFixed(0).padStart(6) : '     -'} probes/s  (certloop's probe threads: ${threads})`,
       `  openssl s_client loop                  ${r.openssl.toFixed(1).padStart(6)} probes/s  (${OPENSSL_SAMPLE} timed, extrapolated: ${((PROBES / r.openssl)).toFixed(0)} s for ${PROBES})`,
       `  certloop / bare    ${vsBare.toFixed(2)}×  (target ≥ 0.7×) ${vsBare >= 0.7 ? 'ok' : 'BELOW TARGET'}`,
       `  certloop / openssl ${vsOpenssl.toFixed(0)}×  (target ≥ 50×) ${vsOpenssl >= 50 ? 'ok' : 'BELOW TARGET'}`,
@@ -102,8 +82,8 @@ async function main(): Promise<void> {
       results,
       `\n## verify sweep, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus().length} cores, Node ${process.version}\n\n` +
         `| sweep of ${PROBES} addresses, concurrency ${CONCURRENCY} | probes/s |\n|---|---|\n` +
-        `| certloop (probe + named checks, ${threads} probe thread(s)) | ${r.certloop.toFixed(0)} |\n| bare tls.connect loop | ${r.bare.toFixed(0)} |\n| bare loop on ${threads} thread(s) | ${Number.isFinite(r.bareThreads) ? r.bareThreads.toFixed(0) : '-'} |\n| openssl s_client loop (${OPENSSL_SAMPLE} sampled) | ${r.openssl.toFixed(1)} |\n\n` +
-        `certloop / bare: ${vsBare.toFixed(2)}× (target ≥ 0.7×); certloop / bare on ${threads} thread(s): ${(r.certloop / r.bareThreads).toFixed(2)}×; certloop / openssl: ${vsOpenssl.toFixed(0)}× (target ≥ 50×).\n`,
+        `| certloop (probe + named checks) | ${r.certloop.toFixed(0)} |\n| bare tls.connect loop | ${r.bare.toFixed(0)} |\n| openssl s_client loop (${OPENSSL_SAMPLE} sampled) | ${r.openssl.toFixed(1)} |\n\n` +
+        `certloop / bare: ${vsBare.toFixed(2)}× (target ≥ 0.7×); certloop / openssl: ${vsOpenssl.toFixed(0)}× (target ≥ 50×).\n`,
     );
   } finally {
     child.disconnect();
@@ -115,6 +95,18 @@ async function time(fn: () => Promise<void>): Promise<number> {
   const t = performance.now();
   await fn();
   return performance.now() - t;
+}
+
+/** The minimum a Node verifier does: handshake with SNI, read the leaf serial, close. */
+function bareProbe(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host, port, servername: 'localhost', rejectUnauthorized: false }, () => {
+      const serial = s.getPeerCertificate().serialNumber;
+      s.destroy();
+      resolve(serial);
+    });
+    s.once('error', reject);
+  });
 }
 
 const execFileP = promisify(execFile);

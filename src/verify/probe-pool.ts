@@ -1,7 +1,7 @@
 /**
  * Where probes run. A TLS handshake is CPU work (key exchange, signature checks) done on the
  * thread that owns the socket, so one event loop sweeps at the speed of one core. Once a process
- * has probed a few hundred addresses, the rest go to worker threads (one per further
+ * has probed more than a handful of addresses, the rest go to worker threads (one per further
  * core), each running the very same probe() (probe-worker.ts); the served certificates come back
  * as DER and are judged here. A one-certificate run never starts a worker.
  *
@@ -12,11 +12,8 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { probe, servedResult, type ProbeResult, type ProbeTarget } from './probe.js';
 
-/**
- * Probes a process runs on its own thread before it starts workers. A worker costs ~30 ms of CPU to
- * start and a probe ~0.6 ms, so workers pay off only for sweeps of several hundred addresses.
- */
-const IN_THREAD_FIRST = 256;
+/** Probes a process runs on its own thread before it starts workers: a worker costs ~30 ms to start. */
+const IN_THREAD_FIRST = 64;
 
 /** A probe's result as it crosses threads: the served certificates as DER. */
 export interface WireResult {
