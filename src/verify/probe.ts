@@ -95,7 +95,10 @@ export function probe(t: ProbeTarget): Promise<ProbeResult> {
       secure.once('secureConnect', () => {
         stage = 'done';
         try {
-          finish(servedResult(servedChain(secure!)));
+          const certs = servedChain(secure!);
+          if (certs.length === 0) return finish({ ok: false, error: 'the server sent no certificate' });
+          const [leaf, ...rest] = certs;
+          finish(withPem({ ok: true, leaf: describeCertificate(leaf), certs }, leaf, rest));
         } catch (err) {
           finish({ ok: false, error: `cannot read the served certificate: ${(err as Error).message}` });
         }
@@ -143,13 +146,6 @@ function servedChain(socket: tls.TLSSocket): X509Certificate[] {
     cert = cert.issuerCertificate;
   }
   return out;
-}
-
-/** What a completed handshake yields, from the certificates served (also for probes run elsewhere: probe-pool.ts). */
-export function servedResult(certs: X509Certificate[]): Pick<ProbeResult, 'ok' | 'error' | 'leaf' | 'certs' | 'leafPem' | 'chainPem'> {
-  if (certs.length === 0) return { ok: false, error: 'the server sent no certificate' };
-  const [leaf, ...rest] = certs;
-  return withPem({ ok: true, leaf: describeCertificate(leaf), certs }, leaf, rest);
 }
 
 /** PEM only when someone reads it: a sweep of many addresses never does. */

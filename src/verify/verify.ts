@@ -10,8 +10,7 @@ import { loadPemCertificates, systemRootCertificates } from '../pki/certificate.
 import { DEFAULT_POLICY } from '../policy/decide.js';
 import type { AddressResult } from '../state/record.js';
 import { ALERT_CHECKS, checkServed, type AddressCheck } from './checks.js';
-import { defaultSni, type ProbeResult } from './probe.js';
-import { probeAnywhere } from './probe-pool.js';
+import { defaultSni, probe, type ProbeResult } from './probe.js';
 import { createResolver, type Resolve } from './resolver.js';
 
 /**
@@ -84,7 +83,7 @@ async function probeEndpoint(ep: EndpointConfig, timeoutMs: number, resolve: Res
     }
   }
   const timeout = ep.timeout ?? timeoutMs;
-  return Promise.all(addresses.map((address) => limit(() => probeAnywhere({ host: ep.host, port: ep.port, sni, address, timeoutMs: timeout, starttls: ep.starttls }))));
+  return Promise.all(addresses.map((address) => limit(() => probe({ host: ep.host, port: ep.port, sni, address, timeoutMs: timeout, starttls: ep.starttls }))));
 }
 
 export function endpointLabel(ep: EndpointConfig, sni: string | undefined): string {
