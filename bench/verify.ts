@@ -3,9 +3,9 @@
  * bare Node `tls.connect` loop at the same concurrency (the floor: what any Node verifier pays) and
  * an `openssl s_client` loop (what shell-based clients do, one process per probe).
  *
- * The 1,000 addresses are 20 Node TLS servers on 127.0.0.1..127.0.0.20 (one per address, in a
- * separate process) probed 50 times each: every probe is a full TCP connect + TLS handshake +
- * chain read, which is what costs; the servers' count only spreads the listening load. openssl is
+ * The 1,000 addresses are 20 addresses 127.0.0.1..127.0.0.20 served by nginx (the Debian package;
+ * `--servers node`: one Node process with a TLS server per address, as before) probed 50 times
+ * each: every probe is a full TCP connect + TLS handshake + chain read, which is what costs. openssl is
  * slow enough that a sample of 40 probes is timed and extrapolated to 1,000 (said in the output).
  *
  * Targets (issue 5): certloop ≥ 0.7× the bare loop, ≥ 50× the openssl loop. Appends a line to
@@ -21,6 +21,7 @@ import { promisify } from 'node:util';
 import pLimit from 'p-limit';
 import { loadRoots, verifyEndpoints, DEFAULT_PROBE_CONCURRENCY } from '../src/verify/verify.js';
 import { makeListenerCertificate } from '../test/support/pebble.js';
+import { startNginxEndpoints } from './support/nginx-endpoints.js';
 import type { EndpointConfig } from '../src/config/schema.js';
 
 const PROBES = Number(process.env.BENCH_PROBES ?? 1000);
@@ -33,12 +34,23 @@ const root = path.resolve(here, '..', '..');
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'certloop-bench-verify-'));
   const { ca, cert, key } = makeListenerCertificate(dir);
-  const child = fork(path.join(here, 'verify-servers.js'), [cert, key, String(SERVERS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // --servers node: the earlier bench's Node TLS servers (one process) instead of nginx.
+  const kind = process.argv.includes('--servers') ? process.argv[process.argv.indexOf('--servers') + 1] : 'nginx';
+  let stopServers = () => {};
   try {
-    const { endpoints } = await new Promise<{ endpoints: { address: string; port: number }[] }>((resolve, reject) => {
-      child.once('message', (m) => resolve(m as { endpoints: { address: string; port: number }[] }));
-      child.once('exit', (code) => reject(new Error(`bench servers exited with ${code}`)));
-    });
+    let endpoints: { address: string; port: number }[];
+    if (kind === 'node') {
+      const child = fork(path.join(here, 'verify-servers.js'), [cert, key, String(SERVERS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      stopServers = () => child.disconnect();
+      ({ endpoints } = await new Promise<{ endpoints: { address: string; port: number }[] }>((resolve, reject) => {
+        child.once('message', (m) => resolve(m as { endpoints: { address: string; port: number }[] }));
+        child.once('exit', (code) => reject(new Error(`bench servers exited with ${code}`)));
+      }));
+    } else {
+      const nginx = await startNginxEndpoints(dir, cert, key, SERVERS);
+      stopServers = () => nginx.stop();
+      endpoints = nginx.endpoints;
+    }
     const targets = Array.from({ length: PROBES }, (_, i) => endpoints[i % endpoints.length]);
     const config: EndpointConfig[] = targets.map((t) => ({ host: t.address, port: t.port, sni: 'localhost', addresses: [t.address] }));
     const roots = loadRoots(ca);
@@ -68,7 +80,7 @@ async function main(): Promise<void> {
     const vsBare = r.certloop / r.bare;
     const vsOpenssl = r.certloop / r.openssl;
     const lines = [
-      `sweep of ${PROBES} addresses (${SERVERS} TLS servers × ${PROBES / SERVERS} probes), concurrency ${CONCURRENCY}, ${os.cpus().length} cores`,
+      `sweep of ${PROBES} addresses (${SERVERS} ${kind} TLS servers × ${PROBES / SERVERS} probes), concurrency ${CONCURRENCY}, ${os.cpus().length} cores`,
       `  certloop sweep (probe + named checks)  ${r.certloop.toFixed(0).padStart(6)} probes/s  (${(tCertloop / 1000).toFixed(2)} s)`,
       `  bare tls.connect loop                  ${r.bare.toFixed(0).padStart(6)} probes/s  (${(tBare / 1000).toFixed(2)} s)`,
       `  openssl s_client loop                  ${r.openssl.toFixed(1).padStart(6)} probes/s  (${OPENSSL_SAMPLE} timed, extrapolated: ${((PROBES / r.openssl)).toFixed(0)} s for ${PROBES})`,
@@ -81,12 +93,12 @@ async function main(): Promise<void> {
     fs.appendFileSync(
       results,
       `\n## verify sweep, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${os.cpus().length} cores, Node ${process.version}\n\n` +
-        `| sweep of ${PROBES} addresses, concurrency ${CONCURRENCY} | probes/s |\n|---|---|\n` +
+        `| sweep of ${PROBES} addresses (${kind} servers), concurrency ${CONCURRENCY} | probes/s |\n|---|---|\n` +
         `| certloop (probe + named checks) | ${r.certloop.toFixed(0)} |\n| bare tls.connect loop | ${r.bare.toFixed(0)} |\n| openssl s_client loop (${OPENSSL_SAMPLE} sampled) | ${r.openssl.toFixed(1)} |\n\n` +
         `certloop / bare: ${vsBare.toFixed(2)}× (target ≥ 0.7×); certloop / openssl: ${vsOpenssl.toFixed(0)}× (target ≥ 50×).\n`,
     );
   } finally {
-    child.disconnect();
+    stopServers();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
