@@ -71,8 +71,17 @@ export async function startNginx(prefix: string, servers: NginxServer[]): Promis
     prefix,
     reloadCommand: [bin, ...args, '-s', 'reload'],
     stop() {
-      spawnSync(bin, [...args, '-s', 'stop']);
+      // By pid, not `nginx -s stop`: that parses the configuration first and fails (leaving nginx
+      // running) when a test left it pointing at a certificate and key that do not match.
       const pidFile = path.join(prefix, 'nginx.pid');
+      const pid = Number(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim() : NaN);
+      if (Number.isInteger(pid) && pid > 0) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // Already gone.
+        }
+      } else spawnSync(bin, [...args, '-s', 'stop']);
       const deadline = Date.now() + 5000;
       while (fs.existsSync(pidFile) && Date.now() < deadline) spawnSync('sleep', ['0.05']);
     },
