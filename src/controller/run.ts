@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
-import { caEndpoints, caFailover, type CaEndpoint } from '../acme/ca-selection.js';
+import type { CaEndpoint } from '../acme/ca-selection.js';
 import { trustAcmeServer } from '../acme/trust.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { CertificateConfig } from '../config/schema.js';
@@ -17,7 +17,7 @@ import { createSolver, createTarget } from '../../providers/registry.js';
 import { DEFAULT_PROBE_CONCURRENCY } from '../verify/verify.js';
 import type { Recheck } from '../verify/freshness.js';
 import { emit, type EventBus } from '../observability/events.js';
-import { reconcileCertificate, verifyOnly, type CertificateContext, type CertificateOutcome } from './certificate.js';
+import type { CertificateContext, CertificateOutcome } from './certificate.js';
 import { freshOutcome, freshnessViews } from './fresh.js';
 import { acquireLease, leaseOwner } from './lease.js';
 import { inShard, type Shard } from './shard.js';
@@ -86,6 +86,9 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
             return fresh;
           }
         }
+        // Loaded by the first certificate that needs more than its freshness view: a quiet
+        // `--recheck due` run never loads the verification, ACME and provider code.
+        const [{ reconcileCertificate, verifyOnly }, { caEndpoints, caFailover }] = await Promise.all([import('./certificate.js'), import('../acme/ca-selection.js')]);
         const work = opts.verifyOnly ? verifyOnly : reconcileCertificate;
         const outcome = await withLock(store, cert, owner, log, () =>
           work({

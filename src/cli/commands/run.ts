@@ -8,6 +8,7 @@ import type { CertificateOutcome } from '../../controller/certificate.js';
 import { CertloopError } from '../../errors.js';
 import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
 import { shortSerial } from '../format.js';
+import { ChunkedOutput } from '../output.js';
 import { parseShard } from '../../controller/shard.js';
 import type { Recheck } from '../../verify/freshness.js';
 
@@ -50,7 +51,12 @@ export async function runCommand(
     }
     if (opts.json) printJson({ ...summaryJson(summary), shard: shard ?? null });
     else {
-      if (!progress) summary.certificates.forEach((o) => print(outcomeLine(o)));
+      if (!progress) {
+        // Written in chunks: a write per line was a twentieth of a quiet run over 1,000 certificates.
+        const out = new ChunkedOutput();
+        for (const o of summary.certificates) out.line(outcomeLine(o));
+        out.flush();
+      }
       const c = summary.counts;
       print(
         (shard ? `shard ${shard.index}/${shard.count}: ` : '') +
