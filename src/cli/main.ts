@@ -4,16 +4,11 @@
  * served, 2 bad usage or config.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { validateCronExpression as ValidateCron } from 'cron';
-import { lazyRequire } from '../util/lazy-require.js';
+import { validateCronExpression } from '../util/cron-expression.js';
 import { parseDuration } from '../util/duration.js';
 import { CertloopError, ConfigError, describeError } from '../errors.js';
 import { EXIT, type GlobalOptions } from './context.js';
 import type { Recheck } from '../verify/freshness.js';
-
-// cron (with luxon) is loaded only when a schedule is given.
-const cron = lazyRequire<typeof import('cron')>('cron');
-const validateCronExpression: typeof ValidateCron = (s) => cron().validateCronExpression(s);
 
 const EXIT_CODES_HELP = `
 Exit codes:

@@ -8,15 +8,10 @@ import net from 'node:net';
 import { z } from 'zod';
 import { PolicyRef } from '../policy/schema.js';
 import { STARTTLS_PROTOCOLS } from '../verify/starttls.js';
-import type { validateCronExpression as ValidateCron } from 'cron';
-import { lazyRequire } from '../util/lazy-require.js';
+import { validateCronExpression } from '../util/cron-expression.js';
 import { ChallengeConfig, NotifierConfig, TargetConfig } from '../../providers/schemas.js';
 import { DomainName, Duration, FilePath, HostPort, Port } from './fields.js';
 import { StateConfig } from '../state/config.js';
-
-// cron (with luxon) is loaded only when a schedule is given.
-const cron = lazyRequire<typeof import('cron')>('cron');
-const validateCronExpression: typeof ValidateCron = (s) => cron().validateCronExpression(s);
 
 export const KEY_TYPES = ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
