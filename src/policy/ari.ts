@@ -103,11 +103,7 @@ export async function offersRenewalInfo(directoryUrl: string): Promise<boolean |
 
 /** False only when the CA's directory was read and names no renewalInfo (an unreadable one may). */
 export async function mayOfferRenewalInfo(directoryUrl: string): Promise<boolean> {
-  try {
-    return typeof (await directoryOf(directoryUrl)).renewalInfo === 'string';
-  } catch {
-    return true; // fetchRenewalInfo reports the failure
-  }
+  return (await offersRenewalInfo(directoryUrl)) !== false; // fetchRenewalInfo reports an unreadable one
 }
 
 /** Retry-After as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
