@@ -143,17 +143,6 @@ export function mayHaveReferences(text: string | Buffer): boolean {
   return ['${', '\\u0024', '\\x24', '\\U00000024', '$\\\n', '$\\\r\n'].some((s) => text.includes(s));
 }
 
-/** Resolves the references inside one part of the config (`at` is its path); see resolveReferences. */
-export function resolveReferencesAt(
-  value: unknown,
-  at: (string | number)[],
-  baseDir: string,
-  secretPaths: string[],
-  problem: (p: (string | number)[], message: string) => void,
-): unknown {
-  return resolveReferences(value, [...at], baseDir, secretPaths, problem);
-}
-
 /** Where a field path is in the config text (1-based), walking down as far as the document goes. */
 export type PositionOf = (keys: (string | number)[]) => { line: number; col: number } | undefined;
 
@@ -223,11 +212,12 @@ export function formatPath(keys: (string | number)[]): string {
 const REFERENCE = /\$\{(env|file):([^}]+)\}/g;
 
 /**
- * Replaces ${env:NAME} and ${file:PATH} in every string of the config, so secrets live in the
- * environment or in mounted files, never in the config itself. Values that came from a reference
- * are remembered so `config check` can mask them.
+ * Replaces ${env:NAME} and ${file:PATH} in every string of `value` (the part of the config at path
+ * `at`, which is left as it was given), so secrets live in the environment or in mounted files,
+ * never in the config itself. Values that came from a reference are remembered so `config check`
+ * can mask them.
  */
-function resolveReferences(
+export function resolveReferences(
   value: unknown,
   at: (string | number)[],
   baseDir: string,

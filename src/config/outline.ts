@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { DomainName, FilePath, isDomainName, withBaseDir } from './fields.js';
 import { JsonScanner, parseableAsJsonObject } from './json-position.js';
-import { mayHaveReferences, parseConfigText, readConfigBytes, readConfigValue, resolveReferencesAt, type LoadedConfig } from './load.js';
+import { mayHaveReferences, parseConfigText, readConfigBytes, readConfigValue, resolveReferences, type LoadedConfig } from './load.js';
 import { quickAccept } from './quick-accept.js';
 import { CertificateConfig, Config } from './schema.js';
 import { attachPolicies } from '../policy/load.js';
@@ -272,5 +272,5 @@ function referenceResolver(text: Buffer, file: string, secretPaths: string[]): (
   const fail = (): never => {
     throw new Error('unresolvable reference');
   };
-  return (value, at) => resolveReferencesAt(value, at, path.dirname(file), secretPaths, fail);
+  return (value, at) => resolveReferences(value, at, path.dirname(file), secretPaths, fail);
 }
