@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DomainName, isDomainName } from '../../../src/config/fields.js';
+import { random } from '../../support/random.js';
 
 /** The rule as first written (split and a regular expression per label): the reference. */
 const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
@@ -8,16 +9,6 @@ function reference(s: string): boolean {
   const name = s.startsWith('*.') ? s.slice(2) : s;
   if (name.length > 253 || !name.includes('.')) return false;
   return name.split('.').every((label) => DNS_LABEL.test(label));
-}
-
-/** A repeatable pseudo-random sequence (mulberry32). */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('DomainName', () => {

@@ -10,6 +10,7 @@ import { withBaseDir } from '../../../src/config/fields.js';
 import { quickOutline } from '../../../src/config/outline.js';
 import { quickAccept } from '../../../src/config/quick-accept.js';
 import { CertificateConfig, Config } from '../../../src/config/schema.js';
+import { random } from '../../support/random.js';
 
 const ACME = { directory: 'https://localhost:14000/dir', email: 'ops@example.com' };
 
@@ -111,16 +112,6 @@ function variants(base: Record<string, unknown>): unknown[] {
   for (const key of Object.keys(CertificateConfig.shape)) for (const v of ODD.slice(0, 20)) out.push({ ...base, [key]: v });
   out.push({ ...base, __proto__x: 1 }, JSON.parse(`{"__proto__": {"name": "evil"}, ${JSON.stringify(base).slice(1)}`));
   return out;
-}
-
-/** A repeatable pseudo-random sequence (mulberry32). */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** zod's verdict on one certificate in a config, and the outline loadConfig would keep of it. */
