@@ -49,19 +49,17 @@ async function main(): Promise<void> {
     // --profile DIR: also write a V8 CPU profile of each measured certloop run there (node --cpu-prof).
     const profileDir = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined;
     const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
-    const certloopRun = (...extra: string[]) => async () => {
-      const file = extra[0] === '--json-config' ? jsonConfig : config;
-      if (extra[0] === '--json-config') extra = extra.slice(1);
+    const certloopRun = (file: string, ...extra: string[]) => async () => {
       const r = await measure([process.execPath, ...profile, CLI, '-c', file, 'run', ...extra, '--log-level', 'warn']);
       if (r.code !== 0) throw new Error(`certloop run ${extra.join(' ')} exited ${r.code}: ${r.stderr.slice(-2000)}`);
       return r;
     };
     const contenders: { what: string; n: number; run: () => Promise<Measured> }[] = [
-      { what: 'certloop run (none due, every endpoint probed)', n: N, run: certloopRun() },
+      { what: 'certloop run (none due, every endpoint probed)', n: N, run: certloopRun(config) },
       // The cron-every-few-minutes mode: endpoints checked within the policy's recheckInterval (1h
       // by default; the runs above just checked them) are not probed again.
-      { what: 'certloop run --recheck due (none due, endpoints checked < 1h ago)', n: N, run: certloopRun('--recheck', 'due') },
-      { what: 'certloop run --recheck due, the same config as JSON', n: N, run: certloopRun('--json-config', '--recheck', 'due') },
+      { what: 'certloop run --recheck due (none due, endpoints checked < 1h ago)', n: N, run: certloopRun(config, '--recheck', 'due') },
+      { what: 'certloop run --recheck due, the same config as JSON', n: N, run: certloopRun(jsonConfig, '--recheck', 'due') },
     ];
 
     if (!flag('skip-certbot')) {
