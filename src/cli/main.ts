@@ -5,7 +5,8 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { validateCronExpression } from '../util/cron-expression.js';
-import { parseDuration } from '../util/duration.js';
+import { formatDuration, parseDuration } from '../util/duration.js';
+import { BOUNDS } from '../config/bounds.js';
 import { CertloopError, ConfigError, describeError } from '../errors.js';
 import { EXIT, type GlobalOptions } from './context.js';
 import type { Recheck } from '../verify/freshness.js';
@@ -386,7 +387,8 @@ function parseCron(v: string): string {
 
 function parseDurationOption(v: string): number {
   const ms = parseDuration(v);
-  if (ms === undefined || ms <= 0) throw new InvalidArgumentError('expected a duration such as 30s, 10m or 1h');
+  const [min, max] = BOUNDS.verifyInterval;
+  if (ms === undefined || ms < min || ms > max) throw new InvalidArgumentError(`expected a duration such as 30s, 10m or 1h, between ${formatDuration(min)} and ${formatDuration(max)}`);
   return ms;
 }
 
