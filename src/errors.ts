@@ -100,6 +100,18 @@ export function formatProblem(p: ConfigProblem): string {
   return p.path ? `${where}: ${p.path}: ${p.message}` : `${where}: ${p.message}`;
 }
 
+/**
+ * Work stopped because certloop is shutting down (the run's AbortSignal was aborted with this as
+ * its reason): a request in flight or a wait was cut short. Not a failure of the step, so it is
+ * neither recorded nor counted against the CA; the next run resumes from what was stored.
+ */
+export class Interrupted extends Error {
+  constructor(message = 'certloop is shutting down') {
+    super(message);
+    this.name = 'Interrupted';
+  }
+}
+
 /** Short text for an unknown thrown value, for logs and conditions. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
