@@ -21,7 +21,7 @@ export const ERROR_CODES = {
   CONFIG_INVALID: 'the configuration file is missing, unreadable or does not match the schema',
   ACME_ACCOUNT: 'the ACME account could not be created or loaded',
   ACME_ORDER: 'the ACME server refused or failed the order',
-  ACME_UNREACHABLE: 'the ACME directory could not be reached',
+  ACME_UNREACHABLE: 'the ACME server could not be reached, did not answer within its deadline, or is not an HTTPS server',
   CHALLENGE_FAILED: 'the challenge solver could not present or the CA could not validate',
   CERT_CHECK_FAILED: 'the issued certificate failed the pre-deploy checks (key, names, validity, chain)',
   DEPLOY_FAILED: 'a deployment target could not store the certificate',
