@@ -17,7 +17,8 @@ import { startFakeAzureDns } from '../support/azure-dns.js';
 import { DEV_ACCOUNT, DEV_KEY } from '../support/azurite.js';
 import { get, locks, startDaemon, type Daemon } from '../support/daemon.js';
 import { cli, startLab, type Lab } from '../support/lab.js';
-import { freePort, waitFor } from '../support/net.js';
+import { freePort, rawHttpStatus, waitFor } from '../support/net.js';
+import { labConfig } from '../support/lab-config.js';
 import { makeListenerCertificate, startPebble, type Pebble } from '../support/pebble.js';
 
 interface Listener {
@@ -45,22 +46,6 @@ async function listener(make: (onSocket: (s: net.Socket) => void) => net.Server,
   };
 }
 
-/** Sends `text` on a raw socket and returns the status line of the answer ('' when the connection closed without one). */
-function rawRequest(port: number, text: string | Buffer): Promise<string> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    let got = '';
-    s.on('data', (d: Buffer) => {
-      got += d.toString('latin1');
-      if (got.includes('\r\n')) s.destroy();
-    });
-    s.on('error', () => undefined);
-    s.on('close', () => resolve(got.split('\r\n')[0]));
-    s.write(text);
-    setTimeout(() => s.destroy(), 3000).unref();
-  });
-}
-
 describe('service faults (issue 16)', () => {
   let lab: Lab;
   const daemons: Daemon[] = [];
@@ -73,27 +58,20 @@ describe('service faults (issue 16)', () => {
   /** A one-certificate config beside the lab's (same files, nginx and Pebble unless told otherwise). */
   function writeConfig(name: string, o: { directory?: string; caBundle?: string; acme?: string; reload?: string[] | null; verify?: string; top?: string } = {}): string {
     const file = path.join(lab.dir, `${name}.yaml`);
-    const reload = o.reload === undefined ? lab.nginx.reloadCommand : o.reload;
     fs.writeFileSync(
       file,
-      `acme:
-  directory: ${o.directory ?? lab.pebble.directory}
-  email: ops@example.com
-  caBundle: ${o.caBundle ?? lab.pebble.caBundleFile}
-${o.acme ?? ''}state: ./${name}.db
-certificates:
-  - name: web
-    domains: [a.test, b.test]
-    challenge: { type: http-01, listen: 127.0.0.1:${lab.pebble.httpPort} }
-    targets:
-      - type: file
-        cert: ./live/web/fullchain.pem
-        key: ./live/web/privkey.pem
-${reload ? `        reload: ${JSON.stringify(reload)}\n` : ''}    verify:
-      endpoints:
-        - { host: 127.0.0.1, port: ${lab.port}, sni: a.test }
-      trust: ${lab.pebble.rootFile}
-${o.verify ?? '      pollFor: 5s\n'}${o.top ?? ''}`,
+      labConfig({
+        directory: o.directory ?? lab.pebble.directory,
+        caBundle: o.caBundle ?? lab.pebble.caBundleFile,
+        trust: lab.pebble.rootFile,
+        httpPort: lab.pebble.httpPort,
+        port: lab.port,
+        reload: o.reload === undefined ? lab.nginx.reloadCommand : o.reload,
+        acmeExtra: o.acme,
+        state: `./${name}.db`,
+        verifyExtra: o.verify ?? '      pollFor: 5s\n',
+        extra: o.top,
+      }),
     );
     return file;
   }
@@ -166,7 +144,7 @@ ${o.verify ?? '      pollFor: 5s\n'}${o.top ?? ''}`,
       ['an absolute-form target that is fine', 'GET http://127.0.0.1/healthz HTTP/1.1\r\nHost: x\r\n\r\n', / 200 /],
     ];
     for (const [name, text, expected] of cases) {
-      const status = await rawRequest(port, text);
+      const status = await rawHttpStatus(port, text);
       assert.match(status, expected, `${name}: got "${status}"\n${d.output().slice(-1500)}`);
       assert.equal(d.child.exitCode, null, `${name} stopped the daemon:\n${d.output().slice(-1500)}`);
     }
@@ -295,9 +273,9 @@ certificates:
   });
 
   it('/healthz turns 503 with the reason while a pass overruns its deadline, and skipped ticks say so', async () => {
-    // The first run's deploy takes 4 s (a slow reload) against a pass deadline of 2 s.
-    const slowReload = ['sh', '-c', `sleep 4; exec ${lab.nginx.reloadCommand.map((a) => `'${a}'`).join(' ')}`];
-    const file = writeConfig('overrun', { reload: slowReload, top: 'passTimeout: 2s\n' });
+    // The first run's deploy takes 3 s (a slow reload) against a pass deadline of 1 s.
+    const slowReload = ['sh', '-c', `sleep 3; exec ${lab.nginx.reloadCommand.map((a) => `'${a}'`).join(' ')}`];
+    const file = writeConfig('overrun', { reload: slowReload, top: 'passTimeout: 1s\n' });
     const { d, base } = await daemon(file, ['--schedule', '0 0 1 1 *', '--verify-interval', '1s']);
     let body = '';
     await waitFor(async () => {
@@ -305,7 +283,7 @@ certificates:
       body = h.body;
       return h.status === 503;
     }, 30_000, '/healthz to report the overrun');
-    assert.match(body, /^unhealthy: the run pass started at \S+ has been working for \d+s, past its deadline of 2s \(passTimeout\)/);
+    assert.match(body, /^unhealthy: the run pass started at \S+ has been working for \d+s, past its deadline of 1s \(passTimeout\)/);
     await waitFor(() => /"msg":"skipping this verify pass: the run pass started at/.test(d.output()), 10_000, 'a skipped tick logged as an error');
     assert.match(d.output(), /"level":50[^\n]*skipping this verify pass/);
     await waitFor(async () => (await get(`${base}/healthz`)).status === 200, 30_000, '/healthz to be healthy again once the pass ends');
@@ -359,12 +337,10 @@ certificates:
     assert.doesNotMatch(d.output(), /TimeoutOverflowWarning/);
     assert.equal((await stopped(d, 5000)).code, 0);
 
-    const zero = await cli(['-c', writeConfig('interval-zero', { top: 'verifyInterval: 0s\n' }), 'config', 'check']);
-    assert.equal(zero.code, 2);
-    assert.match(zero.stderr, /interval-zero\.yaml:\d+:\d+: verifyInterval: expected a duration between 1s and 365d/);
-    const huge = await cli(['-c', writeConfig('timeout-huge', { verify: '      timeout: 99999999999d\n' }), 'config', 'check']);
-    assert.equal(huge.code, 2);
-    assert.match(huge.stderr, /certificates\[0\]\.verify\.timeout: expected a duration of at most 100 years/);
+    const bad = await cli(['-c', writeConfig('interval-zero', { top: 'verifyInterval: 0s\n', verify: '      timeout: 99999999999d\n' }), 'config', 'check']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /interval-zero\.yaml:\d+:\d+: verifyInterval: expected a duration between 1s and 365d/);
+    assert.match(bad.stderr, /interval-zero\.yaml:\d+:\d+: certificates\[0\]\.verify\.timeout: expected a duration of at most 100 years/);
     const flag = await cli(['-c', month, 'daemon', '--verify-interval', '0s']);
     assert.equal(flag.code, 2);
     assert.match(flag.stderr, /--verify-interval.*between 1s and 365d/);

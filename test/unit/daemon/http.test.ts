@@ -4,25 +4,11 @@
  * fetch would refuse to send.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { requestPath, startHttpServer, type HttpServer } from '../../../src/daemon/http.js';
 import { credentialGate } from '../../../src/report/http.js';
-
-function rawStatus(port: number, text: string): Promise<string> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    let got = '';
-    s.on('data', (d: Buffer) => {
-      got += d.toString('latin1');
-      if (got.includes('\r\n')) s.destroy();
-    });
-    s.on('error', () => undefined);
-    s.on('close', () => resolve(got.split('\r\n')[0]));
-    s.write(text);
-  });
-}
+import { rawHttpStatus } from '../../support/net.js';
 
 describe('the request target of a request', () => {
   const cases: [string, string | undefined, string | undefined][] = [
@@ -80,7 +66,7 @@ describe('the daemon HTTP server', () => {
   ];
   for (const [name, request, expected] of cases) {
     it(name, async () => {
-      assert.match(await rawStatus(port, request), expected);
+      assert.match(await rawHttpStatus(port, request), expected);
       assert.equal((await fetch(`${server.url}/healthz`)).status, 200, 'still serving');
     });
   }
