@@ -21,7 +21,7 @@ export const ERROR_CODES = {
   CONFIG_INVALID: 'the configuration file is missing, unreadable or does not match the schema',
   ACME_ACCOUNT: 'the ACME account could not be created or loaded',
   ACME_ORDER: 'the ACME server refused or failed the order',
-  ACME_UNREACHABLE: 'the ACME directory could not be reached',
+  ACME_UNREACHABLE: 'the ACME server could not be reached, did not answer within its deadline, or is not an HTTPS server',
   CHALLENGE_FAILED: 'the challenge solver could not present or the CA could not validate',
   CERT_CHECK_FAILED: 'the issued certificate failed the pre-deploy checks (key, names, validity, chain)',
   DEPLOY_FAILED: 'a deployment target could not store the certificate',
@@ -98,6 +98,18 @@ export class ConfigError extends CertloopError {
 export function formatProblem(p: ConfigProblem): string {
   const where = p.line ? `${p.file}:${p.line}:${p.column ?? 1}` : p.file;
   return p.path ? `${where}: ${p.path}: ${p.message}` : `${where}: ${p.message}`;
+}
+
+/**
+ * Work stopped because certloop is shutting down (the run's AbortSignal was aborted with this as
+ * its reason): a request in flight or a wait was cut short. Not a failure of the step, so it is
+ * neither recorded nor counted against the CA; the next run resumes from what was stored.
+ */
+export class Interrupted extends Error {
+  constructor(message = 'certloop is shutting down') {
+    super(message);
+    this.name = 'Interrupted';
+  }
 }
 
 /** Short text for an unknown thrown value, for logs and conditions. */

@@ -5,12 +5,14 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import acme from 'acme-client';
-import { CertloopError } from '../errors.js';
-import { acmeHttpsAgent } from './trust.js';
+import { CertloopError, Interrupted } from '../errors.js';
+import { acmeHttpAgent, acmeHttpsAgent } from './trust.js';
 import type { StateStore } from '../state/store.js';
+import { installRequestDeadlines } from './deadline.js';
 import { generatePrivateKey } from './keys.js';
-import { poolNonces } from './nonce-pool.js';
+import { poolNonces, retryBadNonce } from './nonce-pool.js';
 import { captured } from './response-capture.js';
+import { pollStatusWithinDeadline } from './status-poll.js';
 
 export { trustAcmeServer } from './trust.js';
 
@@ -52,6 +54,8 @@ function tuneRetries(): void {
     return resp;
   });
   acme.setLogger(() => undefined);
+  // Last, so that it runs first (acme/deadline.ts).
+  installRequestDeadlines();
 }
 tuneRetries();
 
@@ -67,8 +71,10 @@ const clients = new Map<string, Promise<acme.Client>>();
 
 /** The ACME client for a directory, with its account created (or found) once per process. */
 export function accountClient(opts: AcmeAccountOptions): Promise<acme.Client> {
-  // The trust as configured by now (trust.ts); the agent is rebuilt only when a bundle is added.
+  // The trust and connect deadline as configured by now (trust.ts); the agents are rebuilt only
+  // when a bundle is added or the timeouts change.
   acme.axios.defaults.httpsAgent = acmeHttpsAgent();
+  acme.axios.defaults.httpAgent = acmeHttpAgent();
   let p = clients.get(opts.directory);
   if (!p) {
     p = openAccount(opts);
@@ -89,13 +95,12 @@ async function openAccount({ directory, email, eab, store }: AcmeAccountOptions)
     directoryUrl: directory,
     accountKey: account.keyPem,
     accountUrl: account.url,
-    // Pebble and Let's Encrypt usually finish validation within a second: poll fast at first.
-    backoffMin: 100,
-    backoffMax: 2000,
-    backoffAttempts: 12,
     ...(eab ? { externalAccountBinding: { kid: eab.kid, hmacKey: eab.hmacKey } } : {}),
   });
   poolNonces(client);
+  retryBadNonce(client);
+  // Pebble and Let's Encrypt usually finish validation within a second: poll fast at first.
+  pollStatusWithinDeadline(client, { minMs: 100, maxMs: 2000 });
   signWithParsedKey(client, account.keyPem);
   if (!account.url || account.email !== email) {
     try {
@@ -129,16 +134,36 @@ function accountUrlOf(client: acme.Client): string | undefined {
   }
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN']);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN']);
+
+/**
+ * Why the CA could not be talked to, or undefined when it answered. Beyond plain network codes: a
+ * server that is no TLS server (EPROTO, OpenSSL's ERR_SSL_*) or no HTTP server (the parser's
+ * HPE_*) at the directory's address is unreachable as a CA too, not a refused account (issue 16).
+ */
+function unreachableReason(e: { code?: string; message?: string }): string | undefined {
+  const code = e.code;
+  if (!code) return undefined;
+  if (code === 'EPROTO' || code.startsWith('ERR_SSL_')) return `${code}: no TLS server as an ACME CA would run answers there (${tlsReason(e.message)})`;
+  if (code.startsWith('HPE_')) return `${code}: the server's answer is not HTTP`;
+  if (!NETWORK_CODES.has(code)) return undefined;
+  if (code.includes('CERT') || code.includes('SELF_SIGNED')) return `${code} (TLS trust: set acme.caBundle for a private or test CA)`;
+  // A deadline of certloop's own names the setting (timeouts.ts); a plain code stays a plain code.
+  return e.message && !e.message.includes(code) ? e.message : code;
+}
+
+/** "wrong version number" from OpenSSL's "…:SSL routines:ssl3_get_record:wrong version number:…". */
+function tlsReason(message: string | undefined): string {
+  const m = /SSL routines:[^:]*:([^:]+)/.exec(message ?? '');
+  return m ? m[1] : 'TLS handshake failed';
+}
 
 /** Turns what acme-client/axios throw into a typed error that says whether the CA was reachable. */
-export function classifyAcmeError(err: unknown, code: 'ACME_ACCOUNT' | 'ACME_ORDER', what: string, certificate?: string): CertloopError {
-  if (err instanceof CertloopError) return err;
+export function classifyAcmeError(err: unknown, code: 'ACME_ACCOUNT' | 'ACME_ORDER', what: string, certificate?: string): CertloopError | Interrupted {
+  if (err instanceof CertloopError || err instanceof Interrupted) return err;
   const e = err as { code?: string; message?: string; response?: { status?: number; headers?: Record<string, string> } };
-  if (e.code && NETWORK_CODES.has(e.code)) {
-    const hint = e.code.includes('CERT') || e.code.includes('SELF_SIGNED') ? ' (TLS trust: set acme.caBundle for a private or test CA)' : '';
-    return new CertloopError('ACME_UNREACHABLE', `${what}: ${e.code}${hint}`, { certificate, step: 'issue', cause: err });
-  }
+  const unreachable = unreachableReason(e);
+  if (unreachable) return new CertloopError('ACME_UNREACHABLE', `${what}: ${unreachable}`, { certificate, step: 'issue', cause: err });
   const retryAfter = Number(e.response?.headers?.['retry-after']);
   const seen = captured();
   const status = seen?.status ? ` (HTTP ${seen.status}${seen.problemType ? ` ${seen.problemType.replace('urn:ietf:params:acme:error:', '')}` : ''})` : '';

@@ -5,11 +5,14 @@
  * limit duplicate orders: 5 per week at Let's Encrypt).
  */
 import acme from 'acme-client';
-import { CertloopError, describeError } from '../errors.js';
+import { CertloopError, describeError, Interrupted } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { hasLifecycle, type ChallengeTask, type Solver } from '../plugins.js';
 import { classifyAcmeError } from './client.js';
+import { withAcmeDeadline } from './deadline.js';
 import { captured, withResponseCapture } from './response-capture.js';
+import { ValidationFailed } from './status-poll.js';
+import { acmeTimeouts } from './timeouts.js';
 
 export interface OrderRequest {
   certificate: string;
@@ -22,6 +25,14 @@ export interface OrderRequest {
   solver: Solver;
   log: Logger;
   onOrderPlaced(url: string): Promise<void>;
+}
+
+/**
+ * Runs `fn` (getting the account, then the order) as one operation with the order deadline
+ * (acme.orderTimeout), ended early by `signal` (shutdown): see deadline.ts.
+ */
+export function asOneOrder<T>(what: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  return withAcmeDeadline(what, acmeTimeouts().orderMs, signal, fn);
 }
 
 export function obtainCertificate(client: acme.Client, req: OrderRequest): Promise<string> {
@@ -93,6 +104,7 @@ async function resumeOrder(client: acme.Client, url: string, log: Logger, certif
     log.info({ certificate, order: url, status: order.status }, 'resuming the earlier order');
     return order;
   } catch (err) {
+    if (err instanceof Interrupted) throw err;
     // An expired or unknown order (404) is simply gone: start over with the same key.
     log.warn({ certificate, order: url, err: describeError(err) }, 'cannot resume the earlier order; placing a new one');
     return undefined;
@@ -151,6 +163,9 @@ async function solveAuthorizations(client: acme.Client, order: acme.Order, req: 
           await client.completeChallenge(challenge);
           await client.waitForValidStatus(authz);
         } catch (err) {
+          // Only the CA's verdict on the challenge is a failed challenge; a CA that could not be
+          // reached or answered an error while being asked is the CA's problem (issue 16).
+          if (!(err instanceof ValidationFailed)) throw classifyAcmeError(err, 'ACME_ORDER', `asking the CA to validate ${authz.identifier.value} failed`, certificate);
           throw new CertloopError(
             'CHALLENGE_FAILED',
             `${solver.challengeType} validation of ${authz.identifier.value} failed: ${describeError(err)}`,

@@ -5,7 +5,8 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { validateCronExpression } from '../util/cron-expression.js';
-import { parseDuration } from '../util/duration.js';
+import { formatDuration, parseDuration } from '../util/duration.js';
+import { BOUNDS } from '../config/bounds.js';
 import { CertloopError, ConfigError, describeError } from '../errors.js';
 import { EXIT, type GlobalOptions } from './context.js';
 import type { Recheck } from '../verify/freshness.js';
@@ -255,7 +256,7 @@ ${EXIT_CODES_HELP}`,
     .description('run continuously: full runs on a cron schedule, verify passes in between, /metrics and /healthz over HTTP')
     .option('--listen <host:port>', 'HTTP address for /metrics, /healthz and / (default: listen: in the config, else 127.0.0.1:9464)', (v) => parseHostPort(v))
     .option('--schedule <cron>', 'cron expression for full runs (default: schedule: in the config, else twice a day at a minute fixed per installation)', (v) => parseCron(v))
-    .option('--verify-interval <duration>', 'time between verify passes, e.g. 10m (default: verifyInterval: in the config, else 1h)', (v) => parseDurationOption(v))
+    .option('--verify-interval <duration>', 'time between verify passes, 1s to 365d, e.g. 10m (default: verifyInterval: in the config, else 1h)', (v) => parseDurationOption(v))
     .option('--no-initial-run', 'wait for the schedule instead of running once at start')
     .addHelpText(
       'after',
@@ -264,8 +265,10 @@ A run happens at start, then on the schedule; between runs, deployed certificate
 every verify interval (a verify pass never contacts the CA). One pass at a time: a tick that comes
 while a pass is working is skipped. The near-expiry drill (certloop drill) runs on drill.schedule
 (default weekly, at a time fixed per installation; drill.enabled: false turns it off); results go
-to status, /metrics and notifications. SIGTERM or SIGINT stops at the next step boundary, releases
-the locks and exits 0; a second signal exits at once.
+to status, /metrics and notifications. /healthz answers 503 while a pass overruns its deadline
+(passTimeout). SIGTERM or SIGINT cuts a CA request or post-deploy polling short, otherwise stops at
+the next step boundary, releases the locks and exits 0 within shutdownTimeout (default 30s; past it,
+exits 1 with the locks released); a second signal exits at once.
 
 Examples:
   certloop daemon
@@ -386,7 +389,8 @@ function parseCron(v: string): string {
 
 function parseDurationOption(v: string): number {
   const ms = parseDuration(v);
-  if (ms === undefined || ms <= 0) throw new InvalidArgumentError('expected a duration such as 30s, 10m or 1h');
+  const [min, max] = BOUNDS.verifyInterval;
+  if (ms === undefined || ms < min || ms > max) throw new InvalidArgumentError(`expected a duration such as 30s, 10m or 1h, between ${formatDuration(min)} and ${formatDuration(max)}`);
   return ms;
 }
 

@@ -4,7 +4,14 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { parseDuration } from '../util/duration.js';
+import { formatDuration, parseDuration } from '../util/duration.js';
+
+/**
+ * The longest duration anything accepts: a hundred years. Beyond about 270,000 years a time
+ * computed from it is no Date at all (`new Date(now + ms)` is invalid and toISOString throws), and
+ * nothing certloop schedules is meant to be further away than this.
+ */
+export const MAX_DURATION_MS = 100 * 365 * 86_400_000;
 
 /** A duration like "10s", "4h", "30d" (or seconds as a number), parsed to milliseconds. */
 export const Duration = z
@@ -15,8 +22,28 @@ export const Duration = z
       ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "10m", "4h" or "30d", got ${JSON.stringify(v)}` });
       return z.NEVER;
     }
+    if (ms > MAX_DURATION_MS) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration of at most 100 years, got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
     return ms;
   });
+
+/** The range each bounded duration accepts, for the editor schema (json-schema.ts). */
+export const DURATION_RANGES = new WeakMap<z.core.$ZodType, { minMs: number; maxMs: number }>();
+
+/**
+ * A duration that sets a timer or a wait, between `minMs` and `maxMs`. Issue 16: `verifyInterval:
+ * 0s` ran thousands of verify passes a second, and `verify.timeout: 99999999999d` overflowed
+ * Node's timer and became 1 ms. The message names the range; the loader adds the file, line and field.
+ */
+export function DurationWithin(minMs: number, maxMs: number) {
+  const message = `expected a duration between ${formatDuration(minMs)} and ${formatDuration(maxMs)}`;
+  const schema = Duration.pipe(z.number().min(minMs, message).max(maxMs, message));
+  DURATION_RANGES.set(schema, { minMs, maxMs });
+  return schema;
+}
+
 
 /** "host:port"; IPv6 in brackets: "[::1]:5002". */
 export const HostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, {

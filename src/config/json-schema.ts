@@ -10,7 +10,8 @@
  */
 import { z } from 'zod';
 import { Http01Config } from '../../providers/challenges/http-01/schema.js';
-import { DomainName, Duration } from './fields.js';
+import { DomainName, Duration, DURATION_RANGES } from './fields.js';
+import { formatDuration } from '../util/duration.js';
 import { Config, DIRECTORY_ALIASES, DirectoryUrl } from './schema.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -36,11 +37,13 @@ export function configJsonSchema(): JsonSchema {
       if (ctx.zodSchema === DomainName) Object.assign(out, { pattern: DNS_NAME_PATTERN, maxLength: 255 });
       // A domain listed twice is an error; the loader says so too.
       if (ctx.zodSchema._zod.def.type === 'array' && (ctx.zodSchema._zod.def as { element?: unknown }).element === DomainName) out.uniqueItems = true;
-      if (ctx.zodSchema === Duration) {
+      const range = DURATION_RANGES.get(ctx.zodSchema);
+      if (ctx.zodSchema === Duration || range) {
         for (const k of Object.keys(out)) delete out[k];
+        // The range of a string cannot be said in JSON Schema; the loader checks it, and seconds get their bounds here.
         Object.assign(out, {
-          description: 'a duration such as "30s", "10m", "4h", "30d", "1h30m", or a number of seconds',
-          anyOf: [{ type: 'string', pattern: DURATION_PATTERN }, { type: 'number', minimum: 0 }],
+          description: `a duration such as "30s", "10m", "4h", "30d", "1h30m", or a number of seconds${range ? `, between ${formatDuration(range.minMs)} and ${formatDuration(range.maxMs)}` : ''}`,
+          anyOf: [{ type: 'string', pattern: DURATION_PATTERN }, { type: 'number', minimum: (range?.minMs ?? 0) / 1000, ...(range ? { maximum: range.maxMs / 1000 } : {}) }],
         });
       }
       if (ctx.zodSchema === DirectoryUrl) {

@@ -10,7 +10,9 @@ import { PolicyRef } from '../policy/schema.js';
 import { STARTTLS_PROTOCOLS } from '../verify/starttls.js';
 import { validateCronExpression } from '../util/cron-expression.js';
 import { ChallengeConfig, NotifierConfig, TargetConfig } from '../../providers/schemas.js';
-import { DomainName, Duration, FilePath, HostPort, Port } from './fields.js';
+import { DomainName, Duration, DurationWithin, FilePath, HostPort, Port } from './fields.js';
+import { BOUNDS } from './bounds.js';
+import { DEFAULT_ACME_TIMEOUTS } from '../acme/timeouts.js';
 import { StateConfig } from '../state/config.js';
 
 export const KEY_TYPES = ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
@@ -55,6 +57,12 @@ export const AcmeConfig = z.strictObject({
   failoverAfter: z.number().int().min(1).max(100).default(2),
   /** Directory `certloop drill` orders from (Let's Encrypt staging for Let's Encrypt; Pebble: the same). */
   staging: DirectoryUrl.optional(),
+  /** Deadline of one HTTP exchange with a CA (directory, account, order, poll, download, renewalInfo). */
+  timeout: DurationWithin(1000, 10 * 60_000).default(DEFAULT_ACME_TIMEOUTS.requestMs),
+  /** Deadline of the TCP connection and TLS handshake to a CA. */
+  connectTimeout: DurationWithin(100, 5 * 60_000).default(DEFAULT_ACME_TIMEOUTS.connectMs),
+  /** Deadline of one order at one CA, from placing it to the download, waits for validation included. */
+  orderTimeout: DurationWithin(10_000, 24 * 3_600_000).default(DEFAULT_ACME_TIMEOUTS.orderMs),
 });
 export type AcmeConfig = z.infer<typeof AcmeConfig>;
 
@@ -69,7 +77,7 @@ export const EndpointConfig = z.strictObject({
   /** Speak this protocol's plaintext upgrade before the TLS handshake. */
   starttls: z.enum(STARTTLS_PROTOCOLS, { message: `expected one of ${STARTTLS_PROTOCOLS.join(', ')}` }).optional(),
   /** Per-connection timeout for this endpoint (default: verify.timeout). */
-  timeout: Duration.optional(),
+  timeout: DurationWithin(...BOUNDS.networkTimeout).optional(),
 });
 export type EndpointConfig = z.infer<typeof EndpointConfig>;
 
@@ -94,9 +102,9 @@ export const VerifyConfig = z.strictObject({
   /** Extra roots (PEM) for checking the served chain. */
   trust: FilePath.optional(),
   /** Per-connection timeout. */
-  timeout: Duration.default(10_000),
+  timeout: DurationWithin(...BOUNDS.networkTimeout).default(10_000),
   /** How long one run keeps polling after a deploy before leaving the certificate pending. */
-  pollFor: Duration.default(15_000),
+  pollFor: DurationWithin(0, 3_600_000).default(15_000),
 });
 export type VerifyConfig = z.infer<typeof VerifyConfig>;
 
@@ -154,7 +162,14 @@ export const Config = z
       })
       .optional(),
     /** Daemon: how often deployed certificates are re-verified between runs (drift, overdue). */
-    verifyInterval: Duration.default(3_600_000),
+    verifyInterval: DurationWithin(...BOUNDS.verifyInterval).default(3_600_000),
+    /**
+     * Daemon: /healthz answers 503 once a pass has been working longer than this (default: derived
+     * from the timeouts, see src/daemon/liveness.ts), so a liveness probe restarts a hung daemon.
+     */
+    passTimeout: DurationWithin(1000, 7 * 86_400_000).optional(),
+    /** Daemon: after SIGTERM/SIGINT, exit within this even if the step in progress has not finished. */
+    shutdownTimeout: DurationWithin(1000, 3_600_000).default(30_000),
     /** Daemon: HTTP address of /metrics, /healthz and the status page (loopback by default). */
     listen: HostPort.default('127.0.0.1:9464'),
     /** Daemon: the status page at `/`; authentication for when `listen` is not loopback. */
@@ -168,7 +183,7 @@ export const Config = z
           .refine((a) => a.bearerToken !== undefined || a.basic !== undefined, { message: 'auth needs bearerToken or basic (or leave auth out)' })
           .optional(),
         /** Let browsers reload the page this often (no JavaScript: a meta refresh). */
-        refresh: Duration.optional(),
+        refresh: DurationWithin(1000, 86_400_000).optional(),
       })
       .optional(),
   })

@@ -6,7 +6,8 @@
 import { X509Certificate } from 'node:crypto';
 import type acme from 'acme-client';
 import type { CertificateConfig } from '../config/schema.js';
-import { CertloopError, describeError, type Step } from '../errors.js';
+import { CertloopError, describeError, Interrupted, type Step } from '../errors.js';
+import { sleep } from '../util/timers.js';
 import type { Logger } from '../observability/logger.js';
 import { emit, progress, type EventBus } from '../observability/events.js';
 import { crashPoint } from '../testing/crash.js';
@@ -133,6 +134,13 @@ export async function reconcileCertificate(ctx: CertificateContext): Promise<Cer
       outcome.error = { step: f.step as Step, code: f.code, message: f.message };
     }
   } catch (err) {
+    // Shutdown cut a request or a wait short: nothing failed, the next run resumes from the record.
+    if (err instanceof Interrupted || (ctx.signal?.aborted && err === ctx.signal.reason)) {
+      stopping(ctx, outcome);
+      log.info({ certificate: name }, 'stopped in the middle of a step: shutting down');
+      progress(ctx, 'done', outcome.verdict);
+      return finish(outcome, record);
+    }
     const e = toCertloopError(err, name);
     await recordFailure(ctx, record, e);
     outcome.verdict = 'failed';
@@ -181,23 +189,25 @@ async function issueFrom(ctx: CertificateContext, record: CertificateRecord, dec
   }
   const pending = record.pendingOrder;
 
-  const client = await ctx.acmeClient();
   // acme-client is loaded when an order is placed, not by every run (trust.ts).
-  const { obtainCertificate } = await import('../acme/order.js');
-  const fullchainPem = await obtainCertificate(client, {
-    certificate: name,
-    domains: pending.domains,
-    keyPem: pending.keyPem,
-    orderUrl: pending.orderUrl,
-    replaces: replacesFor(ctx, record),
-    solver: await ctx.solver(),
-    log,
-    onOrderPlaced: async (url) => {
-      pending.orderUrl = url;
-      await store.put(record);
-      crashPoint('order-placed');
-    },
-  });
+  const { asOneOrder, obtainCertificate } = await import('../acme/order.js');
+  // The account and the order share one deadline (acme.orderTimeout), and shutdown cuts them short.
+  const fullchainPem = await asOneOrder(`the order for ${name} at ${ctx.directory}`, ctx.signal, async () =>
+    obtainCertificate(await ctx.acmeClient(), {
+      certificate: name,
+      domains: pending.domains,
+      keyPem: pending.keyPem,
+      orderUrl: pending.orderUrl,
+      replaces: replacesFor(ctx, record),
+      solver: await ctx.solver(),
+      log,
+      onOrderPlaced: async (url) => {
+        pending.orderUrl = url;
+        await store.put(record);
+        crashPoint('order-placed');
+      },
+    }),
+  );
   crashPoint('downloaded');
 
   const leaf = describeCertificate(new X509Certificate(splitPem(fullchainPem)[0] ?? fullchainPem));
@@ -269,8 +279,9 @@ export async function verify(ctx: CertificateContext, record: CertificateRecord,
   const serial = record.deployedSerial!;
   const endpoints = config.verify.endpoints;
   const settings = verifySettings(ctx, record);
+  // Polling waits end at once on shutdown (issue 16: SIGTERM waited 58 s for a poll to finish).
   const outcome = justDeployed
-    ? await pollUntilServed(endpoints, serial, config.verify.timeout, config.verify.pollFor, undefined, settings)
+    ? await pollUntilServed(endpoints, serial, config.verify.timeout, config.verify.pollFor, (ms) => sleep(ms, ctx.signal), settings)
     : await verifyEndpoints(endpoints, serial, config.verify.timeout, settings);
 
   // Pending until the deadline, then overdue; served-then-not is drift (src/verify/deadline.ts).

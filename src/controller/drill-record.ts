@@ -16,7 +16,7 @@ import type { Logger } from '../observability/logger.js';
 import { readLastDrill, writeLastDrill, type DrillResult } from '../state/drill-result.js';
 import type { StateStore } from '../state/store.js';
 import { drillCertificate, type DrillReport } from './drill.js';
-import { acquireLease, leaseOwner } from './lease.js';
+import { acquireLease, holding, leaseOwner, released } from './lease.js';
 
 export interface DrillRunOptions {
   config: LoadedConfig;
@@ -57,11 +57,13 @@ export async function drillAndRecord(opts: DrillRunOptions): Promise<(DrillRepor
       out.push({ name: cert.name, skipped: 'another certloop process holds the lock' });
       continue;
     }
+    holding(lease);
     try {
       const report = await drillCertificate({ config: opts.config, cert, store, log, at: opts.at, now });
       await recordDrill({ store, log, events: opts.events, now, certificate: cert.name, trigger: opts.trigger }, report);
       out.push(report);
     } finally {
+      released(lease);
       await lease.release().catch((err: unknown) => log.warn({ certificate: cert.name, err: describeError(err) }, 'cannot release the lock'));
     }
   }

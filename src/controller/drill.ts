@@ -7,6 +7,7 @@
  */
 import { getJson } from '../acme/http-get.js';
 import { accountClient, trustAcmeServer } from '../acme/client.js';
+import { configureAcmeTimeouts } from '../acme/timeouts.js';
 import type { LoadedConfig } from '../config/load.js';
 import { DIRECTORY_ALIASES, type CertificateConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
@@ -123,6 +124,7 @@ async function runPipeline(opts: DrillOptions, copy: CertificateRecord, at: Date
   }
   try {
     trustAcmeServer(config.acme.caBundle);
+    configureAcmeTimeouts(config.acme);
     const res = await getJson(directory);
     if (res.status !== 200 || typeof (res.json as { newOrder?: unknown } | undefined)?.newOrder !== 'string') throw new Error(`HTTP ${res.status}, not an ACME directory`);
     add('staging', 'pass', `staging directory ${directory} answers`);

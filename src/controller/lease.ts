@@ -40,3 +40,27 @@ export async function acquireLease(store: StateStore, name: string, owner: strin
   if (!(await store.breakLock(name, holder.owner))) return undefined;
   return store.acquireLock(name, owner, ttlMs);
 }
+
+/**
+ * Leases this process holds right now. A daemon that must exit before the step in progress has
+ * finished (SIGTERM past shutdownTimeout) releases them on the way out, so the next run on any
+ * host proceeds at once instead of waiting for them to expire.
+ */
+const held = new Set<Lease>();
+
+export function holding(lease: Lease): void {
+  held.add(lease);
+}
+
+export function released(lease: Lease): void {
+  held.delete(lease);
+}
+
+export async function releaseHeldLeases(log: Logger): Promise<number> {
+  const leases = [...held];
+  held.clear();
+  await Promise.all(
+    leases.map((l) => l.release().catch((err: unknown) => log.warn({ certificate: l.name, err: (err as Error)?.message }, 'cannot release the lock'))),
+  );
+  return leases.length;
+}

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { CaEndpoint } from '../acme/ca-selection.js';
+import { configureAcmeTimeouts } from '../acme/timeouts.js';
 import { trustAcmeServer } from '../acme/trust.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { CertificateConfig } from '../config/schema.js';
@@ -19,7 +20,7 @@ import type { Recheck } from '../verify/freshness.js';
 import { emit, type EventBus } from '../observability/events.js';
 import type { CertificateContext, CertificateOutcome } from './certificate.js';
 import { freshOutcome, freshnessViews } from './fresh.js';
-import { acquireLease, leaseOwner } from './lease.js';
+import { acquireLease, holding, leaseOwner, released } from './lease.js';
 import { inShard, type Shard } from './shard.js';
 
 export interface RunOptions {
@@ -68,6 +69,7 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
   // Everything that talks to the CA (orders, ARI renewalInfo) shares this trust; a verify pass
   // never talks to the CA and must not fail on its trust settings.
   if (!opts.verifyOnly) trustAcmeServer(config.acme.caBundle);
+  configureAcmeTimeouts(config.acme);
   const acmeClient = () => import('../acme/client.js').then(({ accountClient }) => accountClient({ directory: config.acme.directory, email: config.acme.email, store }));
   const limit = pLimit(config.concurrency);
   // One bound on TLS probes for the whole run, however many certificates verify at once.
@@ -188,10 +190,12 @@ export async function withLock(
     lease.renew(LOCK_TTL_MS).catch((err: unknown) => log.warn({ certificate: cert.name, err: describeError(err) }, 'cannot renew the lock'));
   }, store.leaseRenewMs ?? LOCK_TTL_MS / 3); // short-lease stores (Azure Blob: ≤60 s) say how often
   timer.unref();
+  holding(lease);
   try {
     return await work();
   } finally {
     clearInterval(timer);
+    released(lease);
     await lease.release().catch((err: unknown) => log.warn({ certificate: cert.name, err: describeError(err) }, 'cannot release the lock'));
   }
 }

@@ -5,9 +5,14 @@
  *
  * One pass at a time: a run or verify tick that comes while a pass is still working is skipped
  * (logged), never queued, so a slow CA cannot pile up runs. A drill tick waits for the pass in
- * progress instead (once): it comes once a week, and skipping it would leave a week unproven. SIGTERM or SIGINT: no new pass starts, the current one
- * stops at the next step boundary (everything done so far is stored), leases are released, pending
- * notifications get a short grace period, and the process exits 0. A second signal exits at once.
+ * progress instead (once): it comes once a week, and skipping it would leave a week unproven. A
+ * pass that overruns its deadline (liveness.ts) turns /healthz 503.
+ *
+ * SIGTERM or SIGINT: no new pass starts, a request to a CA or a post-deploy poll in flight is cut
+ * short, the current certificate stops at the next step boundary (everything done so far is
+ * stored), leases are released, pending notifications get what is left of the grace period, and
+ * the process exits 0, all within `shutdownTimeout`. Past it (a step that would not end) the
+ * leases are released and the process exits 1. A second signal exits at once.
  */
 import { CronJob } from 'cron';
 import { statusOf } from '../cli/commands/status.js';
@@ -16,12 +21,16 @@ import type { LoadedConfig } from '../config/load.js';
 import { drillAndRecord, isSkipped } from '../controller/drill-record.js';
 import { stagingDirectory, type DrillReport } from '../controller/drill.js';
 import { runOnce, type RunSummary } from '../controller/run.js';
-import { describeError } from '../errors.js';
+import { releaseHeldLeases } from '../controller/lease.js';
+import { describeError, Interrupted } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { StateStore } from '../state/store.js';
 import { buildStatusModel } from '../report/model.js';
-import { statusPageHandler } from '../report/http.js';
+import { credentialGate, statusPageHandler } from '../report/http.js';
+import { formatDuration } from '../util/duration.js';
+import { setLongInterval } from '../util/timers.js';
 import { startHttpServer, type Route } from './http.js';
+import { passDeadlineMs, PassWatch, type PassKind } from './liveness.js';
 import { defaultDrillSchedule, defaultSchedule, installationId } from './schedule.js';
 
 export interface DaemonOptions {
@@ -38,8 +47,6 @@ export interface DaemonOptions {
   stopSignal?: Promise<string>;
 }
 
-type PassKind = 'run' | 'verify' | 'drill';
-
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const { config, store, log } = opts;
   const observers = createObservers(config, store, log, { processMetrics: true });
@@ -53,6 +60,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   let lastVerify: RunSummary | undefined;
   let currentKind: PassKind | undefined;
   let drillWaiting = false;
+  const watch = new PassWatch();
 
   const pass = (kind: PassKind): void => {
     if (abort.signal.aborted) return;
@@ -62,10 +70,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         drillWaiting = true;
         return;
       }
-      log.info({ pass: kind }, 'the previous pass is still working; skipping this one');
+      // A pass past its deadline is a hang, not a slow pass: said loudly on every skipped tick.
+      const overrun = watch.overrun();
+      if (overrun) log.error({ pass: kind, busy: watch.describe() }, `skipping this ${kind} pass: ${overrun}`);
+      else log.info({ pass: kind, busy: watch.describe() }, 'the previous pass is still working; skipping this one');
       return;
     }
     currentKind = kind;
+    watch.start(kind, passDeadlineMs(config, kind));
     current = (async () => {
       log.info({ pass: kind }, { run: 'scheduled run starting', verify: 'verify pass starting', drill: 'scheduled drill starting' }[kind]);
       if (kind === 'drill') return drillPass();
@@ -80,6 +92,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
         log.error({ pass: kind, err: describeError(err) }, `${kind} pass failed`);
       }
     })().finally(() => {
+      watch.finish();
       current = undefined;
       currentKind = undefined;
       if (drillWaiting) {
@@ -104,9 +117,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   }
 
   // The route table: one line per page.
+  // Credentials are checked once, by the server, for every page but the open ones (issue 16).
+  const gate = credentialGate(config.statusPage?.auth, log);
   const statusPage = statusPageHandler({
     load: () => buildStatusModel(config, store, new Date()),
-    auth: config.statusPage?.auth,
     log,
     refreshSeconds: config.statusPage?.refresh === undefined ? undefined : Math.round(config.statusPage.refresh / 1000),
   });
@@ -116,10 +130,17 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       return { contentType: observers.metrics.contentType, body: await observers.metrics.text() };
     },
     '/healthz': async () => {
-      // Liveness: the loop is up and the state store answers. Certificate problems are not a
-      // reason to restart the process; they are in /metrics and in notifications.
+      // Liveness: the loop is up (no pass past its deadline) and the state store answers.
+      // Certificate problems are not a reason to restart the process; they are in /metrics and
+      // in notifications.
       if (abort.signal.aborted) return { status: 503, body: 'shutting down\n' };
-      await store.list();
+      const overrun = watch.overrun();
+      if (overrun) return { status: 503, body: `unhealthy: ${overrun}\n` };
+      try {
+        await store.list();
+      } catch (err) {
+        return { status: 503, body: `unhealthy: the state store does not answer: ${describeError(err)}\n` };
+      }
       return { body: 'ok\n' };
     },
     '/': { raw: statusPage },
@@ -139,14 +160,15 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     return { body: `${lines.join('\n')}\n` };
   }
 
-  const server = await startHttpServer(opts.listen ?? config.listen, routes, log);
+  const server = await startHttpServer(opts.listen ?? config.listen, routes, log, { gate, open: ['/healthz', '/metrics'] });
   const listen = opts.listen ?? config.listen;
   if (!/^(127\.|\[::1\]|localhost:)/.test(listen) && !config.statusPage?.auth) {
     log.warn({ listen }, 'the status page and /metrics are reachable beyond loopback without authentication; set statusPage.auth for the page');
   }
   const job = CronJob.from({ cronTime: schedule, onTick: () => pass('run'), start: true });
   const drillJob = drill.schedule ? CronJob.from({ cronTime: drill.schedule, onTick: () => pass('drill'), start: true }) : undefined;
-  const verifyTimer = setInterval(() => pass('verify'), verifyEvery);
+  // Chained: a verifyInterval above Node's timer limit (~24.8 days) would fire every millisecond.
+  const verifyTimer = setLongInterval(() => pass('verify'), verifyEvery);
   log.info(
     { url: server.url, schedule, verifyIntervalMs: verifyEvery, nextRun: job.nextDate().toJSDate().toISOString(), drillSchedule: drill.schedule ?? null, nextDrill: drillJob?.nextDate().toJSDate().toISOString() ?? null },
     `certloop daemon listening on ${server.url}`,
@@ -154,21 +176,38 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   if (opts.initialRun !== false) pass('run');
 
   const why = await (opts.stopSignal ?? waitForSignal());
-  log.info({ signal: why }, 'stopping: finishing the current step, then releasing locks');
-  abort.abort();
+  const stopBy = Date.now() + config.shutdownTimeout;
+  log.info({ signal: why, shutdownTimeoutMs: config.shutdownTimeout }, 'stopping: finishing the current step, then releasing locks');
+  abort.abort(new Interrupted());
   job.stop();
   drillJob?.stop();
-  clearInterval(verifyTimer);
+  verifyTimer.cancel();
   const forced = () => {
     log.warn('second signal: exiting now');
     process.exit(1);
   };
   process.once('SIGTERM', forced).once('SIGINT', forced);
-  await current;
-  await observers.dispatcher.drain(10_000);
+  if (!(await within(current, stopBy - Date.now()))) {
+    const count = await releaseHeldLeases(log);
+    log.error({ releasedLeases: count }, `the ${currentKind ?? 'current'} pass did not stop within shutdownTimeout (${formatDuration(config.shutdownTimeout)}); leases released, exiting now`);
+    process.exit(1);
+  }
+  await observers.dispatcher.drain(Math.max(0, Math.min(10_000, stopBy - Date.now())));
   await server.close();
   log.info('stopped');
   return 0;
+}
+
+/** Whether `work` settled within `ms`. */
+async function within(work: Promise<unknown> | undefined, ms: number): Promise<boolean> {
+  if (!work) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, ms))));
+  try {
+    return await Promise.race([work.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

@@ -2,7 +2,8 @@
  * Settings every notifier shares, spread into each notifier's schema (providers/notifiers/<name>/schema.ts).
  */
 import { z } from 'zod';
-import { Duration } from '../config/fields.js';
+import { BOUNDS } from '../config/bounds.js';
+import { Duration, DurationWithin } from '../config/fields.js';
 import { EVENT_TYPES, type EventType } from '../observability/events.js';
 
 /** Without an `events:` list a notifier hears about problems and recoveries, not routine success. */
@@ -23,5 +24,5 @@ export const NotifierCommon = {
   /** Only these certificates (default: all). */
   certificates: z.array(z.string()).optional(),
   /** Per delivery attempt. */
-  timeout: Duration.default(10_000),
+  timeout: DurationWithin(...BOUNDS.networkTimeout).default(10_000),
 };

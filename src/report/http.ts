@@ -45,16 +45,31 @@ const PAGE_HEADERS = {
   'x-frame-options': 'DENY',
 };
 
+/**
+ * Admits a request with valid credentials (true); answers any other with 401 and a challenge and
+ * returns false. Without `auth` every request is admitted. The daemon puts every page but
+ * /healthz and /metrics behind this (issue 16: /summary.txt answered without credentials).
+ */
+export type CredentialGate = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+export function credentialGate(auth: StatusPageAuth | undefined, log?: Logger): CredentialGate {
+  const check = authChecker(auth);
+  return (req, res) => {
+    const result = check(req.headers.authorization);
+    if (result === 'ok') return true;
+    const path = (req.url ?? '/').split('?')[0];
+    log?.warn({ method: req.method, path, remote: req.socket.remoteAddress, credentials: result }, 'request without valid credentials refused');
+    send(res, 401, 'authentication required\n', { 'www-authenticate': challenges(auth!, result === 'wrong') });
+    return false;
+  };
+}
+
 export function statusPageHandler(opts: StatusPageOptions): RequestHandler {
-  const check = authChecker(opts.auth);
+  const admit = credentialGate(opts.auth, opts.log);
   return async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     try {
-      const auth = check(req.headers.authorization);
-      if (auth !== 'ok') {
-        opts.log?.warn({ method: req.method, path, remote: req.socket.remoteAddress, credentials: auth }, 'status page: request without valid credentials refused');
-        return send(res, 401, 'authentication required\n', { 'www-authenticate': challenges(opts.auth!, auth === 'wrong') });
-      }
+      if (!admit(req, res)) return;
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET and HEAD\n', { allow: 'GET, HEAD' });
       if (path !== '/' && path !== '/index.html') return send(res, 404, 'not found: the status page is at /\n');
       const html = renderStatusPage(await opts.load(), { refreshSeconds: opts.refreshSeconds });

@@ -2,24 +2,48 @@
  * Builds the Azure Blob container client for `state: { type: azure-blob }` and wraps it in a
  * BlobStore. Loaded only when that store is configured (see open.ts).
  */
-import { AnonymousCredential, BlobServiceClient, ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { AnonymousCredential, BlobServiceClient, ContainerClient, newPipeline, StorageSharedKeyCredential } from '@azure/storage-blob';
 import type { TokenCredential } from '@azure/identity';
 import { CertloopError } from '../errors.js';
 import { BlobStore } from './blob.js';
 import type { AzureBlobStateConfig, AzureCredentialConfig } from './config.js';
 
 export const DEFAULT_CONTAINER = 'certloop';
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 export async function openBlobStore(config: AzureBlobStateConfig): Promise<BlobStore> {
   const container = await containerClient(config);
-  return new BlobStore({ container, prefix: config.prefix, leaseSeconds: Math.round(config.leaseDuration / 1000) });
+  return new BlobStore({ container, prefix: config.prefix, leaseSeconds: Math.round(config.leaseDuration / 1000), timeoutMs: config.timeout ?? DEFAULT_TIMEOUT_MS });
+}
+
+/**
+ * A deadline on every request (issue 16): the SDK's own tryTimeoutInMs only asks the *server* to
+ * give up (a `timeout` URL parameter), so an endpoint that accepted the connection and never
+ * answered was waited on for ever. A policy in the client's pipeline gives each request a
+ * client-side timeout (core-rest-pipeline's request.timeout aborts connect, wait and body alike);
+ * certloop's own schedule retries a run that failed on it.
+ */
+function withDeadline(url: string, credential: StorageSharedKeyCredential | AnonymousCredential | TokenCredential, config: AzureBlobStateConfig): BlobServiceClient {
+  const timeout = config.timeout ?? DEFAULT_TIMEOUT_MS;
+  const pipeline = newPipeline(credential, { retryOptions: { tryTimeoutInMs: timeout } });
+  // A request policy of the SDK's older kind: the pipeline builds these in once, for every client made from it.
+  pipeline.factories.push({
+    create: (next: { sendRequest(r: unknown): Promise<unknown> }) => ({
+      sendRequest: (request: { timeout: number }) => {
+        request.timeout = timeout;
+        return next.sendRequest(request);
+      },
+    }),
+  } as unknown as (typeof pipeline.factories)[number]);
+  return new BlobServiceClient(url, pipeline);
 }
 
 async function containerClient(config: AzureBlobStateConfig): Promise<ContainerClient> {
   if (config.connectionString) {
     let service: BlobServiceClient;
     try {
-      service = BlobServiceClient.fromConnectionString(config.connectionString);
+      const parsed = BlobServiceClient.fromConnectionString(config.connectionString);
+      service = withDeadline(parsed.url, parsed.credential, config);
     } catch {
       // The SDK's message may quote the string, which carries the account key: say it in our words.
       throw new CertloopError('CONFIG_INVALID', 'state.connectionString is not a valid Azure Storage connection string (expected AccountName=...;AccountKey=... or BlobEndpoint=...;SharedAccessSignature=...)', {
@@ -32,7 +56,7 @@ async function containerClient(config: AzureBlobStateConfig): Promise<ContainerC
   const { endpoint, container } = splitUrl(config.url!, config.container);
   const hasSas = new URL(endpoint).search.includes('sig=');
   const credential = hasSas ? new AnonymousCredential() : await credentialFor(config.credential, endpoint);
-  return new BlobServiceClient(endpoint, credential).getContainerClient(container);
+  return withDeadline(endpoint, credential, config).getContainerClient(container);
 }
 
 /**

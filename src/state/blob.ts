@@ -26,6 +26,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
 import { CertloopError } from '../errors.js';
+import { formatDuration } from '../util/duration.js';
 import type { CertificateRecord, HistoryEvent } from './record.js';
 import { StateConflictError, type AccountRecord, type Lease, type StateStore } from './store.js';
 
@@ -40,6 +41,8 @@ export interface BlobStoreOptions {
   leaseSeconds?: number;
   /** Create the container when missing (needs the right to; failures are only reported on use). */
   createContainer?: boolean;
+  /** The per-request deadline the container client was built with (state.timeout), for messages. */
+  timeoutMs?: number;
 }
 
 interface Cached {
@@ -360,7 +363,12 @@ export class BlobStore implements StateStore {
   private failure(err: unknown, op: string, what: string): CertloopError {
     const status = statusOf(err);
     const code = (err as { code?: string })?.code;
-    const detail = status ? `HTTP ${status}${code ? ` ${code}` : ''}` : code ?? (err as Error)?.name ?? 'error';
+    const timedOut = (err as Error)?.name === 'AbortError' && this.opts.timeoutMs !== undefined;
+    const detail = status
+      ? `HTTP ${status}${code ? ` ${code}` : ''}`
+      : timedOut
+        ? `no answer within ${formatDuration(this.opts.timeoutMs!)} (state.timeout)`
+        : (code ?? (err as Error)?.name ?? 'error');
     const hint =
       status === 403
         ? ' (the identity lacks "Storage Blob Data Contributor" on the container, or the key is wrong)'

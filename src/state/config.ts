@@ -13,7 +13,7 @@
  * Kept apart from the store implementations so loading a config never imports the Azure SDK.
  */
 import { z } from 'zod';
-import { Duration, FilePath } from '../config/fields.js';
+import { Duration, DurationWithin, FilePath } from '../config/fields.js';
 
 export const SqliteStateConfig = z.strictObject({
   type: z.literal('sqlite'),
@@ -73,6 +73,8 @@ export const AzureBlobStateConfig = z
     leaseDuration: Duration.pipe(
       z.number().min(15_000, 'Azure leases last at least 15s').max(60_000, 'Azure leases last at most 60s (certloop renews them while working)'),
     ).default(60_000),
+    /** Deadline of each try of a request to the storage account (3 tries); default 30s. */
+    timeout: DurationWithin(1000, 5 * 60_000).optional(),
     credential: AzureCredentialConfig.optional(),
   })
   .superRefine((c, ctx) => {

@@ -27,8 +27,9 @@ export function parseDuration(text: string | number): number | undefined {
 
 export function formatDuration(ms: number): string {
   const sign = ms < 0 ? '-' : '';
+  // Under a second in ms: 500 ms rounded to "1s" misstated a timeout.
+  if (Math.abs(ms) < 1000) return `${sign}${Math.abs(ms)}ms`;
   let rest = Math.abs(Math.round(ms / 1000));
-  if (rest === 0) return `${Math.abs(ms)}ms`;
   const parts: string[] = [];
   for (const [unit, size] of [
     ['d', 86400],

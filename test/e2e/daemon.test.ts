@@ -10,18 +10,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { startDaemon, get, metric, type Daemon } from '../support/daemon.js';
+import { startDaemon, get, locks, metric, type Daemon } from '../support/daemon.js';
 import { CLI, recordOutput, startLab, type Lab } from '../support/lab.js';
 import { freePort, waitFor } from '../support/net.js';
-
-function locks(stateFile: string): number {
-  const db = new Database(stateFile, { readonly: true });
-  try {
-    return (db.prepare('SELECT count(*) AS n FROM locks').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
 
 describe('daemon and metrics', () => {
   let lab: Lab;

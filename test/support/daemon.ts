@@ -1,5 +1,6 @@
 /** Running the built `certloop daemon` as a child process and reading its HTTP pages, for e2e tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { CLI, recordOutput } from './lab.js';
 
 export interface Daemon {
@@ -38,4 +39,14 @@ export function metric(text: string, name: string, labels: Record<string, string
     return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return undefined;
+}
+
+/** How many certificate leases a SQLite state file holds right now. */
+export function locks(stateFile: string): number {
+  const db = new Database(stateFile, { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM locks').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
 }

@@ -19,6 +19,10 @@ export interface LabConfigOptions {
   extra?: string;
   /** A comment block for the top of the file. */
   header?: string;
+  /** Extra lines under `acme:` (indented 2). */
+  acmeExtra?: string;
+  /** The state setting (default ./certloop.db). */
+  state?: string;
 }
 
 export function labConfig(o: LabConfigOptions): string {
@@ -26,7 +30,7 @@ export function labConfig(o: LabConfigOptions): string {
   directory: ${o.directory}
   email: ops@example.com
   caBundle: ${o.caBundle}
-state: ./certloop.db
+${o.acmeExtra ?? ''}state: ${o.state ?? './certloop.db'}
 certificates:
   - name: web
     domains: [a.test, b.test]

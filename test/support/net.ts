@@ -46,3 +46,22 @@ export function canConnect(port: number): Promise<boolean> {
     s.once('error', () => resolve(false));
   });
 }
+
+/**
+ * Sends `request` as it is on a raw socket to 127.0.0.1:port and resolves with the status line of
+ * the answer ('' when the connection closed without one): for requests fetch refuses to send.
+ */
+export function rawHttpStatus(port: number, request: string | Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    let got = '';
+    s.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      if (got.includes('\r\n')) s.destroy();
+    });
+    s.on('error', () => undefined);
+    s.on('close', () => resolve(got.split('\r\n')[0]));
+    s.write(request);
+    setTimeout(() => s.destroy(), 3000).unref();
+  });
+}

@@ -9,6 +9,8 @@
 import type { DnsManagementClient, RecordSet, TxtRecord as AzureTxtRecord } from '@azure/arm-dns';
 import { azurePipelineOptions, createAzureCredential, scrubSecrets } from '../../../src/azure/credential.js';
 import { relativeName } from '../../../src/dns/challenge.js';
+import { formatDuration } from '../../../src/util/duration.js';
+import { abortable } from '../../../src/util/timers.js';
 import { Dns01Solver, DnsProviderError, type TxtRecord, type TxtRecordProvider } from '../dns-01-common/solver.js';
 import type { AzureDnsConfig } from './schema.js';
 
@@ -78,11 +80,18 @@ export class AzureDnsProvider implements TxtRecordProvider {
         this.client = undefined;
         throw this.explain(err);
       });
+      // One deadline for the whole change, sign-in and conflict retries included (issue 16: an
+      // ARM endpoint that never answered held the order for ever). The sign-in does not always
+      // honour the signal, hence the race as well.
+      const abortSignal = AbortSignal.timeout(this.config.timeout);
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.applyOnce(client, name, record.value, op);
+          await abortable(this.applyOnce(client, name, record.value, op, abortSignal), abortSignal);
           return;
         } catch (err) {
+          if (abortSignal.aborted) {
+            throw new DnsProviderError(`Azure DNS did not finish the change of ${name} in zone ${zone} within ${formatDuration(this.config.timeout)} (timeout)`);
+          }
           if (statusOf(err) === 412 && attempt < MAX_ATTEMPTS) continue;
           throw this.explain(err);
         }
@@ -91,11 +100,11 @@ export class AzureDnsProvider implements TxtRecordProvider {
   }
 
   /** One read → modify → conditional write. A 412 means someone changed the set in between. */
-  private async applyOnce(client: DnsManagementClient, name: string, value: string, op: 'add' | 'remove'): Promise<void> {
+  private async applyOnce(client: DnsManagementClient, name: string, value: string, op: 'add' | 'remove', abortSignal: AbortSignal): Promise<void> {
     const { resourceGroup, zone } = this.config;
     let existing: RecordSet | undefined;
     try {
-      existing = await client.recordSets.get(resourceGroup, zone, name, 'TXT');
+      existing = await client.recordSets.get(resourceGroup, zone, name, 'TXT', { abortSignal });
     } catch (err) {
       if (statusOf(err) !== 404 || (err as { code?: string }).code === 'ParentResourceNotFound') throw err;
     }
@@ -105,7 +114,7 @@ export class AzureDnsProvider implements TxtRecordProvider {
     if (op === 'add') {
       if (present) return;
       if (!existing) {
-        await client.recordSets.createOrUpdate(resourceGroup, zone, name, 'TXT', { ttl: this.config.ttl, txtRecords: [{ value: [value] }] }, { ifNoneMatch: '*' });
+        await client.recordSets.createOrUpdate(resourceGroup, zone, name, 'TXT', { ttl: this.config.ttl, txtRecords: [{ value: [value] }] }, { ifNoneMatch: '*', abortSignal });
       } else {
         await client.recordSets.createOrUpdate(
           resourceGroup,
@@ -113,7 +122,7 @@ export class AzureDnsProvider implements TxtRecordProvider {
           name,
           'TXT',
           { ttl: existing.ttl ?? this.config.ttl, metadata: existing.metadata, txtRecords: [...records, { value: [value] }] },
-          { ifMatch: existing.etag },
+          { ifMatch: existing.etag, abortSignal },
         );
       }
       return;
@@ -122,7 +131,7 @@ export class AzureDnsProvider implements TxtRecordProvider {
     if (!existing || !present) return;
     const remaining = records.filter((r) => joined(r) !== value);
     if (remaining.length === 0) {
-      await client.recordSets.delete(resourceGroup, zone, name, 'TXT', { ifMatch: existing.etag });
+      await client.recordSets.delete(resourceGroup, zone, name, 'TXT', { ifMatch: existing.etag, abortSignal });
     } else {
       await client.recordSets.createOrUpdate(
         resourceGroup,
@@ -130,7 +139,7 @@ export class AzureDnsProvider implements TxtRecordProvider {
         name,
         'TXT',
         { ttl: existing.ttl, metadata: existing.metadata, txtRecords: remaining },
-        { ifMatch: existing.etag },
+        { ifMatch: existing.etag, abortSignal },
       );
     }
   }

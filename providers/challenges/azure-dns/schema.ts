@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FilePath } from '../../../src/config/fields.js';
+import { DurationWithin, FilePath } from '../../../src/config/fields.js';
 import { AzureCredentialConfig } from '../../../src/azure/credential.js';
 import { Dns01CommonFields, ZoneName } from '../dns-01-common/schema.js';
 
@@ -21,5 +21,7 @@ export const AzureDnsConfig = z.strictObject({
   caBundle: FilePath.optional(),
   /** TTL of a TXT record set certloop creates, in seconds (an existing set keeps its TTL). */
   ttl: z.number().int().min(1).max(86_400).default(60),
+  /** Deadline of one change of a record set (sign-in, read, write, retries after a conflict). */
+  timeout: DurationWithin(1000, 10 * 60_000).default(60_000),
 });
 export type AzureDnsConfig = z.infer<typeof AzureDnsConfig>;

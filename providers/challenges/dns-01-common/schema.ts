@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Duration } from '../../../src/config/fields.js';
+import { DurationWithin } from '../../../src/config/fields.js';
 
 /** A DNS server: "host" or "host:port" (port 53 when omitted), IPv6 in brackets: "[::1]:5353". */
 export const DnsServerAddress = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, {
@@ -26,7 +26,7 @@ export const Dns01CommonFields = {
   /** Recursive resolvers used to find the zone and its NS records; default: the system's. */
   resolvers: z.array(DnsServerAddress).min(1).optional(),
   /** How long to wait for every authoritative server to answer the new value. */
-  propagationTimeout: Duration.default(120_000),
+  propagationTimeout: DurationWithin(1000, 60 * 60_000).default(120_000),
 };
 
 export interface Dns01CommonConfig {

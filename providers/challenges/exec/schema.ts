@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Argv, Duration, FilePath } from '../../../src/config/fields.js';
+import { Argv, DurationWithin, FilePath } from '../../../src/config/fields.js';
+import { BOUNDS } from '../../../src/config/bounds.js';
 import { Dns01CommonFields } from '../dns-01-common/schema.js';
 
 /**
@@ -14,6 +15,6 @@ export const ExecDnsConfig = z.strictObject({
   /** Folder the command runs in; default: the config file's folder. */
   cwd: FilePath.prefault('.'),
   /** How long one call may take before it is killed and counted as a failure. */
-  timeout: Duration.default(60_000),
+  timeout: DurationWithin(...BOUNDS.commandTimeout).default(60_000),
 });
 export type ExecDnsConfig = z.infer<typeof ExecDnsConfig>;

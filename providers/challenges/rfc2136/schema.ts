@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Duration } from '../../../src/config/fields.js';
+import { DurationWithin } from '../../../src/config/fields.js';
+import { BOUNDS } from '../../../src/config/bounds.js';
 import { TSIG_ALGORITHMS } from '../../../src/dns/tsig.js';
 import { Dns01CommonFields, DnsServerAddress, ZoneName } from '../dns-01-common/schema.js';
 
@@ -31,6 +32,6 @@ export const Rfc2136Config = z.strictObject({
   /** TTL of the TXT record, in seconds. */
   ttl: z.number().int().min(1).max(86_400).default(60),
   /** How long one update may take. */
-  timeout: Duration.default(10_000),
+  timeout: DurationWithin(...BOUNDS.networkTimeout).default(10_000),
 });
 export type Rfc2136Config = z.infer<typeof Rfc2136Config>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Argv, Duration, FilePath } from '../../../src/config/fields.js';
+import { Argv, DurationWithin, FilePath } from '../../../src/config/fields.js';
+import { BOUNDS } from '../../../src/config/bounds.js';
 
 /** Files on disk, then an optional reload command (argv, no shell). */
 export const FileTargetConfig = z.strictObject({
@@ -11,6 +12,6 @@ export const FileTargetConfig = z.strictObject({
   /** Optional separate chain file (intermediates only). */
   chain: FilePath.optional(),
   reload: Argv.optional(),
-  reloadTimeout: Duration.default(30_000),
+  reloadTimeout: DurationWithin(...BOUNDS.commandTimeout).default(30_000),
 });
 export type FileTargetConfig = z.infer<typeof FileTargetConfig>;

@@ -62,7 +62,7 @@ export function classifyKeyVaultError(
   const fail = (message: string, opts: { retryable?: boolean; retryAfterSeconds?: number } = {}) =>
     new CertloopError('DEPLOY_FAILED', scrub(message, config), { certificate, step, cause: err, ...opts });
 
-  if (e.name === 'AbortError') return fail(`Key Vault did not answer within ${config.timeout / 1000}s while trying to ${WHAT[op]} ${object}`);
+  if (e.name === 'AbortError' || e.name === 'TimeoutError') return fail(`Key Vault did not answer within ${config.timeout / 1000}s while trying to ${WHAT[op]} ${object}`);
 
   const service = e.details?.error;
   const serviceText = service?.code ? `${service.code}${service.innerError?.code ? `/${service.innerError.code}` : ''}: ${firstLine(service.message)}` : firstLine(e.message);

@@ -16,6 +16,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { KeyVaultCertificate } from '@azure/keyvault-certificates';
 import { CertloopError, type Step } from '../../../src/errors.js';
+import { abortable } from '../../../src/util/timers.js';
 import { describeCertificate, normalizeSerial, splitPem } from '../../../src/pki/certificate.js';
 import type {
   AdoptableTarget,
@@ -191,9 +192,11 @@ export class KeyVaultTarget implements Target, ObservableTarget, DescribedObserv
   /** One SDK call with the target's time limit, its errors classified. */
   private async call<T>(op: Operation, ctx: DeployContext, step: Step, fn: (c: KeyVaultClients, abortSignal: AbortSignal) => Promise<T>): Promise<T> {
     const signals = [AbortSignal.timeout(this.config.timeout), ...(ctx.signal ? [ctx.signal] : [])];
+    const signal = AbortSignal.any(signals);
     try {
       this.clients ??= openClients(this.config, this.certificate, ctx.log);
-      return await fn(await this.clients, AbortSignal.any(signals));
+      // Raced as well: the SDK's sign-in does not honour the signal everywhere (issue 16).
+      return await abortable((async () => fn(await this.clients!, signal))(), signal);
     } catch (err) {
       throw classifyKeyVaultError(err, op, this.config, this.certificate, step);
     }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AzureCredentialConfig } from '../../../src/azure/credential.js';
-import { Duration, FilePath } from '../../../src/config/fields.js';
+import { DurationWithin, FilePath } from '../../../src/config/fields.js';
 
 const NonEmpty = z.string().min(1, 'expected a value');
 
@@ -32,8 +32,8 @@ export const KeyVaultTargetConfig = z.strictObject({
   /** On the first run, take over a valid certificate already in the vault instead of ordering one. */
   adopt: z.boolean().default(true),
   /** Longest Retry-After certloop waits for within a run when Key Vault throttles (429/503). */
-  maxRetryWait: Duration.default(30_000),
+  maxRetryWait: DurationWithin(0, 10 * 60_000).default(30_000),
   /** Time limit for each Key Vault operation. */
-  timeout: Duration.default(60_000),
+  timeout: DurationWithin(1000, 10 * 60_000).default(60_000),
 });
 export type KeyVaultTargetConfig = z.infer<typeof KeyVaultTargetConfig>;

@@ -11,7 +11,8 @@ import { VerifyConfig, type EndpointConfig } from '../../config/schema.js';
 import { normalizeSerial } from '../../pki/certificate.js';
 import { DEFAULT_POLICY } from '../../policy/decide.js';
 import type { AddressResult } from '../../state/record.js';
-import { parseDuration } from '../../util/duration.js';
+import { formatDuration, parseDuration } from '../../util/duration.js';
+import { BOUNDS } from '../../config/bounds.js';
 import { ALERT_CHECKS, type CheckName } from '../../verify/checks.js';
 import type { ProbeResult } from '../../verify/probe.js';
 import { STARTTLS_PROTOCOLS, type StartTlsProtocol } from '../../verify/starttls.js';
@@ -79,9 +80,11 @@ function parseEndpoint(text: string): { host: string; port: number } {
 /** --timeout: milliseconds as a bare number (the original form), or a duration such as 2s. */
 function parseTimeout(value: string | number | undefined): number {
   if (value === undefined) return 10_000;
-  if (typeof value === 'number' || /^\d+$/.test(value)) return Number(value);
-  const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) throw new CertloopError('USAGE', `--timeout expects milliseconds or a duration such as 2s, got "${value}"`, { retryable: false });
+  const ms = typeof value === 'number' || /^\d+$/.test(value) ? Number(value) : parseDuration(value);
+  const [min, max] = BOUNDS.networkTimeout;
+  if (ms === undefined || ms < min || ms > max) {
+    throw new CertloopError('USAGE', `--timeout expects milliseconds or a duration such as 2s, between ${formatDuration(min)} and ${formatDuration(max)}; got "${value}"`, { retryable: false });
+  }
   return ms;
 }
 

@@ -73,6 +73,8 @@ const VALID: [string, Record<string, unknown>][] = [
 /** Values every field is replaced by in turn: wrong types, edge cases of each kind of field. */
 const ODD: unknown[] = [
   null, true, 0, -1, 1.5, 443, 65536, '', ' ', 'x', 'X', '443', '30s', 'soon', '1/3',
+  // Durations outside the ranges of timer settings (issue 16): none, past Node's timer limit, past any Date.
+  '0s', 2_200_000, '99999999999d',
   'a.test', 'A.TEST', 'localhost', 'a..test', '-a.test', 'a-.test', '*.a.test', 'a.test.', `${'a'.repeat(64)}.test`,
   '127.0.0.1:5002', '127.0.0.1', '[::1]:5002', 'web/1', './p.pem', 'https://v.vault.azure.net', 'file', 'http-01', 'dns-01',
   'key-vault', 'default', 'short-lived', 'ecdsa-p256', 'ed25519', 'smtp',

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Writable } from 'node:stream';
@@ -188,6 +189,19 @@ describe('key-vault target against a local Key Vault', () => {
   it('a vault that refuses connections is named, with what to check', async () => {
     const e = await rejection(target({ vaultUrl: 'https://127.0.0.1:1' }).currentSerial(ctx));
     assert.match(e.message, /cannot connect to the vault 127\.0\.0\.1:1 \(ECONNREFUSED\)/);
+  });
+
+  it('a vault that accepts connections and never answers fails within the target timeout (issue 16)', async () => {
+    const silent = net.createServer((s) => s.on('error', () => undefined));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const started = Date.now();
+      const e = await rejection(target({ vaultUrl: `https://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, timeout: '1s' }).currentSerial(ctx));
+      assert.match(e.message, /Key Vault did not answer within 1s/);
+      assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+    } finally {
+      silent.close();
+    }
   });
 
   describe('adoption', () => {
