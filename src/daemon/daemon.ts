@@ -18,6 +18,7 @@ import { stagingDirectory, type DrillReport } from '../controller/drill.js';
 import { runOnce, type RunSummary } from '../controller/run.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import { stateHealth } from '../state/health.js';
 import type { StateStore } from '../state/store.js';
 import { buildStatusModel } from '../report/model.js';
 import { statusPageHandler } from '../report/http.js';
@@ -68,6 +69,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     currentKind = kind;
     current = (async () => {
       log.info({ pass: kind }, { run: 'scheduled run starting', verify: 'verify pass starting', drill: 'scheduled drill starting' }[kind]);
+      // A state file deleted under us is written back; one replaced cannot be used (state/health.ts).
+      if (!(await stateHealth(store, log)).ok) return;
       if (kind === 'drill') return drillPass();
       try {
         const summary = await runOnce({ config, store, log, events: observers.bus, signal: abort.signal, verifyOnly: kind === 'verify' });
@@ -119,6 +122,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       // Liveness: the loop is up and the state store answers. Certificate problems are not a
       // reason to restart the process; they are in /metrics and in notifications.
       if (abort.signal.aborted) return { status: 503, body: 'shutting down\n' };
+      const state = await stateHealth(store, log);
+      if (!state.ok) return { status: 503, body: `${state.message}\n` };
       await store.list();
       return { body: 'ok\n' };
     },
