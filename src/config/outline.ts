@@ -12,11 +12,12 @@
  */
 import path from 'node:path';
 import type { z } from 'zod';
-import { DomainName, FilePath, isDomainName, withBaseDir } from './fields.js';
+import { DomainName, FilePath, isDomainName, resolveConfigPath, withBaseDir } from './fields.js';
 import { JsonScanner, parseableAsJsonObject } from './json-position.js';
 import { mayHaveReferences, parseConfigText, readConfigBytes, readConfigValue, resolveReferences, type LoadedConfig } from './load.js';
 import { quickAccept } from './quick-accept.js';
 import { CertificateConfig, Config } from './schema.js';
+import { FileClaims, targetFiles } from './target-files.js';
 import { attachPolicies } from '../policy/load.js';
 
 export type CertificateOutline = Pick<CertificateConfig, 'name' | 'domains' | 'policy'>;
@@ -88,13 +89,16 @@ function validateSlices(
   return withBaseDir(baseDir, () => {
     const outlines: (CertificateOutline | undefined)[] = [];
     let top: Omit<Config, 'certificates'> | undefined;
-    const check = (slice: unknown[], at: number[]): boolean => {
+    // Config's rule between certificates: no file written by two targets (target-files.ts).
+    const files = new FileClaims();
+    const check = (slice: unknown[], at: number[], claim = true): boolean => {
       const r = Config.safeParse({ ...rest, certificates: slice });
       if (!r.success) return false;
       const { certificates: validated, ...others } = r.data;
       top ??= others;
       validated.forEach((c, k) => (outlines[at[k]] = { name: c.name, domains: c.domains, ...(c.policy !== undefined ? { policy: c.policy } : {}) }));
-      return true;
+      // Paths in the validated config are resolved already.
+      return !claim || validated.every((c, k) => targetFiles(c.targets, at[k]).every((f) => files.claim(f) === undefined));
     };
     let first: unknown;
     let slice: unknown[] = [];
@@ -102,7 +106,7 @@ function validateSlices(
     for (const cert of certificates) {
       const i = outlines.length;
       if (i === 0) first = cert;
-      const quick = quickOutline(cert);
+      const quick = quickCertificate(cert, i, files);
       outlines.push(quick);
       if (quick) continue;
       slice.push(cert);
@@ -114,7 +118,7 @@ function validateSlices(
     }
     if (slice.length > 0 && !check(slice, at)) return undefined;
     // Every certificate passed the quick check: the rest of the config is validated with the first.
-    if (!top && outlines.length > 0 && !check([first], [0])) return undefined;
+    if (!top && outlines.length > 0 && !check([first], [0], false)) return undefined;
     return { top, outlines: outlines as CertificateOutline[] };
   });
 }
@@ -139,14 +143,24 @@ const acceptCertificate = quickAccept(
  * policy name is the input itself (no transforms); a policy with overrides is left to zod.
  */
 export function quickOutline(cert: unknown): CertificateOutline | undefined {
+  return quickCertificate(cert, 0, new FileClaims());
+}
+
+/**
+ * quickOutline, with the files the certificate's targets write claimed in `files` (for the rule
+ * between certificates); undefined also when one of them is claimed already.
+ */
+function quickCertificate(cert: unknown, index: number, files: FileClaims): CertificateOutline | undefined {
   if (!acceptCertificate(cert)) return undefined;
   const { name, domains, policy } = cert as CertificateOutline;
   if (policy !== undefined && typeof policy !== 'string') return undefined;
-  // Config's superRefine: no domain twice, no wildcard over http-01 (left to zod to explain).
+  // Config's superRefine: no domain twice, no wildcard over http-01 (left to zod to explain)...
   for (let j = 0; j < domains.length; j++) {
     if (domains[j].startsWith('*.')) return undefined;
     for (let k = 0; k < j; k++) if (domains[k] === domains[j]) return undefined;
   }
+  // ... and no file written by two targets (target-files.ts), paths resolved as FilePath does.
+  for (const c of targetFiles((cert as CertificateConfig).targets, index)) if (files.claim({ ...c, file: resolveConfigPath(c.file) })) return undefined;
   return policy === undefined ? { name, domains } : { name, domains, policy };
 }
 

@@ -11,6 +11,6 @@ export const FileTargetConfig = z.strictObject({
   /** Optional separate chain file (intermediates only). */
   chain: FilePath.optional(),
   reload: Argv.optional(),
-  reloadTimeout: Duration.default(30_000),
+  reloadTimeout: Duration.pipe(z.number().min(1, 'reloadTimeout must be more than 0s: the reload would be killed before it starts')).default(30_000),
 });
 export type FileTargetConfig = z.infer<typeof FileTargetConfig>;

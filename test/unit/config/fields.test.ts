@@ -8,7 +8,8 @@ const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 function reference(s: string): boolean {
   const name = s.startsWith('*.') ? s.slice(2) : s;
   if (name.length > 253 || !name.includes('.')) return false;
-  return name.split('.').every((label) => DNS_LABEL.test(label));
+  const labels = name.split('.');
+  return labels.every((label) => DNS_LABEL.test(label)) && !/^[0-9]+$/.test(labels[labels.length - 1]);
 }
 
 describe('DomainName', () => {
@@ -34,6 +35,10 @@ describe('DomainName', () => {
     [`${'a.'.repeat(125)}abcd`, false],
     [`*.${'a.'.repeat(125)}abc`, true],
     ['', false],
+    ['192.0.2.1', false],
+    ['a.b.123', false],
+    ['1.example', true],
+    ['a.1b', true],
   ];
   for (const [name, ok] of cases) {
     it(`${ok ? 'accepts' : 'rejects'} ${JSON.stringify(name.length > 40 ? `${name.slice(0, 20)}…(${name.length})` : name)}`, () => {

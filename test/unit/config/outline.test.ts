@@ -55,6 +55,9 @@ function manyCertificates(count: number, edit: (c: Record<string, unknown>, i: n
   const cert = base.certificates[0];
   base.certificates = Array.from({ length: count }, (_, i) => {
     const c = { ...structuredClone(cert), name: `site${i}`, domains: [`site${i}.test`] };
+    // Each certificate writes files of its own (two certificates on one file is an error).
+    const [target] = (c as Record<string, unknown>).targets as Record<string, unknown>[];
+    Object.assign(target, { cert: `./live/site${i}/fullchain.pem`, key: `./live/site${i}/privkey.pem` });
     edit(c, i);
     return c;
   });
@@ -87,6 +90,16 @@ describe('config outline (plan: validated in full, kept as name, domains, policy
     assertAgree(write(manyCertificates(1200, (c, i) => i === 1150 && (c.domains = ['NOT A NAME'])), 'json'));
   });
 
+  it('finds a file written by two certificates, in one slice, across slices, and spelled two ways', () => {
+    const sameAs = (j: number, spell = (p: string) => p) => (c: Record<string, unknown>, i: number) =>
+      i === j && ((c.targets as Record<string, unknown>[])[0].key = spell('./live/site3/privkey.pem'));
+    assertAgree(write(manyCertificates(20, sameAs(7)), 'json'));
+    assertAgree(write(manyCertificates(1200, sameAs(1100)), 'json'));
+    assertAgree(write(manyCertificates(1200, sameAs(1100, (p) => p.replace('./live/', './live/../live/'))), 'json'));
+    assertAgree(write(manyCertificates(3, (c, i) => i === 1 && ((c.targets as Record<string, unknown>[])[0].key = './live/site1/fullchain.pem')), 'json'));
+    assert.throws(() => loadConfigOutline(write(manyCertificates(1200, sameAs(1100)), 'json')), /certificates\[1100\]\.targets\[0\]\.key: .*site3\/privkey\.pem is also written by certificates\[3\]\.targets\[0\]\.key/);
+  });
+
   const json = manyCertificates(3);
   const broken: [string, string][] = [
     ['a missing comma between certificates', json.replace(/\}(,)(\s*\{\s*"name": "site1")/, '}$2')],
@@ -102,9 +115,9 @@ describe('config outline (plan: validated in full, kept as name, domains, policy
   // Cut into runs where an indented file separates certificates (outline.ts guessedRuns), or
   // scanned when the layout is another: the same verdict either way.
   /** Certificates with many targets, each "{" but the first indented as deep as a certificate's. */
-  const oddlyIndented = manyCertificates(250, (c) => {
+  const oddlyIndented = manyCertificates(250, (c, i) => {
     const t = (c.targets as Record<string, unknown>[])[0];
-    c.targets = Array.from({ length: 12 }, (_, k) => ({ ...t, cert: `./c${k}.pem` }));
+    c.targets = Array.from({ length: 12 }, (_, k) => ({ ...t, cert: `./${i}/c${k}.pem`, key: `./${i}/k${k}.pem` }));
   }).replace(/\},\n {8}\{\n {10}"type": "file"/g, '},\n    {\n          "type": "file"');
   const layouts: [string, string][] = [
     ['certificates not last', json.replace(/\n\}\s*$/, ',\n  "concurrency": 4\n}')],
