@@ -14,7 +14,8 @@ export function stateFileProblem(file: string): string | undefined {
   try {
     stat = fs.statSync(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return `cannot look at ${file} (${(err as NodeJS.ErrnoException).code})`;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') return `cannot look at ${file} (${code})`;
     return creatable(path.dirname(file));
   }
   if (stat.isDirectory()) return `${file} is a folder: state: must name a file, such as ./certloop.db`;

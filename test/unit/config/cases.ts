@@ -75,3 +75,18 @@ export const MALFORMED: [name: string, text: string, expected: RegExp][] = [
   ['a port of 1e400', GOOD.replace('port: 8443', 'port: 1e400'), /endpoints\[0\]\.port: expected number, got a value too large for a number \(1e400 or \.inf\)/],
   ['a port of .nan', GOOD.replace('port: 8443', 'port: .nan'), /endpoints\[0\]\.port: expected number, got \.nan \(not a number\)/],
 ];
+
+/** Valid configs at the edges of the rules above: the loader must accept each (load.test.ts). */
+export const ACCEPTED: [name: string, text: string][] = [
+  ['the highest port numbers', `${GOOD.replace('listen: 127.0.0.1:5002', 'listen: 127.0.0.1:65535').replace('port: 8443', 'port: 65535')}listen: "[::1]:65535"\n`],
+  ['port 0 for the daemon, which asks the system for a free port', `${GOOD}listen: 127.0.0.1:0\n`],
+  ['an IPv6 challenge address', GOOD.replace('listen: 127.0.0.1:5002', 'listen: "[::1]:5002"')],
+  ['a domain with a numeric first label', GOOD.replace('a.test, b.test', '1.example.com, a.test')],
+  ['an SNI with an underscore and capitals', GOOD.replace('sni: a.test', 'sni: Web_1.A.test')],
+  ['a base64url EAB key with padding', GOOD.replace('  caBundle: ./pebble-ca.pem\n', '  caBundle: ./pebble-ca.pem\n  eab: { kid: kid-1, hmacKey: "aG1hYw-_aG1hYw==" }\n')],
+  ['an e-mail address of exactly 254 characters', GOOD.replace('ops@example.com', `${'o'.repeat(242)}@example.com`)],
+  ['a reload timeout of 1 ms', GOOD.replace('reload: [nginx', 'reloadTimeout: 1ms\n        reload: [nginx')],
+  ['a chain file beside the certificate and key', GOOD.replace('        key: ./live/web/privkey.pem\n', '        key: ./live/web/privkey.pem\n        chain: ./live/web/chain.pem\n')],
+  ['two certificates with files of their own', GOOD + GOOD.slice(GOOD.indexOf('  - name: web')).replace('name: web', 'name: web2').replaceAll('/live/web/', '/live/web2/')],
+  ['the state as a typed store in a folder not created yet', GOOD.replace('state: ./certloop.db', 'state: { type: sqlite, path: ./state/new/certloop.db }')],
+];

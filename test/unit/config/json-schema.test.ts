@@ -16,7 +16,7 @@ import { parseConfigText } from '../../../src/config/load.js';
 import { starterConfig } from '../../../src/config/starter.js';
 import { demoConfig } from '../../../scripts/demo-config.js';
 import { ROOT } from '../../support/lab.js';
-import { GOOD, MALFORMED } from './cases.js';
+import { ACCEPTED, GOOD, MALFORMED } from './cases.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -78,6 +78,7 @@ describe('the config JSON Schema', () => {
     ...readmeConfigs(),
     ['the demo config', demoConfig({ directory: 'https://127.0.0.1:14000/dir', httpPort: 5002, port: 8443, reloadCommand: ['/usr/sbin/nginx', '-s', 'reload'] })],
     ['the loader tests example', GOOD],
+    ...ACCEPTED.map(([name, text]): [string, string] => [`the edge case: ${name}`, text]),
     ...exampleConfigs(),
     ...starterConfigs(),
   ] as [string, string][];

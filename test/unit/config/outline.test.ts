@@ -7,7 +7,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import { GuessFailed, jsonParts, loadConfigOutline, type CertificateOutline } from '../../../src/config/outline.js';
 import { resolvedPolicyFor } from '../../../src/policy/load.js';
 import { tempDir } from '../../support/lab.js';
-import { GOOD, MALFORMED } from './cases.js';
+import { ACCEPTED, GOOD, MALFORMED } from './cases.js';
 
 const dir = tempDir('config-outline');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -70,6 +70,13 @@ describe('config outline (plan: validated in full, kept as name, domains, policy
     assertAgree(write(asJson(GOOD), 'json'));
     assertAgree(write(GOOD.replace('    key: { type: ecdsa-p256 }\n', '    key: { type: ecdsa-p256 }\n    policy: { name: short-lived, jitter: 1h }\n')));
   });
+
+  for (const [name, text] of ACCEPTED) {
+    it(`accepts as loadConfig does ${name}`, () => {
+      assertAgree(write(text));
+      assertAgree(write(asJson(text), 'json'));
+    });
+  }
 
   for (const [name, text] of MALFORMED) {
     it(`rejects, with loadConfig's words, ${name}`, () => {
