@@ -35,10 +35,15 @@ export function stateFileProblem(file: string): string | undefined {
     fs.closeSync(fd);
   }
   if (read < 100 || !head.subarray(0, 16).equals(HEADER)) return `${file} is not a SQLite database: restore the state from a backup, or move the file aside to start a new one`;
-  // The header's page size (bytes 16-17; 1 means 65536): a file cut short ends mid-page.
+  // The header's page size (bytes 16-17; 1 means 65536) and, when valid (bytes 92-95 equal to
+  // the change counter at 24-27), its page count (28-31): a file cut short ends mid-page or
+  // holds fewer pages than its header counts (https://www.sqlite.org/fileformat2.html#database_header).
   const raw = head.readUInt16BE(16);
   const pageSize = raw === 1 ? 65536 : raw;
-  if (pageSize >= 512 && stat.size % pageSize !== 0) return `${file} is cut short (${stat.size} bytes, not a whole number of ${pageSize}-byte pages): restore it from a backup`;
+  const pages = head.readUInt32BE(92) === head.readUInt32BE(24) ? head.readUInt32BE(28) : 0;
+  if (pageSize >= 512 && (stat.size % pageSize !== 0 || stat.size < pages * pageSize)) {
+    return `${file} is cut short (${stat.size} bytes, ${pages ? `its header counts ${pages} pages of` : 'not a whole number of'} ${pageSize} bytes): restore it from a backup`;
+  }
   return undefined;
 }
 

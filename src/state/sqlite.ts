@@ -153,7 +153,7 @@ export class SqliteStore implements StateStore {
   /**
    * The file at `file` must still be the one this store has open. Deleted (`rm certloop.db`
    * under a running daemon): everything is still in the open connection, so it is written back
-   * to the same path (VACUUM INTO a temporary, then rename) and reopened; the daemon goes on.
+   * to the same path (SQLite's backup into a temporary, then rename) and reopened; the daemon goes on.
    * Replaced by another file (a restored backup, a copy from elsewhere): this process would keep
    * writing to the old one, which nobody can see, so that is reported unhealthy: restart it.
    */
@@ -169,18 +169,21 @@ export class SqliteStore implements StateStore {
       return { ok: false, message: `state file ${this.file} was replaced by another file while certloop had it open; restart certloop to use the new file (this process would go on writing to the old one)` };
     }
     try {
-      this.restore();
+      await this.restore();
     } catch (err) {
       return { ok: false, message: `state file ${this.file} was deleted while certloop had it open and could not be written again: ${stateError(this.file, err).message}` };
     }
     return { ok: true, message: `state file ${this.file} was deleted while certloop had it open; it was written again from the open connection` };
   }
 
-  private restore(): void {
+  private async restore(): Promise<void> {
     fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
     const copy = `${this.file}.restore-${process.pid}`;
     fs.rmSync(copy, { force: true });
-    this.db.prepare('VACUUM INTO ?').run(copy);
+    // SQLite's online backup copies the pages as they are (what this connection sees, its own
+    // writes during the copy included), so the copy has the same layout as the file it replaces.
+    fs.closeSync(fs.openSync(copy, 'w', 0o600));
+    await this.db.backup(copy);
     fs.chmodSync(copy, 0o600);
     // Closing the last connection folds the WAL into the deleted file and removes -wal and -shm,
     // which would otherwise be taken as the new file's.

@@ -40,6 +40,11 @@ describe('stateFileProblem', () => {
       fs.truncateSync(f, fs.statSync(f).size - 1000);
       return f;
     }, /is cut short/],
+    ['a state file cut short at a page boundary', async () => {
+      const f = await realState('cut-at-page.db');
+      fs.truncateSync(f, 8192);
+      return f;
+    }, /is cut short \(8192 bytes, its header counts \d+ pages of 4096 bytes\)/],
     ['a read-only state file', async () => {
       const f = await realState('ro.db');
       undo.push(immutable(f));
