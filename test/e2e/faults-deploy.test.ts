@@ -82,11 +82,11 @@ describe('faults: deploys, reloads, state and config (issue 16)', () => {
       assert.equal(r.code, 1, r.stderr);
       const web = r.json.certificates[0];
       assert.equal(web.error.code, 'DEPLOY_FAILED');
-      assert.match(web.error.message, /EPERM.*the files on disk are unchanged/);
-      assert.deepEqual(snapshot(), before, `${path.basename(stuck)} immutable: every file and *.prev as before`);
       assert.ok(pairMatches(lab.certFile, lab.keyFile), 'the key on disk matches the certificate on disk');
       const t = nginxTest();
       assert.ok(t.ok, `nginx -t accepts the files: ${t.output}`);
+      assert.deepEqual(snapshot(), before, `${path.basename(stuck)} immutable: every file and *.prev as before`);
+      assert.match(web.error.message, /EPERM.*the files on disk are unchanged/);
       assert.equal(await served(), servedBefore, 'the old certificate is still served');
 
       // Writable again: the next run deploys the certificate it already has (no new order).
