@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { main } from '../../../src/cli/main.js';
 import { starterConfig } from '../../../src/config/starter.js';
+import { certloopInProcess as certloop, type InProcessResult as Outcome } from '../../support/cli-in-process.js';
 import { ROOT, tempDir } from '../../support/lab.js';
 import { ACCEPTED, GOOD, MALFORMED } from '../config/cases.js';
 
@@ -19,38 +19,6 @@ const dir = tempDir('check-then-run');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 Object.assign(process.env, { CERTLOOP_ACME_EMAIL: 'ops@example.com', PFX_PASSWORD: 'pfx', ZEROSSL_EAB_KID: 'kid-1', ZEROSSL_EAB_HMAC_KEY: 'aG1hYw', GTS_EAB_KID: 'kid-2', GTS_EAB_HMAC_KEY: 'aG1hYw' });
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-  json: any;
-}
-
-/** The CLI's entry as bin.js calls it, with stdout and stderr captured (logs are silenced). */
-async function certloop(args: string[]): Promise<Outcome> {
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write;
-  const err = process.stderr.write;
-  // The test runner reports through stdout too (as buffers): those go through.
-  process.stdout.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((stdout += s), true) : out.call(process.stdout, s, ...rest))) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array, ...rest: never[]) => (typeof s === 'string' ? ((stderr += s), true) : err.call(process.stderr, s, ...rest))) as typeof process.stderr.write;
-  let code: number;
-  try {
-    code = await main(['node', 'certloop', '--log-level', 'silent', ...args]);
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(stdout);
-  } catch {
-    json = undefined;
-  }
-  return { code, stdout, stderr, json };
-}
 
 /** No CA is contacted: every directory is a loopback port that refuses; state stays in the case's folder. */
 function offline(text: string): string {
