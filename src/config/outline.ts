@@ -12,12 +12,12 @@
  */
 import path from 'node:path';
 import type { z } from 'zod';
-import { DomainName, FilePath, isDomainName, resolveConfigPath, withBaseDir } from './fields.js';
+import { configPathKey, DomainName, FilePath, isDomainName, resolvedPathKey, withBaseDir } from './fields.js';
 import { JsonScanner, parseableAsJsonObject } from './json-position.js';
 import { mayHaveReferences, parseConfigText, readConfigBytes, readConfigValue, resolveReferences, type LoadedConfig } from './load.js';
 import { quickAccept } from './quick-accept.js';
 import { CertificateConfig, Config } from './schema.js';
-import { FileClaims, targetFiles } from './target-files.js';
+import { TARGET_FILE_FIELDS } from './target-files.js';
 import { attachPolicies } from '../policy/load.js';
 
 export type CertificateOutline = Pick<CertificateConfig, 'name' | 'domains' | 'policy'>;
@@ -90,7 +90,7 @@ function validateSlices(
     const outlines: (CertificateOutline | undefined)[] = [];
     let top: Omit<Config, 'certificates'> | undefined;
     // Config's rule between certificates: no file written by two targets (target-files.ts).
-    const files = new FileClaims();
+    const files = new Set<string>();
     const check = (slice: unknown[], at: number[], claim = true): boolean => {
       const r = Config.safeParse({ ...rest, certificates: slice });
       if (!r.success) return false;
@@ -98,7 +98,7 @@ function validateSlices(
       top ??= others;
       validated.forEach((c, k) => (outlines[at[k]] = { name: c.name, domains: c.domains, ...(c.policy !== undefined ? { policy: c.policy } : {}) }));
       // Paths in the validated config are resolved already.
-      return !claim || validated.every((c, k) => targetFiles(c.targets, at[k]).every((f) => files.claim(f) === undefined));
+      return !claim || validated.every((c) => claimFiles(c.targets, files, resolvedPathKey));
     };
     let first: unknown;
     let slice: unknown[] = [];
@@ -106,7 +106,7 @@ function validateSlices(
     for (const cert of certificates) {
       const i = outlines.length;
       if (i === 0) first = cert;
-      const quick = quickCertificate(cert, i, files);
+      const quick = quickCertificate(cert, files);
       outlines.push(quick);
       if (quick) continue;
       slice.push(cert);
@@ -143,14 +143,14 @@ const acceptCertificate = quickAccept(
  * policy name is the input itself (no transforms); a policy with overrides is left to zod.
  */
 export function quickOutline(cert: unknown): CertificateOutline | undefined {
-  return quickCertificate(cert, 0, new FileClaims());
+  return quickCertificate(cert, new Set());
 }
 
 /**
  * quickOutline, with the files the certificate's targets write claimed in `files` (for the rule
  * between certificates); undefined also when one of them is claimed already.
  */
-function quickCertificate(cert: unknown, index: number, files: FileClaims): CertificateOutline | undefined {
+function quickCertificate(cert: unknown, files: Set<string>): CertificateOutline | undefined {
   if (!acceptCertificate(cert)) return undefined;
   const { name, domains, policy } = cert as CertificateOutline;
   if (policy !== undefined && typeof policy !== 'string') return undefined;
@@ -160,8 +160,22 @@ function quickCertificate(cert: unknown, index: number, files: FileClaims): Cert
     for (let k = 0; k < j; k++) if (domains[k] === domains[j]) return undefined;
   }
   // ... and no file written by two targets (target-files.ts), paths resolved as FilePath does.
-  for (const c of targetFiles((cert as CertificateConfig).targets, index)) if (files.claim({ ...c, file: resolveConfigPath(c.file) })) return undefined;
+  if (!claimFiles((cert as CertificateConfig).targets, files, configPathKey)) return undefined;
   return policy === undefined ? { name, domains } : { name, domains, policy };
+}
+
+/** Adds the files the targets write to `files` (as path keys); false when one is there already. */
+function claimFiles(targets: readonly unknown[], files: Set<string>, resolve: (p: string) => string): boolean {
+  for (const t of targets) {
+    if ((t as { type?: unknown }).type !== 'file') continue;
+    for (const field of TARGET_FILE_FIELDS) {
+      const p = (t as Record<string, unknown>)[field];
+      if (typeof p !== 'string') continue;
+      const size = files.size;
+      if (files.add(resolve(p)).size === size) return false;
+    }
+  }
+  return true;
 }
 
 interface JsonParts {
