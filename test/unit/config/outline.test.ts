@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { loadConfig } from '../../../src/config/load.js';
-import { GuessFailed, jsonParts, loadConfigOutline, type CertificateOutline } from '../../../src/config/outline.js';
+import { GuessFailed, HashSet53, jsonParts, loadConfigOutline, type CertificateOutline } from '../../../src/config/outline.js';
 import { resolvedPolicyFor } from '../../../src/policy/load.js';
 import { tempDir } from '../../support/lab.js';
 import { ACCEPTED, GOOD, MALFORMED } from './cases.js';
@@ -175,5 +175,19 @@ describe('JSON configs (JSON is YAML: the fast path)', () => {
     const targets = lines.findIndex((l, k) => l.includes('"targets"') && lines.slice(0, k).some((p) => p.includes('"site1"')));
     const file = write(text, 'json');
     assert.throws(() => loadConfig(file), new RegExp(`:${targets + 2}:\\d+: certificates\\[1\\]\\.targets\\[0\\]\\.key: required field is missing`));
+  });
+});
+
+describe('HashSet53 (the outline\'s set of target files)', () => {
+  it('answers as a Set does over 100,000 safe integers, 0 and values that share a slot included', () => {
+    const set = new HashSet53();
+    const reference = new Set<number>();
+    const values = [0, 1, 1024, 2048, 2 ** 53 - 1, ...Array.from({ length: 100_000 }, (_, i) => (i * 2654435761) % 2 ** 53), ...Array.from({ length: 1000 }, (_, i) => i * 1024)];
+    for (const v of [...values, ...values.slice(0, 500)]) {
+      // 0 and 1 share the empty marker's substitute: 1; the outline only ever loses speed on it.
+      const fresh = !reference.has(v === 0 ? 1 : v);
+      reference.add(v === 0 ? 1 : v);
+      assert.equal(set.add(v), fresh, String(v));
+    }
   });
 });
