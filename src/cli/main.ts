@@ -7,8 +7,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { validateCronExpression } from '../util/cron-expression.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { BOUNDS } from '../config/bounds.js';
-import { CertloopError, ConfigError, describeError } from '../errors.js';
 import { EXIT, type GlobalOptions } from './context.js';
+import { reportError, wantsJson } from './report-error.js';
 import type { Recheck } from '../verify/freshness.js';
 
 const EXIT_CODES_HELP = `
@@ -377,7 +377,8 @@ ${EXIT_CODES_HELP}`,
 }
 
 function parseHostPort(v: string): string {
-  if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(v)) throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:9464');
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(v);
+  if (!m || Number(m[2]) > 65535) throw new InvalidArgumentError('expected HOST:PORT with a port up to 65535, e.g. 127.0.0.1:9464');
   return v;
 }
 
@@ -400,26 +401,6 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return exitCode;
   } catch (err) {
-    return reportError(err);
+    return reportError(err, { json: wantsJson(argv) });
   }
-}
-
-function reportError(err: unknown): number {
-  if (err instanceof CommanderError) {
-    // Help and version are not errors; commander already printed them.
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
-    return EXIT.USAGE;
-  }
-  if (err instanceof ConfigError) {
-    process.stderr.write(`certloop: invalid configuration (${err.problems.length} problem${err.problems.length > 1 ? 's' : ''}):\n`);
-    for (const line of err.message.split('\n')) process.stderr.write(`  ${line}\n`);
-    return EXIT.USAGE;
-  }
-  if (err instanceof CertloopError) {
-    process.stderr.write(`certloop: ${err.message}\n`);
-    return err.code === 'USAGE' ? EXIT.USAGE : EXIT.FAILED;
-  }
-  process.stderr.write(`certloop: unexpected error: ${describeError(err)}\n`);
-  if (process.env.CERTLOOP_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
-  return EXIT.FAILED;
 }

@@ -2,6 +2,7 @@
  * Reusable schema pieces for the config and for provider schemas, so every provider validates
  * host names, durations and argv the same way and says the same thing when they are wrong.
  */
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../util/duration.js';
@@ -45,20 +46,33 @@ export function DurationWithin(minMs: number, maxMs: number) {
 }
 
 
-/** "host:port"; IPv6 in brackets: "[::1]:5002". */
-export const HostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, {
-  message: 'expected HOST:PORT, for example 127.0.0.1:5002 or [::1]:5002',
+/** A port 0-65535 as text (a regular expression, so quick-accept.ts mirrors it). */
+export const PORT_TEXT = '(?:6553[0-5]|655[0-2]\\d|65[0-4]\\d\\d|6[0-4]\\d{3}|[1-5]\\d{4}|\\d{1,4})';
+
+/**
+ * "host:port"; IPv6 in brackets: "[::1]:5002". The port is 0-65535: `127.0.0.1:99999` passed the
+ * check and then failed at listen (issue 16). Port 0 asks the system for a free port.
+ */
+export const HostPort = z.string().regex(new RegExp(`^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):${PORT_TEXT}$`), {
+  message: 'expected HOST:PORT with a port up to 65535, for example 127.0.0.1:5002 or [::1]:5002',
 });
 
-/** A DNS name as ACME accepts it: lower-case letters, digits, hyphens; an optional leading "*.". */
+/**
+ * A DNS name as ACME accepts it: lower-case letters, digits, hyphens; an optional leading "*.".
+ * Not an IP address: IP identifiers (RFC 8738) are not supported yet.
+ */
 export const DomainName = z.string().refine(isDomainName, {
-  message: 'expected a lower-case DNS name with at least one dot, such as www.example.com or *.example.com',
+  error: (issue) =>
+    typeof issue.input === 'string' && net.isIP(issue.input) !== 0
+      ? `"${issue.input}" is an IP address: certloop does not support IP identifiers (RFC 8738) yet; list DNS names`
+      : 'expected a lower-case DNS name with at least one dot, such as www.example.com or *.example.com',
 });
 
 /**
  * At most 253 characters (after a leading "*."), at least two labels, each label 1-63 of a-z, 0-9
- * and "-", neither starting nor ending with "-". A loop rather than split and a regular expression
- * per label: plan checks 200,000 names (test/unit/config/fields.test.ts compares the two).
+ * and "-", neither starting nor ending with "-", the last one not all digits (that is an IPv4
+ * address, or a name no CA issues for). A loop rather than split and a regular expression per
+ * label: plan checks 200,000 names (test/unit/config/fields.test.ts compares the two).
  */
 export function isDomainName(s: string): boolean {
   const from = s.startsWith('*.') ? 2 : 0;
@@ -66,6 +80,7 @@ export function isDomainName(s: string): boolean {
   if (end - from > 253) return false;
   let start = from;
   let labels = 0;
+  let digitsOnly = true;
   for (let i = from; i <= end; i++) {
     const c = i < end ? s.charCodeAt(i) : 0x2e;
     if (c === 0x2e) {
@@ -73,9 +88,12 @@ export function isDomainName(s: string): boolean {
       if (length < 1 || length > 63 || s.charCodeAt(start) === 0x2d || s.charCodeAt(i - 1) === 0x2d) return false;
       labels++;
       start = i + 1;
-    } else if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d)) return false;
+      if (i < end) digitsOnly = true;
+    } else if (c >= 0x30 && c <= 0x39) continue;
+    else if ((c >= 0x61 && c <= 0x7a) || c === 0x2d) digitsOnly = false;
+    else return false;
   }
-  return labels >= 2;
+  return labels >= 2 && !digitsOnly;
 }
 
 /** A command to run without a shell: program then arguments. */
@@ -107,6 +125,42 @@ export const FilePath = z
   .string()
   .min(1, 'expected a path')
   .transform((p) => resolvePath(baseDir, p));
+
+/**
+ * A key equal for two paths exactly when FilePath, in the parse under way, resolves them to the
+ * same file: for config/outline.ts, which skips zod and meets 200,000 paths in `plan`. Built
+ * without path.resolve or joining strings for the shapes configs use ("./live/x/key.pem",
+ * "live/x/key.pem", "/etc/ssl/key.pem": no "." or ".." segment, no "//", no trailing "/"): the
+ * path below the config's folder, or the absolute path of a file outside it (which starts with
+ * "/", so the two kinds never meet). test/unit/config/fields.test.ts holds it to path.resolve.
+ */
+export function configPathKey(p: string): string {
+  const rel = p.startsWith('./') && p.charCodeAt(2) !== 0x2f ? p.slice(2) : p;
+  const plain = isPlainPath(rel);
+  if (plain && rel.charCodeAt(0) !== 0x2f) return rel;
+  return resolvedPathKey(plain ? rel : resolvePath(baseDir, p));
+}
+
+/** configPathKey of a path FilePath already resolved. */
+export function resolvedPathKey(abs: string): string {
+  const prefix = baseDir.endsWith('/') ? baseDir : `${baseDir}/`;
+  return abs.startsWith(prefix) && abs.length > prefix.length ? abs.slice(prefix.length) : abs;
+}
+
+/** No empty, "." or ".." segment, no NUL, not ending in "/" (one pass: plan meets 200,000 paths). */
+function isPlainPath(p: string): boolean {
+  let start = 0;
+  for (let i = 0; i <= p.length; i++) {
+    const c = i < p.length ? p.charCodeAt(i) : 0x2f;
+    if (c === 0) return false;
+    if (c !== 0x2f) continue;
+    const n = i - start;
+    // An empty segment is fine only as the leading "/" of an absolute path.
+    if ((n === 0 && i !== 0) || (n === 1 && p.charCodeAt(start) === 0x2e) || (n === 2 && p.charCodeAt(start) === 0x2e && p.charCodeAt(start + 1) === 0x2e)) return false;
+    start = i + 1;
+  }
+  return p.length > 0;
+}
 
 function resolvePath(dir: string, p: string): string {
   return path.resolve(dir, p);

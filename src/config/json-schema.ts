@@ -22,7 +22,8 @@ export const SCHEMA_ID = 'https://certloop.dev/schema/certloop.schema.json';
 /** `${env:NAME}` / `${file:PATH}` anywhere in a string: resolved at load time, so any string may be one. */
 const REFERENCE_PATTERN = '\\$\\{(env|file):[^}]+\\}';
 
-const DNS_NAME_PATTERN = '^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$';
+// The last label is not all digits: that is an IPv4 address (fields.ts isDomainName).
+const DNS_NAME_PATTERN = '^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+(?![0-9]+$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$';
 const DURATION_PATTERN = '^\\s*(\\d+(\\.\\d+)?|(\\d+(\\.\\d+)?(ms|s|m|h|d|w))+)\\s*$';
 
 export function configJsonSchema(): JsonSchema {

@@ -8,12 +8,15 @@ import path from 'node:path';
 import type { Document, LineCounter, Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
+import { formatPath } from './field-path.js';
 import { withBaseDir } from './fields.js';
 import { jsonPositions, parseJsonObject } from './json-position.js';
 import { fastYaml } from './yaml-fast.js';
 import { lazyRequire } from '../util/lazy-require.js';
 import { Config } from './schema.js';
 import { attachPolicies } from '../policy/load.js';
+
+export { formatPath };
 
 export interface LoadedConfig extends Config {
   /** Absolute path of the file the config came from. */
@@ -129,7 +132,38 @@ function parseYaml(text: string, file: string): { raw: unknown; position: Positi
       }),
     };
   }
-  return { raw: doc.toJS(), position: yamlPositions(doc, lines) };
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    // `yaml` refuses aliases that expand to too much (maxAliasCount: a "billion laughs" document).
+    const at = firstAlias(doc);
+    const pos = at === undefined ? undefined : lines.linePos(at);
+    return {
+      problems: [
+        {
+          file,
+          path: '',
+          line: pos?.line ?? 1,
+          column: pos?.col ?? 1,
+          message: `YAML: ${(err as Error).message.replace(/\.$/, '')}: aliases (*name) here expand to too much data; write the values out instead`,
+        },
+      ],
+    };
+  }
+  return { raw, position: yamlPositions(doc, lines) };
+}
+
+/** Offset of the first alias node (*name) in the document. */
+function firstAlias(doc: Document): number | undefined {
+  let offset: number | undefined;
+  yamlLib().visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0];
+      return yamlLib().visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 /**
@@ -194,6 +228,8 @@ function describeIssue(issue: z.core.$ZodIssue, secret: boolean): string {
 
 function describeValue(v: unknown): string {
   if (v === null) return 'null';
+  // JSON.stringify would say null: 1e400 is read as Infinity, .nan as NaN.
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? '.nan (not a number)' : 'a value too large for a number (1e400 or .inf)';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   return `${typeof v} ${JSON.stringify(v)}`;
@@ -205,9 +241,6 @@ function locateAt(position: PositionOf, file: string, fieldPath: PropertyKey[], 
   return { file, path: formatPath(keys), line: pos?.line, column: pos?.col, message };
 }
 
-export function formatPath(keys: (string | number)[]): string {
-  return keys.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
-}
 
 const REFERENCE = /\$\{(env|file):([^}]+)\}/g;
 

@@ -14,6 +14,7 @@ import { DomainName, Duration, DurationWithin, FilePath, HostPort, Port } from '
 import { BOUNDS } from './bounds.js';
 import { DEFAULT_ACME_TIMEOUTS } from '../acme/timeouts.js';
 import { StateConfig } from '../state/config.js';
+import { collisionMessage, FileClaims, targetFiles } from './target-files.js';
 
 export const KEY_TYPES = ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -30,16 +31,27 @@ export const DirectoryUrl = z
 
 /** External account binding (RFC 8555 §7.3.4) some CAs require; write both as ${env:}/${file:} references. */
 export const EabConfig = z.strictObject({
-  kid: z.string().min(1, 'expected the key identifier the CA gave you'),
+  kid: z.string().min(1, 'expected the key identifier the CA gave you').max(1024, 'expected the key identifier the CA gave you (at most 1024 characters)'),
   /** base64url HMAC key from the CA. A secret: never written in the file itself. */
-  hmacKey: z.string().min(1, 'expected the base64url HMAC key the CA gave you'),
+  hmacKey: z
+    .string()
+    .min(1, 'expected the base64url HMAC key the CA gave you')
+    // Decoded leniently by the ACME client, so a wrong key only shows as the CA refusing the account.
+    .regex(/^(?=[\s\S]{1,1024}$)[A-Za-z0-9_-]+={0,2}$/, {
+      message: 'expected the base64url HMAC key the CA gave you (letters, digits, "-" and "_"; a standard base64 key becomes base64url with + as - and / as _)',
+    }),
 });
+
+/** An ACME account contact, at most 254 characters (RFC 5321's path limit): a 50 MB one passed (issue 16). */
+const Email = z
+  .email({ message: 'expected an e-mail address for the ACME account contact' })
+  .max(254, 'expected an e-mail address for the ACME account contact (at most 254 characters)');
 
 /** A further ACME CA, ordered from when the ones before it keep failing (src/acme/ca-selection.ts). */
 export const FallbackCaConfig = z.strictObject({
   directory: DirectoryUrl,
   /** Account contact; defaults to acme.email. */
-  email: z.email({ message: 'expected an e-mail address for the ACME account contact' }).optional(),
+  email: Email.optional(),
   caBundle: FilePath.optional(),
   eab: EabConfig.optional(),
 });
@@ -47,7 +59,7 @@ export type FallbackCaConfig = z.infer<typeof FallbackCaConfig>;
 
 export const AcmeConfig = z.strictObject({
   directory: DirectoryUrl,
-  email: z.email({ message: 'expected an e-mail address for the ACME account contact' }).optional(),
+  email: Email.optional(),
   /** Extra trust (PEM) for the ACME server's own TLS certificate, e.g. Pebble's. */
   caBundle: FilePath.optional(),
   eab: EabConfig.optional(),
@@ -70,8 +82,13 @@ export const EndpointConfig = z.strictObject({
   /** Resolved to every A and AAAA address; each one is checked. */
   host: z.string().min(1),
   port: Port.default(443),
-  /** SNI to send; defaults to host when host is a name. */
-  sni: z.string().min(1).optional(),
+  /** SNI to send; defaults to host when host is a name. A host name (RFC 6066 §3): no spaces, no trailing dot. */
+  sni: z
+    .string()
+    .regex(/^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)*$/, {
+      message: 'expected the host name to send as SNI, such as www.example.com (letters, digits, "-", "_" and dots; no spaces)',
+    })
+    .optional(),
   /** Pin the addresses to check instead of resolving host. */
   addresses: z.array(z.string().refine((a) => net.isIP(a) !== 0, { message: 'expected an IPv4 or IPv6 address such as 10.0.0.4 or 2001:db8::5' })).min(1, 'list at least one address, or leave addresses out to resolve host').optional(),
   /** Speak this protocol's plaintext upgrade before the TLS handshake. */
@@ -188,10 +205,15 @@ export const Config = z
       .optional(),
   })
   .superRefine((cfg, ctx) => {
-    // Rules between different certificates (only unique names so far) must also go into
-    // config/outline.ts, which validates the certificates a slice at a time.
+    // Rules between different certificates (unique names, files no two targets share) must also
+    // go into config/outline.ts, which validates the certificates a slice at a time.
     const seen = new Map<string, number>();
+    const files = new FileClaims();
     cfg.certificates.forEach((c, i) => {
+      for (const claimed of targetFiles(c.targets, i)) {
+        const first = files.claim(claimed);
+        if (first) ctx.addIssue({ code: 'custom', path: claimed.at, message: collisionMessage(claimed.file, first) });
+      }
       const first = seen.get(c.name);
       if (first !== undefined) {
         ctx.addIssue({

@@ -273,7 +273,12 @@ export async function deploy(ctx: CertificateContext, record: CertificateRecord)
   await emit(ctx, { type: 'deployed', message: `deployed ${issued.serial} to ${targets.length} target(s)`, data: { serial: issued.serial, targets: targets.map((t) => t.describe()) } });
 }
 
-export async function verify(ctx: CertificateContext, record: CertificateRecord, justDeployed: boolean): Promise<CertificateVerification> {
+/**
+ * Probes the endpoints and judges the result against the record; unless `record` is false (a
+ * `certloop verify` beside a process that holds the lease: report only), stores it and announces
+ * the transitions.
+ */
+export async function verify(ctx: CertificateContext, record: CertificateRecord, justDeployed: boolean, opts: { record?: boolean } = {}): Promise<CertificateVerification> {
   const { config, store, log, now } = ctx;
   const name = config.name;
   const serial = record.deployedSerial!;
@@ -324,6 +329,7 @@ export async function verify(ctx: CertificateContext, record: CertificateRecord,
       now(),
     );
   }
+  if (opts.record === false) return Object.assign(outcome, { alerts, state });
   await store.put(record);
   // One event per transition (src/verify/deadline.ts); `recovered` is announced by settle() once
   // the certificate is Ready again, whatever problem was open.
@@ -420,8 +426,11 @@ function sameDomains(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((d) => b.includes(d));
 }
 
-/** `certloop verify NAME`: check the endpoints now against the deployed serial, and record it. */
-export async function verifyOnly(ctx: CertificateContext): Promise<CertificateOutcome> {
+/**
+ * `certloop verify NAME`: check the endpoints now against the deployed serial, and record it
+ * (the caller holds the lease), or with `record: false` only report it.
+ */
+export async function verifyOnly(ctx: CertificateContext, opts: { record?: boolean } = {}): Promise<CertificateOutcome> {
   const record = (await ctx.store.get(ctx.config.name)) ?? emptyRecord(ctx.config.name, ctx.now());
   const decision: Decision = { action: 'verify', reason: 'Manual', message: 'verification requested' };
   const outcome: CertificateOutcome = { name: ctx.config.name, decision, verdict: 'ready', renewed: false, deployed: false };
@@ -430,9 +439,10 @@ export async function verifyOnly(ctx: CertificateContext): Promise<CertificateOu
     outcome.error = { step: 'verify', code: 'VERIFY_FAILED', message: 'nothing deployed yet: run `certloop run` first' };
     return finish(outcome, record);
   }
-  outcome.verification = await verify(ctx, record, false);
+  outcome.verification = await verify(ctx, record, false, opts);
   outcome.alerts = outcome.verification.alerts;
   if (!outcome.verification.verified && ctx.config.verify.endpoints.length > 0) outcome.verdict = 'pending';
+  if (opts.record === false) return finish(outcome, record);
   await reviewHealth(ctx, record, outcome.verdict === 'ready');
   return finish(outcome, record);
 }

@@ -24,6 +24,7 @@ import { runOnce, type RunSummary } from '../controller/run.js';
 import { releaseHeldLeases } from '../controller/lease.js';
 import { describeError, Interrupted } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import { stateHealth } from '../state/health.js';
 import type { StateStore } from '../state/store.js';
 import { buildStatusModel } from '../report/model.js';
 import { credentialGate, statusPageHandler } from '../report/http.js';
@@ -80,6 +81,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     watch.start(kind, passDeadlineMs(config, kind));
     current = (async () => {
       log.info({ pass: kind }, { run: 'scheduled run starting', verify: 'verify pass starting', drill: 'scheduled drill starting' }[kind]);
+      // A state file deleted under us is written back; one replaced cannot be used (state/health.ts).
+      if (!(await stateHealth(store, log)).ok) return;
       if (kind === 'drill') return drillPass();
       try {
         const summary = await runOnce({ config, store, log, events: observers.bus, signal: abort.signal, verifyOnly: kind === 'verify' });
@@ -136,6 +139,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       if (abort.signal.aborted) return { status: 503, body: 'shutting down\n' };
       const overrun = watch.overrun();
       if (overrun) return { status: 503, body: `unhealthy: ${overrun}\n` };
+      const state = await stateHealth(store, log);
+      if (!state.ok) return { status: 503, body: `${state.message}\n` };
       try {
         await store.list();
       } catch (err) {

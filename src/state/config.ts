@@ -95,6 +95,11 @@ const StoreObject = z.discriminatedUnion('type', [SqliteStateConfig, AzureBlobSt
 export const StateConfig = z.union([StoreObject, FilePath]);
 export type StateConfig = z.infer<typeof StateConfig>;
 
+/** The SQLite file of a `state:` setting; undefined for a store that is not a file. */
+export function sqlitePath(state: StateConfig): string | undefined {
+  return typeof state === 'string' ? state : state.type === 'sqlite' ? state.path : undefined;
+}
+
 /** Where the state lives, for logs and messages: never the connection string (it carries the key). */
 export function describeState(state: StateConfig): string {
   if (typeof state === 'string') return `sqlite ${state}`;

@@ -3,20 +3,23 @@
  * names: SQLite is read without creating or touching any file (sqlite-readonly.ts); Azure Blob
  * reads are side-effect free by nature.
  */
-import type { StateConfig } from './config.js';
+import { sqlitePath, type StateConfig } from './config.js';
+import { isStorageError, stateError } from './errors.js';
 import { openStore } from './open.js';
 import type { CertificateRecord } from './record.js';
 import { ReadOnlyState, type SummaryLookup } from './sqlite-readonly.js';
 
 export async function readRecords(state: StateConfig, names: string[]): Promise<Map<string, CertificateRecord | undefined>> {
-  const path = typeof state === 'string' ? state : state.type === 'sqlite' ? state.path : undefined;
+  const path = sqlitePath(state);
   if (path !== undefined) {
-    const db = new ReadOnlyState(path);
-    try {
-      return new Map(names.map((n) => [n, db.get(n)]));
-    } finally {
-      db.close();
-    }
+    return readingState(path, () => {
+      const db = new ReadOnlyState(path);
+      try {
+        return new Map(names.map((n) => [n, db.get(n)]));
+      } finally {
+        db.close();
+      }
+    });
   }
   const store = openStore(state);
   try {
@@ -32,12 +35,23 @@ export async function readRecords(state: StateConfig, names: string[]): Promise<
  * summaries too.
  */
 export async function readSummaries(state: StateConfig, names: string[]): Promise<SummaryLookup> {
-  const path = typeof state === 'string' ? state : state.type === 'sqlite' ? state.path : undefined;
+  const path = sqlitePath(state);
   if (path === undefined) return readRecords(state, names);
-  const db = new ReadOnlyState(path);
+  return readingState(path, () => {
+    const db = new ReadOnlyState(path);
+    try {
+      return db.summaries(names);
+    } finally {
+      db.close();
+    }
+  });
+}
+
+/** A damaged, unreadable or folder `state:` is STATE_FAILED naming the file, as for the writing store. */
+function readingState<T>(file: string, read: () => T): T {
   try {
-    return db.summaries(names);
-  } finally {
-    db.close();
+    return read();
+  } catch (err) {
+    throw isStorageError(err) ? stateError(file, err) : err;
   }
 }

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { CertificateRecord, HistoryEvent } from './record.js';
+import { isStorageError, stateError } from './errors.js';
 import { StateConflictError, type AccountRecord, type Lease, type StateStore } from './store.js';
 import { summarize } from './summary.js';
 import { freshnessView, type FreshnessView } from './freshness-view.js';
@@ -64,71 +65,147 @@ BEGIN DELETE FROM freshness WHERE name = OLD.name; END;
  */
 const SCHEMA_VERSION = 2;
 
+function prepareStatements(db: Database.Database) {
+  return {
+    get: db.prepare<[string], { record: string }>('SELECT record FROM certificates WHERE name = ?'),
+    list: db.prepare<[], { record: string }>('SELECT record FROM certificates ORDER BY name'),
+    insert: db.prepare('INSERT INTO certificates (name, version, record) VALUES (?, ?, ?) ON CONFLICT(name) DO NOTHING'),
+    update: db.prepare('UPDATE certificates SET version = ?, record = ? WHERE name = ? AND version = ?'),
+    putSummary: db.prepare('INSERT INTO summaries (name, summary) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET summary = excluded.summary'),
+    putView: db.prepare('INSERT INTO freshness (name, view) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET view = excluded.view'),
+    views: db.prepare<[], [string, string]>('SELECT name, view FROM freshness').raw(),
+    addEvent: db.prepare('INSERT INTO events (certificate, at, type, message, data) VALUES (?, ?, ?, ?, ?)'),
+    eventsFor: db.prepare<[string, number], EventRow>(
+      'SELECT certificate, at, type, message, data FROM events WHERE certificate = ? ORDER BY id DESC LIMIT ?',
+    ),
+    eventsAll: db.prepare<[number], EventRow>('SELECT certificate, at, type, message, data FROM events ORDER BY id DESC LIMIT ?'),
+    getAccount: db.prepare<[string], { record: string }>('SELECT record FROM accounts WHERE directory = ?'),
+    putAccount: db.prepare('INSERT INTO accounts (directory, record) VALUES (?, ?) ON CONFLICT(directory) DO UPDATE SET record = excluded.record'),
+    takeLock: db.prepare(
+      `INSERT INTO locks (name, owner, expires_at) VALUES (@name, @owner, @expires)
+       ON CONFLICT(name) DO UPDATE SET owner = @owner, expires_at = @expires
+       WHERE locks.owner = @owner OR locks.expires_at < @now`,
+    ),
+    renewLock: db.prepare('UPDATE locks SET expires_at = ? WHERE name = ? AND owner = ?'),
+    releaseLock: db.prepare('DELETE FROM locks WHERE name = ? AND owner = ?'),
+    lockHolder: db.prepare<[string], { owner: string; expires_at: number }>('SELECT owner, expires_at FROM locks WHERE name = ?'),
+    getValue: db.prepare<[string], { value: string }>('SELECT value FROM kv WHERE key = ?'),
+    setValue: db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+    deleteValue: db.prepare('DELETE FROM kv WHERE key = ?'),
+  };
+}
+type Statements = ReturnType<typeof prepareStatements>;
+
 export class SqliteStore implements StateStore {
-  private readonly db: Database.Database;
-  private readonly stmts;
+  private db!: Database.Database;
+  private stmts!: Statements;
+  /** The file this store opened (device and inode), to notice it being deleted or replaced. */
+  private opened!: { dev: number; ino: number };
 
   constructor(readonly file: string) {
+    try {
+      this.open();
+    } catch (err) {
+      throw stateError(file, err);
+    }
+  }
+
+  private open(): void {
+    const file = this.file;
     const dir = path.dirname(file);
     if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Create the file 0600 ourselves: it holds private keys and SQLite would use the umask.
     if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
+    const stat = fs.statSync(file);
+    if (stat.isDirectory()) throw Object.assign(new Error(`${file} is a directory`), { code: 'EISDIR' });
+    this.opened = { dev: stat.dev, ino: stat.ino };
     this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 10000');
-    this.db.exec(SCHEMA);
-    this.migrate();
-    for (const f of [file, `${file}-wal`, `${file}-shm`]) {
-      try {
-        fs.chmodSync(f, 0o600);
-      } catch {
-        // The WAL files may not exist yet; SQLite creates them with the main file's mode.
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('busy_timeout = 10000');
+      this.db.exec(SCHEMA);
+      this.migrate();
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+        try {
+          fs.chmodSync(f, 0o600);
+        } catch {
+          // The WAL files may not exist yet; SQLite creates them with the main file's mode.
+        }
       }
+      this.stmts = prepareStatements(this.db);
+      this.writeTx = undefined;
+    } catch (err) {
+      this.db.close();
+      throw err;
     }
-    this.stmts = {
-      get: this.db.prepare<[string], { record: string }>('SELECT record FROM certificates WHERE name = ?'),
-      list: this.db.prepare<[], { record: string }>('SELECT record FROM certificates ORDER BY name'),
-      insert: this.db.prepare('INSERT INTO certificates (name, version, record) VALUES (?, ?, ?) ON CONFLICT(name) DO NOTHING'),
-      update: this.db.prepare('UPDATE certificates SET version = ?, record = ? WHERE name = ? AND version = ?'),
-      putSummary: this.db.prepare('INSERT INTO summaries (name, summary) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET summary = excluded.summary'),
-      putView: this.db.prepare('INSERT INTO freshness (name, view) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET view = excluded.view'),
-      views: this.db.prepare<[], [string, string]>('SELECT name, view FROM freshness').raw(),
-      addEvent: this.db.prepare('INSERT INTO events (certificate, at, type, message, data) VALUES (?, ?, ?, ?, ?)'),
-      eventsFor: this.db.prepare<[string, number], EventRow>(
-        'SELECT certificate, at, type, message, data FROM events WHERE certificate = ? ORDER BY id DESC LIMIT ?',
-      ),
-      eventsAll: this.db.prepare<[number], EventRow>('SELECT certificate, at, type, message, data FROM events ORDER BY id DESC LIMIT ?'),
-      getAccount: this.db.prepare<[string], { record: string }>('SELECT record FROM accounts WHERE directory = ?'),
-      putAccount: this.db.prepare('INSERT INTO accounts (directory, record) VALUES (?, ?) ON CONFLICT(directory) DO UPDATE SET record = excluded.record'),
-      takeLock: this.db.prepare(
-        `INSERT INTO locks (name, owner, expires_at) VALUES (@name, @owner, @expires)
-         ON CONFLICT(name) DO UPDATE SET owner = @owner, expires_at = @expires
-         WHERE locks.owner = @owner OR locks.expires_at < @now`,
-      ),
-      renewLock: this.db.prepare('UPDATE locks SET expires_at = ? WHERE name = ? AND owner = ?'),
-      releaseLock: this.db.prepare('DELETE FROM locks WHERE name = ? AND owner = ?'),
-      lockHolder: this.db.prepare<[string], { owner: string; expires_at: number }>('SELECT owner, expires_at FROM locks WHERE name = ?'),
-      getValue: this.db.prepare<[string], { value: string }>('SELECT value FROM kv WHERE key = ?'),
-      setValue: this.db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
-      deleteValue: this.db.prepare('DELETE FROM kv WHERE key = ?'),
-    };
+  }
+
+  /** SQLite's and the file system's errors become STATE_FAILED naming the file (errors.ts). */
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw isStorageError(err) ? stateError(this.file, err) : err;
+    }
+  }
+
+  /**
+   * The file at `file` must still be the one this store has open. Deleted (`rm certloop.db`
+   * under a running daemon): everything is still in the open connection, so it is written back
+   * to the same path (SQLite's backup into a temporary, then rename) and reopened; the daemon goes on.
+   * Replaced by another file (a restored backup, a copy from elsewhere): this process would keep
+   * writing to the old one, which nobody can see, so that is reported unhealthy: restart it.
+   */
+  async checkHealth(): Promise<{ ok: boolean; message?: string }> {
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(this.file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return { ok: false, message: stateError(this.file, err).message };
+    }
+    if (stat && stat.dev === this.opened.dev && stat.ino === this.opened.ino) return { ok: true };
+    if (stat) {
+      return { ok: false, message: `state file ${this.file} was replaced by another file while certloop had it open; restart certloop to use the new file (this process would go on writing to the old one)` };
+    }
+    try {
+      await this.restore();
+    } catch (err) {
+      return { ok: false, message: `state file ${this.file} was deleted while certloop had it open and could not be written again: ${stateError(this.file, err).message}` };
+    }
+    return { ok: true, message: `state file ${this.file} was deleted while certloop had it open; it was written again from the open connection` };
+  }
+
+  private async restore(): Promise<void> {
+    fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    const copy = `${this.file}.restore-${process.pid}`;
+    fs.rmSync(copy, { force: true });
+    // SQLite's online backup copies the pages as they are (what this connection sees, its own
+    // writes during the copy included), so the copy has the same layout as the file it replaces.
+    fs.closeSync(fs.openSync(copy, 'w', 0o600));
+    await this.db.backup(copy);
+    fs.chmodSync(copy, 0o600);
+    // Closing the last connection folds the WAL into the deleted file and removes -wal and -shm,
+    // which would otherwise be taken as the new file's.
+    this.db.close();
+    fs.renameSync(copy, this.file);
+    this.open();
   }
 
   async get(name: string): Promise<CertificateRecord | undefined> {
-    const row = this.stmts.get.get(name);
+    const row = this.guard(() => this.stmts.get.get(name));
     return row ? (JSON.parse(row.record) as CertificateRecord) : undefined;
   }
 
   async list(): Promise<CertificateRecord[]> {
-    return this.stmts.list.all().map((r) => JSON.parse(r.record) as CertificateRecord);
+    return this.guard(() => this.stmts.list.all()).map((r) => JSON.parse(r.record) as CertificateRecord);
   }
 
   async put(record: CertificateRecord): Promise<number> {
     const next = record.version + 1;
     const stored = { ...record, version: next };
     const json = JSON.stringify(stored);
-    const changes = this.writeRecord(stored, record.version, json);
+    const changes = this.guard(() => this.writeRecord(stored, record.version, json));
     if (changes !== 1) throw new StateConflictError(record.name, record.version);
     record.version = next;
     return next;
@@ -136,7 +213,9 @@ export class SqliteStore implements StateStore {
 
   async freshnessViews(): Promise<Map<string, FreshnessView>> {
     const out = new Map<string, FreshnessView>();
-    for (const [name, view] of this.stmts.views.iterate() as IterableIterator<[string, string]>) out.set(name, JSON.parse(view) as FreshnessView);
+    this.guard(() => {
+      for (const [name, view] of this.stmts.views.iterate() as IterableIterator<[string, string]>) out.set(name, JSON.parse(view) as FreshnessView);
+    });
     return out;
   }
 
@@ -173,11 +252,11 @@ export class SqliteStore implements StateStore {
   }
 
   async addEvent(e: HistoryEvent): Promise<void> {
-    this.stmts.addEvent.run(e.certificate, e.at, e.type, e.message, e.data ? JSON.stringify(e.data) : null);
+    this.guard(() => this.stmts.addEvent.run(e.certificate, e.at, e.type, e.message, e.data ? JSON.stringify(e.data) : null));
   }
 
   async events(certificate: string | undefined, limit: number): Promise<HistoryEvent[]> {
-    const rows = certificate === undefined ? this.stmts.eventsAll.all(limit) : this.stmts.eventsFor.all(certificate, limit);
+    const rows = this.guard(() => (certificate === undefined ? this.stmts.eventsAll.all(limit) : this.stmts.eventsFor.all(certificate, limit)));
     return rows.map((r) => ({
       certificate: r.certificate,
       at: r.at,
@@ -188,18 +267,18 @@ export class SqliteStore implements StateStore {
   }
 
   async getAccount(directory: string): Promise<AccountRecord | undefined> {
-    const row = this.stmts.getAccount.get(directory);
+    const row = this.guard(() => this.stmts.getAccount.get(directory));
     return row ? (JSON.parse(row.record) as AccountRecord) : undefined;
   }
 
   async putAccount(account: AccountRecord): Promise<void> {
-    this.stmts.putAccount.run(account.directory, JSON.stringify(account));
+    this.guard(() => this.stmts.putAccount.run(account.directory, JSON.stringify(account)));
   }
 
   async acquireLock(name: string, owner: string, ttlMs: number): Promise<Lease | undefined> {
     const now = Date.now();
     const expires = now + ttlMs;
-    const { changes } = this.stmts.takeLock.run({ name, owner, expires, now });
+    const { changes } = this.guard(() => this.stmts.takeLock.run({ name, owner, expires, now }));
     if (changes !== 1) return undefined;
     const lease: Lease = {
       name,
@@ -207,33 +286,32 @@ export class SqliteStore implements StateStore {
       expiresAt: expires,
       renew: async (ttl) => {
         const at = Date.now() + ttl;
-        const ok = this.stmts.renewLock.run(at, name, owner).changes === 1;
+        const ok = this.guard(() => this.stmts.renewLock.run(at, name, owner)).changes === 1;
         if (ok) lease.expiresAt = at;
         return ok;
       },
       release: async () => {
-        this.stmts.releaseLock.run(name, owner);
+        this.guard(() => this.stmts.releaseLock.run(name, owner));
       },
     };
     return lease;
   }
 
   async lockHolder(name: string): Promise<{ owner: string; expiresAt: number } | undefined> {
-    const row = this.stmts.lockHolder.get(name);
+    const row = this.guard(() => this.stmts.lockHolder.get(name));
     return row ? { owner: row.owner, expiresAt: row.expires_at } : undefined;
   }
 
   async breakLock(name: string, owner: string): Promise<boolean> {
-    return this.stmts.releaseLock.run(name, owner).changes === 1;
+    return this.guard(() => this.stmts.releaseLock.run(name, owner)).changes === 1;
   }
 
   async getValue(key: string): Promise<string | undefined> {
-    return this.stmts.getValue.get(key)?.value;
+    return this.guard(() => this.stmts.getValue.get(key))?.value;
   }
 
   async setValue(key: string, value: string | undefined): Promise<void> {
-    if (value === undefined) this.stmts.deleteValue.run(key);
-    else this.stmts.setValue.run(key, value);
+    this.guard(() => (value === undefined ? this.stmts.deleteValue.run(key) : this.stmts.setValue.run(key, value)));
   }
 
   async close(): Promise<void> {

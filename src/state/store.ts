@@ -66,6 +66,13 @@ export interface StateStore {
    * `run --recheck due`. A name missing from the map is read with get().
    */
   freshnessViews?(): Promise<Map<string, FreshnessView>>;
+  /**
+   * Optional: is the store still usable by this process? The SQLite store checks that its file
+   * was not deleted (it writes it back from the open connection: `ok` with a `message` saying so)
+   * or replaced (`ok: false`: restart to use the new file). The daemon asks before each pass and
+   * on /healthz (src/state/health.ts).
+   */
+  checkHealth?(): Promise<{ ok: boolean; message?: string }>;
   close(): Promise<void>;
 }
 

@@ -31,7 +31,7 @@ export async function writeFileAtomic(file: string, data: string | Buffer, mode:
   await syncDir(dir);
 }
 
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(dir, 'r');

@@ -1,6 +1,6 @@
 /**
- * File target: writes the full chain and the key atomically (key 0600), keeps the previous files
- * as *.prev for rollback, then runs the reload command. A failed reload is a failed deploy: the
+ * File target: writes the full chain, the key (0600) and the chain as one set that changes together
+ * or not at all, keeps the previous set as *.prev, then runs the reload command. A failed reload is a failed deploy: the
  * files are new but nothing serves them yet.
  */
 import { X509Certificate } from 'node:crypto';
@@ -8,7 +8,8 @@ import { CertloopError } from '../../../src/errors.js';
 import { normalizeSerial } from '../../../src/pki/certificate.js';
 import fs from 'node:fs/promises';
 import type { CertificateBundle, DeployContext, DrillableTarget, DrillCopy, ObservableTarget, Target } from '../../../src/plugins.js';
-import { readIfExists, writeFileAtomic } from '../../../src/util/atomic-file.js';
+import { readIfExists } from '../../../src/util/atomic-file.js';
+import { replaceFilesTogether } from '../../../src/util/replace-together.js';
 import { describeCommandFailure, runCommand } from '../../../src/util/run-command.js';
 import type { FileTargetConfig } from './schema.js';
 
@@ -30,20 +31,22 @@ export class FileTarget implements Target, ObservableTarget, DrillableTarget {
     const { cert, key, chain } = this.config;
     try {
       const current = await this.currentSerial();
-      // Keep what was there as *.prev, unless it already is this certificate (a redeploy after a crash).
-      if (current !== undefined && current !== bundle.serial) {
-        await keepPrevious(cert, 0o644);
-        await keepPrevious(key, 0o600);
-        if (chain) await keepPrevious(chain, 0o644);
-      }
-      // Key first: a crash between the two writes leaves a mismatched pair that no reload has
-      // seen yet, and the next run redeploys both.
-      await writeFileAtomic(key, bundle.keyPem, 0o600);
-      await writeFileAtomic(cert, bundle.fullchainPem, 0o644);
-      if (chain) await writeFileAtomic(chain, bundle.chainPem, 0o644);
+      // The files change together or not at all (util/replace-together.ts). What was there is kept
+      // as *.prev, unless it already is this certificate (a redeploy after a crash).
+      await replaceFilesTogether(
+        [
+          { file: cert, data: bundle.fullchainPem, mode: 0o644 },
+          { file: key, data: bundle.keyPem, mode: 0o600 },
+          ...(chain ? [{ file: chain, data: bundle.chainPem, mode: 0o644 }] : []),
+        ],
+        {
+          keepPrevious: current !== undefined && current !== bundle.serial,
+          warn: (message) => ctx.log.warn({ certificate: this.certificate, cert }, message),
+        },
+      );
     } catch (err) {
       if (err instanceof CertloopError) throw err;
-      throw new CertloopError('DEPLOY_FAILED', `cannot write ${this.describe()}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      throw new CertloopError('DEPLOY_FAILED', `cannot write ${this.describe()}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; the files on disk are unchanged`, {
         certificate: this.certificate,
         step: 'deploy',
         cause: err,
@@ -107,11 +110,6 @@ class FileDrillCopy extends FileTarget implements DrillCopy {
   async removeDrillCopy(): Promise<void> {
     await Promise.all(this.files.flatMap((f) => [fs.rm(f, { force: true }), fs.rm(`${f}.prev`, { force: true })]));
   }
-}
-
-async function keepPrevious(file: string, mode: number): Promise<void> {
-  const old = await readIfExists(file);
-  if (old) await writeFileAtomic(`${file}.prev`, old, mode);
 }
 
 export function createFileTarget(config: FileTargetConfig, certificate: string): FileTarget {

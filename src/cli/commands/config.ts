@@ -1,7 +1,8 @@
 /**
  * `certloop config check`: load the configuration exactly as `run` does, then print it resolved
  * (defaults applied, paths absolute) with secrets masked, plus what would fail at run time even
- * though the file is well-formed (an unreadable caBundle, a reload program that is not installed).
+ * though the file is well-formed (an unreadable caBundle, a reload program that is not installed,
+ * a `state:` file that is a folder, damaged or read-only).
  * `certloop config schema`: the JSON Schema for editors, from the same zod schema.
  */
 import fs from 'node:fs';
@@ -10,6 +11,8 @@ import { stringify } from 'yaml';
 import { defaultConfigPath, loadConfig, type LoadedConfig } from '../../config/load.js';
 import { configJsonSchema } from '../../config/json-schema.js';
 import { maskedConfig } from '../../config/mask.js';
+import { sqlitePath } from '../../state/config.js';
+import { stateFileProblem } from '../../state/file-check.js';
 import { EXIT, print, printJson, type GlobalOptions } from '../context.js';
 
 export async function configCheckCommand(opts: GlobalOptions): Promise<number> {
@@ -43,6 +46,9 @@ function runtimeWarnings(config: LoadedConfig): string[] {
       out.push(`${field}: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`);
     }
   };
+  const stateFile = sqlitePath(config.state);
+  const stateProblem = stateFile === undefined ? undefined : stateFileProblem(stateFile);
+  if (stateProblem) out.push(`state: ${stateProblem}`);
   readable(config.acme.caBundle, 'acme.caBundle');
   config.acme.fallback.forEach((f, i) => readable(f.caBundle, `acme.fallback[${i}].caBundle`));
   config.certificates.forEach((c, i) => {

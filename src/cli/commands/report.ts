@@ -14,6 +14,10 @@ export async function reportCommand(opts: ReportOptions): Promise<number> {
   if (!opts.html) {
     throw new CertloopError('USAGE', 'say where to write the page: certloop report --html status.html (or --html - for stdout)', { retryable: false });
   }
+  if (opts.html === '-' && opts.json) {
+    // stdout cannot hold both the page and the JSON that --json promises there.
+    throw new CertloopError('USAGE', '--html - writes the page to stdout, where --json writes JSON: write the page to a file (--html FILE --json) or leave out --json', { retryable: false });
+  }
   return withContext(opts, async ({ config, store }) => {
     const model = await buildStatusModel(config, store, new Date());
     const html = renderStatusPage(model);

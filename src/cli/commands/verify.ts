@@ -4,7 +4,7 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import net from 'node:net';
-import { verifyOnly, type CertificateOutcome } from '../../controller/certificate.js';
+import { verifyAndRecord, type RecordedOutcome } from '../../controller/verify-recorded.js';
 import { certificateContext } from '../../controller/run.js';
 import { CertloopError } from '../../errors.js';
 import { VerifyConfig, type EndpointConfig } from '../../config/schema.js';
@@ -40,12 +40,8 @@ export async function verifyCommand(opts: VerifyOptions): Promise<number> {
     const certs = opts.names ? config.certificates.filter((c) => opts.names!.includes(c.name)) : config.certificates;
     const missing = (opts.names ?? []).filter((n) => !certs.some((c) => c.name === n));
     if (missing.length) throw new CertloopError('USAGE', `no certificate named ${missing.join(', ')} in ${config.file}`, { retryable: false });
-    const outcomes: CertificateOutcome[] = [];
-    for (const cert of certs) {
-      outcomes.push(
-        await verifyOnly(certificateContext(config, cert, store, log)),
-      );
-    }
+    const outcomes: RecordedOutcome[] = [];
+    for (const cert of certs) outcomes.push(await verifyAndRecord(certificateContext(config, cert, store, log)));
     if (opts.json) {
       printJson({
         certificates: outcomes.map((o) => ({
@@ -55,11 +51,13 @@ export async function verifyCommand(opts: VerifyOptions): Promise<number> {
           summary: o.verification?.summary ?? o.error?.message,
           endpoints: o.verification?.results ?? [],
           alerts: o.alerts ?? [],
+          recorded: o.recorded,
         })),
       });
     } else {
       for (const o of outcomes) {
-        print(`${o.verdict === 'ready' && !o.alerts?.length ? 'ok     ' : 'NOT OK '} ${o.name}: ${o.verification?.summary ?? o.error?.message}`);
+        const unrecorded = o.recorded ? '' : ' (not recorded: another certloop process holds the lock)';
+        print(`${o.verdict === 'ready' && !o.alerts?.length ? 'ok     ' : 'NOT OK '} ${o.name}: ${o.verification?.summary ?? o.error?.message}${unrecorded}`);
         for (const r of o.verification?.results ?? []) {
           const failed = (r.checks ?? []).filter((c) => !c.ok && c.name !== 'serial').map((c) => `; ${c.name}: ${c.message}`).join('');
           print(`    ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address}: ${r.served ? `serves ${r.served}${r.servedIs === 'previous' ? ' (the previous certificate)' : ''}` : r.error}${failed}`);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DomainName, isDomainName } from '../../../src/config/fields.js';
+import path from 'node:path';
+import { configPathKey, DomainName, isDomainName, resolvedPathKey, withBaseDir } from '../../../src/config/fields.js';
 import { random } from '../../support/random.js';
 
 /** The rule as first written (split and a regular expression per label): the reference. */
@@ -8,7 +9,8 @@ const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 function reference(s: string): boolean {
   const name = s.startsWith('*.') ? s.slice(2) : s;
   if (name.length > 253 || !name.includes('.')) return false;
-  return name.split('.').every((label) => DNS_LABEL.test(label));
+  const labels = name.split('.');
+  return labels.every((label) => DNS_LABEL.test(label)) && !/^[0-9]+$/.test(labels[labels.length - 1]);
 }
 
 describe('DomainName', () => {
@@ -34,6 +36,10 @@ describe('DomainName', () => {
     [`${'a.'.repeat(125)}abcd`, false],
     [`*.${'a.'.repeat(125)}abc`, true],
     ['', false],
+    ['192.0.2.1', false],
+    ['a.b.123', false],
+    ['1.example', true],
+    ['a.1b', true],
   ];
   for (const [name, ok] of cases) {
     it(`${ok ? 'accepts' : 'rejects'} ${JSON.stringify(name.length > 40 ? `${name.slice(0, 20)}…(${name.length})` : name)}`, () => {
@@ -56,5 +62,21 @@ describe('DomainName', () => {
       assert.equal(isDomainName(s), want, JSON.stringify(s));
     }
     assert.ok(accepted > 1000, `only ${accepted} valid names generated`);
+  });
+});
+
+describe('configPathKey', () => {
+  it('is the key of path.resolve\'s result, on the usual shapes and on 100,000 random paths, from several folders', () => {
+    const usual = ['./live/web/key.pem', 'live/web/key.pem', '/etc/ssl/key.pem', './a', 'a', '/', '.', '..', './', '../x', 'a/../b', 'a/./b', 'a//b', 'a/', '/a/.', '.hidden/x', 'x/.hidden', '..x/y', 'x/..y', '././a'];
+    const next = random(16);
+    const alphabet = 'ab././/.\\ ~';
+    const random100k = Array.from({ length: 100_000 }, () => Array.from({ length: Math.floor(next() * 10) + 1 }, () => alphabet[Math.floor(next() * alphabet.length)]).join(''));
+    for (const base of ['/etc/certloop', '/', '/srv/a b']) {
+      withBaseDir(base, () => {
+        for (const p of [...usual, ...random100k]) assert.equal(configPathKey(p), resolvedPathKey(path.resolve(base, p)), JSON.stringify([base, p]));
+        // Keys of distinct absolute paths differ: below the folder they lose its prefix, outside it they keep their "/".
+        if (base !== '/') assert.notEqual(resolvedPathKey(path.join(base, 'x')), resolvedPathKey('/x'), base);
+      });
+    }
   });
 });

@@ -16,7 +16,7 @@ import { parseConfigText } from '../../../src/config/load.js';
 import { starterConfig } from '../../../src/config/starter.js';
 import { demoConfig } from '../../../scripts/demo-config.js';
 import { ROOT } from '../../support/lab.js';
-import { GOOD, MALFORMED } from './cases.js';
+import { ACCEPTED, GOOD, MALFORMED } from './cases.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -30,6 +30,10 @@ const NOT_EXPRESSIBLE: Record<string, string> = {
   'a duplicate certificate name': 'uniqueness of one property across list items; the loader checks it',
   'an unset environment reference': 'references are resolved at load time; the schema accepts any ${env:NAME}',
   'an unreadable file reference': 'references are resolved at load time; the schema accepts any ${file:PATH}',
+  'cert and key on the same path': 'two fields holding the same path once resolved; the loader checks it',
+  'two certificates writing the same key file': 'a path shared across list items once resolved; the loader checks it',
+  'a reload timeout of 0s': 'durations are text ("0s", "30s") in the schema; the loader checks their value',
+  'a YAML alias bomb': 'the YAML parser refuses to expand it before any schema sees it',
 };
 
 const ENV = { CERTLOOP_ACME_EMAIL: 'ops@example.com', PFX_PASSWORD: 'pfx-secret', ZEROSSL_EAB_KID: 'kid-1', ZEROSSL_EAB_HMAC_KEY: 'aG1hYw', GTS_EAB_KID: 'kid-2', GTS_EAB_HMAC_KEY: 'aG1hYw' };
@@ -74,6 +78,7 @@ describe('the config JSON Schema', () => {
     ...readmeConfigs(),
     ['the demo config', demoConfig({ directory: 'https://127.0.0.1:14000/dir', httpPort: 5002, port: 8443, reloadCommand: ['/usr/sbin/nginx', '-s', 'reload'] })],
     ['the loader tests example', GOOD],
+    ...ACCEPTED.map(([name, text]): [string, string] => [`the edge case: ${name}`, text]),
     ...exampleConfigs(),
     ...starterConfigs(),
   ] as [string, string][];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../../src/errors.js';
 import { parseConfigText } from '../../../src/config/load.js';
-import { GOOD, MALFORMED } from './cases.js';
+import { ACCEPTED, GOOD, MALFORMED } from './cases.js';
 
 function problems(text: string): string[] {
   try {
@@ -51,6 +51,10 @@ describe('config loading', () => {
       assert.match(lines.join('\n'), expected);
       for (const line of lines) assert.match(line, /^\/etc\/certloop\/certloop\.yaml/, 'every problem names the file');
     });
+  }
+
+  for (const [name, text] of ACCEPTED) {
+    it(`accepts ${name}`, () => assert.doesNotThrow(() => parseConfigText(text, '/etc/certloop/certloop.yaml')));
   }
 
   it('reports every problem at once', () => {

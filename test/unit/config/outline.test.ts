@@ -4,10 +4,10 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { loadConfig } from '../../../src/config/load.js';
-import { GuessFailed, jsonParts, loadConfigOutline, type CertificateOutline } from '../../../src/config/outline.js';
+import { GuessFailed, HashSet53, jsonParts, loadConfigOutline, type CertificateOutline } from '../../../src/config/outline.js';
 import { resolvedPolicyFor } from '../../../src/policy/load.js';
 import { tempDir } from '../../support/lab.js';
-import { GOOD, MALFORMED } from './cases.js';
+import { ACCEPTED, GOOD, MALFORMED } from './cases.js';
 
 const dir = tempDir('config-outline');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -55,6 +55,9 @@ function manyCertificates(count: number, edit: (c: Record<string, unknown>, i: n
   const cert = base.certificates[0];
   base.certificates = Array.from({ length: count }, (_, i) => {
     const c = { ...structuredClone(cert), name: `site${i}`, domains: [`site${i}.test`] };
+    // Each certificate writes files of its own (two certificates on one file is an error).
+    const [target] = (c as Record<string, unknown>).targets as Record<string, unknown>[];
+    Object.assign(target, { cert: `./live/site${i}/fullchain.pem`, key: `./live/site${i}/privkey.pem` });
     edit(c, i);
     return c;
   });
@@ -67,6 +70,13 @@ describe('config outline (plan: validated in full, kept as name, domains, policy
     assertAgree(write(asJson(GOOD), 'json'));
     assertAgree(write(GOOD.replace('    key: { type: ecdsa-p256 }\n', '    key: { type: ecdsa-p256 }\n    policy: { name: short-lived, jitter: 1h }\n')));
   });
+
+  for (const [name, text] of ACCEPTED) {
+    it(`accepts as loadConfig does ${name}`, () => {
+      assertAgree(write(text));
+      assertAgree(write(asJson(text), 'json'));
+    });
+  }
 
   for (const [name, text] of MALFORMED) {
     it(`rejects, with loadConfig's words, ${name}`, () => {
@@ -87,6 +97,16 @@ describe('config outline (plan: validated in full, kept as name, domains, policy
     assertAgree(write(manyCertificates(1200, (c, i) => i === 1150 && (c.domains = ['NOT A NAME'])), 'json'));
   });
 
+  it('finds a file written by two certificates, in one slice, across slices, and spelled two ways', () => {
+    const sameAs = (j: number, spell = (p: string) => p) => (c: Record<string, unknown>, i: number) =>
+      i === j && ((c.targets as Record<string, unknown>[])[0].key = spell('./live/site3/privkey.pem'));
+    assertAgree(write(manyCertificates(20, sameAs(7)), 'json'));
+    assertAgree(write(manyCertificates(1200, sameAs(1100)), 'json'));
+    assertAgree(write(manyCertificates(1200, sameAs(1100, (p) => p.replace('./live/', './live/../live/'))), 'json'));
+    assertAgree(write(manyCertificates(3, (c, i) => i === 1 && ((c.targets as Record<string, unknown>[])[0].key = './live/site1/fullchain.pem')), 'json'));
+    assert.throws(() => loadConfigOutline(write(manyCertificates(1200, sameAs(1100)), 'json')), /certificates\[1100\]\.targets\[0\]\.key: .*site3\/privkey\.pem is also written by certificates\[3\]\.targets\[0\]\.key/);
+  });
+
   const json = manyCertificates(3);
   const broken: [string, string][] = [
     ['a missing comma between certificates', json.replace(/\}(,)(\s*\{\s*"name": "site1")/, '}$2')],
@@ -102,9 +122,9 @@ describe('config outline (plan: validated in full, kept as name, domains, policy
   // Cut into runs where an indented file separates certificates (outline.ts guessedRuns), or
   // scanned when the layout is another: the same verdict either way.
   /** Certificates with many targets, each "{" but the first indented as deep as a certificate's. */
-  const oddlyIndented = manyCertificates(250, (c) => {
+  const oddlyIndented = manyCertificates(250, (c, i) => {
     const t = (c.targets as Record<string, unknown>[])[0];
-    c.targets = Array.from({ length: 12 }, (_, k) => ({ ...t, cert: `./c${k}.pem` }));
+    c.targets = Array.from({ length: 12 }, (_, k) => ({ ...t, cert: `./${i}/c${k}.pem`, key: `./${i}/k${k}.pem` }));
   }).replace(/\},\n {8}\{\n {10}"type": "file"/g, '},\n    {\n          "type": "file"');
   const layouts: [string, string][] = [
     ['certificates not last', json.replace(/\n\}\s*$/, ',\n  "concurrency": 4\n}')],
@@ -155,5 +175,19 @@ describe('JSON configs (JSON is YAML: the fast path)', () => {
     const targets = lines.findIndex((l, k) => l.includes('"targets"') && lines.slice(0, k).some((p) => p.includes('"site1"')));
     const file = write(text, 'json');
     assert.throws(() => loadConfig(file), new RegExp(`:${targets + 2}:\\d+: certificates\\[1\\]\\.targets\\[0\\]\\.key: required field is missing`));
+  });
+});
+
+describe('HashSet53 (the outline\'s set of target files)', () => {
+  it('answers as a Set does over 100,000 safe integers, 0 and values that share a slot included', () => {
+    const set = new HashSet53();
+    const reference = new Set<number>();
+    const values = [0, 1, 1024, 2048, 2 ** 53 - 1, ...Array.from({ length: 100_000 }, (_, i) => (i * 2654435761) % 2 ** 53), ...Array.from({ length: 1000 }, (_, i) => i * 1024)];
+    for (const v of [...values, ...values.slice(0, 500)]) {
+      // 0 and 1 share the empty marker's substitute: 1; the outline only ever loses speed on it.
+      const fresh = !reference.has(v === 0 ? 1 : v);
+      reference.add(v === 0 ? 1 : v);
+      assert.equal(set.add(v), fresh, String(v));
+    }
   });
 });

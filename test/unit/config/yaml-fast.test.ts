@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { parseDocument } from 'yaml';
 import { fastYaml } from '../../../src/config/yaml-fast.js';
 import { ROOT } from '../../support/lab.js';
-import { GOOD } from './cases.js';
+import { ALIAS_BOMB, GOOD } from './cases.js';
 
 /** What `yaml` (the reference, as load.ts configures it) makes of the text, or an error. */
 function reference(text: string): { value: unknown } | { error: string } {
@@ -85,6 +85,15 @@ describe('YAML fast path', () => {
     for (const d of ['a: &x {p: 1}\nb: *x\n', '? [a]\n: 1\n', '[a]: 1\n', '%YAML 1.1\n---\na: yes\n', 'k: !!float 1\n', 'a: 1\na: 2\n', '']) {
       assert.equal(fastYaml(d), undefined, JSON.stringify(d));
     }
+  });
+
+  it('leaves an alias bomb to yaml, whose limit then refuses it (load.ts reports it with its line)', () => {
+    const bomb = `${GOOD}bomb:\n${ALIAS_BOMB}`;
+    assert.equal(fastYaml(bomb), undefined, 'js-yaml would expand every alias');
+    // Written with anchors right after "[" and "{" too: still declined.
+    assert.equal(fastYaml('a: [&x 1, *x]\n'), undefined);
+    assert.equal(fastYaml('a: {k: &x 1, j: *x}\n'), undefined);
+    assert.throws(() => parseDocument(bomb).toJS(), /Excessive alias count/);
   });
 
   it('takes the fast path for, and agrees on, every config and policy the project ships', () => {

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { parseConfigText } from '../../../src/config/load.js';
 import { passDeadlineMs, PassWatch } from '../../../src/daemon/liveness.js';
 
-const cert = (name: string, target = '{ type: file, cert: ./c.pem, key: ./k.pem, reload: [nginx, -s, reload] }') => `  - name: ${name}
+const cert = (name: string, target = `{ type: file, cert: ./${name}/c.pem, key: ./${name}/k.pem, reload: [nginx, -s, reload] }`) => `  - name: ${name}
     domains: [${name}.test]
     challenge: { type: http-01, listen: 127.0.0.1:5002 }
     targets: [${target}]
