@@ -15,8 +15,9 @@
  *   RSA-only client offers; a TLS 1.2-only server answers it in TLS 1.2.
  * - `ecdsa`: ECDSA signature algorithms and ECDHE-ECDSA suites only, TLS 1.2–1.3.
  *
- * Connection i to an address uses profile i mod 3 (`rsa` second, since `default` usually gets the
- * ECDSA certificate of a dual setup), so the default `samples: 3` sends each hello once.
+ * An address gets `samples` connections with `default` (what reaches the nodes behind it, see
+ * verify.ts sampleAddress), then one with `rsa` and one with `ecdsa`. A server holding one key type
+ * refuses the other profile's hello: "not offered", not a failure (address.ts).
  */
 import tls from 'node:tls';
 
@@ -52,11 +53,6 @@ export const CLIENT_PROFILES: readonly ClientProfile[] = [
     },
   },
 ];
-
-/** The profile connection `sample` (0-based) to one address uses. */
-export function profileOf(sample: number): ClientProfile {
-  return CLIENT_PROFILES[sample % CLIENT_PROFILES.length];
-}
 
 /**
  * TLS alerts and errors by which a server says "I have nothing for that hello": no certificate for

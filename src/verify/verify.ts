@@ -11,8 +11,8 @@ import { DEFAULT_POLICY } from '../policy/decide.js';
 import type { AddressResult } from '../state/record.js';
 import { acceptedSerials, judgeAddress, type Companion, type VerifyProblem } from './address.js';
 import { confirmServed, type ConfirmedOutcome, type ConfirmOptions } from './confirm.js';
-import { defaultSni, probe, type ProbeResult } from './probe.js';
-import { profileOf } from './profiles.js';
+import { defaultSni, probe, type ProbeResult, type ProbeTarget } from './probe.js';
+import { CLIENT_PROFILES } from './profiles.js';
 import { createLookup, type FamilyFailure, type Lookup } from './resolver.js';
 
 export type { Companion, VerifyProblem } from './address.js';
@@ -42,10 +42,12 @@ export interface VerifySettings {
   now?: () => Date;
   /** Concurrency bound; default: the shared process-wide one. */
   limit?: LimitFunction;
-  /** Connections per address (`verify.samples`); an endpoint's own `samples` wins. Default 1. */
+  /** Default-hello connections per address (`verify.samples`); an endpoint's own `samples` wins. Default 1. */
   samples?: number;
   /** Other managed certificates an endpoint may serve beside this one (endpoint `alsoServes`). */
   companions?: Companion[];
+  /** false: the default hello only, no rsa/ecdsa profile connections (bench/verify's single-probe figure). */
+  profiles?: boolean;
 }
 
 export interface VerifyOutcome {
@@ -62,19 +64,20 @@ export interface VerifyOutcome {
   endpointOf?: number[];
 }
 
-/** Resolves every endpoint (or takes its pinned addresses) and probes each address `samples` times, bounded. */
+/** Resolves every endpoint (or takes its pinned addresses) and probes each address `samples` times and once per other client profile, bounded. */
 export async function probeEndpoints(endpoints: EndpointConfig[], timeoutMs: number, settings: VerifySettings = {}): Promise<ProbeResult[][]> {
   const lookup = createLookup(settings.resolver, { timeoutMs: Math.min(timeoutMs, 2000) });
   const limit = settings.limit ?? sharedProbeLimit();
-  return Promise.all(endpoints.map((ep) => probeEndpoint(ep, timeoutMs, lookup, limit, ep.samples ?? settings.samples ?? 1)));
+  const sampling = { profiles: settings.profiles !== false };
+  return Promise.all(endpoints.map((ep) => probeEndpoint(ep, timeoutMs, lookup, limit, { ...sampling, samples: ep.samples ?? settings.samples ?? 1 })));
 }
 
 /**
- * The connections to one endpoint: `samples` per address, each on its own connection and with the
- * client profile of its rank (profiles.ts), so a pool behind one address and a server holding two
- * certificates both show. A failed lookup of one family is a failed row of its own.
+ * The connections to one endpoint: per address, `samples` connections plus one per other client
+ * profile (sampleAddress), so a pool behind one address and a server holding two certificates both
+ * show. A failed lookup of one family is a failed row of its own.
  */
-async function probeEndpoint(ep: EndpointConfig, timeoutMs: number, lookup: Lookup, limit: LimitFunction, samples: number): Promise<ProbeResult[]> {
+async function probeEndpoint(ep: EndpointConfig, timeoutMs: number, lookup: Lookup, limit: LimitFunction, sampling: Sampling): Promise<ProbeResult[]> {
   const sni = defaultSni(ep.host, ep.sni);
   let addresses: string[];
   let failed: ProbeResult[] = [];
@@ -89,12 +92,28 @@ async function probeEndpoint(ep: EndpointConfig, timeoutMs: number, lookup: Look
     }
   }
   const timeout = ep.timeout ?? timeoutMs;
-  const probes = addresses.flatMap((address) =>
-    Array.from({ length: samples }, (_, i) =>
-      limit(() => probe({ host: ep.host, port: ep.port, sni, address, timeoutMs: timeout, starttls: ep.starttls, profile: samples > 1 ? profileOf(i) : undefined })),
-    ),
-  );
-  return [...(await Promise.all(probes)), ...failed];
+  const probes = addresses.map((address) => sampleAddress({ host: ep.host, port: ep.port, sni, address, timeoutMs: timeout, starttls: ep.starttls }, sampling, limit));
+  return [...(await Promise.all(probes)).flat(), ...failed];
+}
+
+/**
+ * The connections to one address: `samples` with Node's default hello at once, then one with each
+ * other client profile (profiles.ts). The default hellos go first and together so that, through
+ * a round-robin balancer, they take consecutive turns and reach min(samples, nodes) different
+ * nodes; a profile hello the server refuses (it holds no certificate of that key type) takes a turn
+ * too, and must not take one of theirs. No profile hellos when no default one connected: they
+ * would only fail the same way.
+ */
+interface Sampling {
+  samples: number;
+  profiles: boolean;
+}
+
+async function sampleAddress(target: Omit<ProbeTarget, 'profile'>, { samples, profiles }: Sampling, limit: LimitFunction): Promise<ProbeResult[]> {
+  const [plain, ...others] = CLIENT_PROFILES;
+  const first = await Promise.all(Array.from({ length: samples }, () => limit(() => probe({ ...target, profile: plain }))));
+  if (!profiles || !first.some((p) => p.ok)) return first;
+  return [...first, ...(await Promise.all(others.map((profile) => limit(() => probe({ ...target, profile })))))];
 }
 
 function familyFailureMessage(f: FamilyFailure, answered: string[]): string {
