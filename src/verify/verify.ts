@@ -168,7 +168,8 @@ function byAddress(probes: ProbeResult[]): ProbeResult[][] {
 function summarize(results: AddressResult[], expected: string | undefined, verified: boolean): string {
   if (results.length === 0) return 'no endpoints configured';
   const want = expected ?? 'the expected serial';
-  const connections = results.reduce((n, r) => n + (r.samples?.length ?? 1), 0);
+  // Connections that count: a profile hello the server does not offer is none.
+  const connections = results.reduce((n, r) => n + (r.samples ? r.samples.filter((x) => !x.notOffered).length : 1), 0);
   if (verified) return `all ${results.length} address(es) serve ${want}${connections > results.length ? ` on all ${connections} connections` : ''}`;
   const good = results.filter((r) => r.ok).length;
   const bad = results

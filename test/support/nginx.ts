@@ -38,11 +38,12 @@ export function nginxBinary(): string {
   throw new Error('nginx is not installed: run `apt-get install -y nginx` (scripts/test.sh does this as root)');
 }
 
-/** A self-signed placeholder so nginx can start before certloop's first deploy. */
-export function writePlaceholder(cert: string, key: string, cn = 'placeholder.invalid'): void {
+/** A self-signed placeholder so nginx can start before certloop's first deploy (ECDSA, or RSA for a second slot). */
+export function writePlaceholder(cert: string, key: string, cn = 'placeholder.invalid', type: 'ec' | 'rsa' = 'ec'): void {
   fs.mkdirSync(path.dirname(cert), { recursive: true });
   fs.mkdirSync(path.dirname(key), { recursive: true });
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', `/CN=${cn}`], { stdio: 'pipe' });
+  const keyArgs = type === 'ec' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-newkey', 'rsa:2048'];
+  execFileSync('openssl', ['req', '-x509', ...keyArgs, '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', `/CN=${cn}`], { stdio: 'pipe' });
 }
 
 export async function startNginx(prefix: string, servers: NginxServer[], pools: StreamPool[] = []): Promise<Nginx> {
