@@ -57,6 +57,7 @@ certificates:
       resolver: [${dns.server}]
       trust: ${lab.pebble.rootFile}
       pollFor: 1s
+      settle: 200ms
       deadline: ${o.deadline ?? '1h'}
   - name: edge
     domains: [a.test, b.test]
@@ -71,6 +72,7 @@ certificates:
         - { host: 127.0.0.1, port: ${lab.port}, sni: a.test }
       trust: ${lab.pebble.rootFile}
       pollFor: 2s
+      settle: 200ms
       deadline: 0s
 `,
     );

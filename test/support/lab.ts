@@ -117,7 +117,8 @@ export async function startLab(name: string, pebbleOpts: Partial<PebbleOptions> 
           httpPort: pebble.httpPort,
           port,
           reload,
-          verifyExtra: '      pollFor: 5s\n',
+          // A short settle keeps the suite fast; test/e2e/confirm-deploy.test.ts shows the default (3s).
+          verifyExtra: '      pollFor: 5s\n      settle: 300ms\n',
           extra: o.extra,
         }),
       );
