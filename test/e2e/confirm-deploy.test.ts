@@ -15,7 +15,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { startDns, type TestDns } from '../support/dns.js';
-import { startLab, type Lab } from '../support/lab.js';
+import { acmeHeader, startLab, type Lab } from '../support/lab.js';
 import { freePort } from '../support/net.js';
 import { startNginx, writePlaceholder, type Nginx } from '../support/nginx.js';
 import { startTlsServer, type TestServer } from '../support/tls-servers.js';
@@ -44,11 +44,7 @@ ${o.verify ?? '      pollFor: 3s\n      settle: 300ms\n'}`;
   const writeConfig = (certificates: string[], top = '') =>
     fs.writeFileSync(
       lab.configFile,
-      `acme:
-  directory: ${lab.pebble.directory}
-  caBundle: ${lab.pebble.caBundleFile}
-state: ./certloop.db
-${top}certificates:
+      `${acmeHeader(lab.pebble)}${top}certificates:
 ${certificates.join('')}`,
     );
   const live = (name: string) => ({ certFile: path.join(lab.dir, 'live', name, 'fullchain.pem'), keyFile: path.join(lab.dir, 'live', name, 'privkey.pem') });
@@ -92,7 +88,7 @@ ${certificates.join('')}`,
     }
   });
 
-  it('an AAAA lookup that fails at the configured resolver keeps the endpoint unverified, unless it pins family 4', async () => {
+  it('an AAAA lookup that fails at the configured resolver keeps the endpoint unverified, unless it pins family 4 (and verify --samples sets the connections)', async () => {
     dns.set('web.pool.test', { A: ['127.0.0.1'], AAAA: 'SERVFAIL' });
     const endpoint = (family: string) => `{ host: web.pool.test, port: ${lab.port}, sni: a.test${family} }`;
     const resolver = '      resolver: [' + dns.server + ']\n      timeout: 1s\n';
@@ -101,8 +97,10 @@ ${certificates.join('')}`,
     assert.equal(failing.code, 1, failing.stdout + failing.stderr);
     assert.match(failing.stdout, /^ {4}STALE web\.pool\.test:\d+ \(SNI a\.test\) web\.pool\.test: AAAA lookup failed: SERVFAIL \(A answered 127\.0\.0\.1; set family: 4/m);
     writeConfig([certificate('web', endpoint(', family: 4'), { reload: lab.nginx.reloadCommand, verify: resolver })]);
-    const pinned = await lab.run('verify', 'web');
+    const pinned = await lab.run('verify', 'web', '--samples', '2', '--json');
     assert.equal(pinned.code, 0, pinned.stdout + pinned.stderr);
+    // --samples overrides verify.samples: two default hellos, then the RSA-only and ECDSA-only ones.
+    assert.deepEqual(pinned.json.certificates[0].endpoints[0].samples.map((x: { profile: string }) => x.profile), ['default', 'default', 'rsa', 'ecdsa']);
   });
 
   it('a stale node behind the pool keeps run, renew --force and rollback pending (then overdue), never Ready', async () => {

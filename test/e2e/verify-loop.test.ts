@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { cli, startLab, type Lab } from '../support/lab.js';
+import { acmeHeader, cli, startLab, type Lab } from '../support/lab.js';
 import { startDns, type TestDns } from '../support/dns.js';
 import { startTlsServer, type TestServer } from '../support/tls-servers.js';
 
@@ -41,11 +41,7 @@ describe('verification in the loop (Pebble, file target, servers on 127.0.0.2/12
   const writeConfig = (o: { deadline?: string; edgeKey?: string; reload?: string[] } = {}) => {
     fs.writeFileSync(
       lab.configFile,
-      `acme:
-  directory: ${lab.pebble.directory}
-  caBundle: ${lab.pebble.caBundleFile}
-state: ./certloop.db
-certificates:
+      `${acmeHeader(lab.pebble)}certificates:
   - name: pool
     domains: [a.test]
     challenge: { type: http-01, listen: 127.0.0.1:${lab.pebble.httpPort} }

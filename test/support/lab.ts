@@ -135,6 +135,15 @@ export async function startLab(name: string, pebbleOpts: Partial<PebbleOptions> 
 }
 
 
+/** The top of a config written by a test against the lab's Pebble: acme and the state file. */
+export function acmeHeader(pebble: Pebble): string {
+  return `acme:
+  directory: ${pebble.directory}
+  caBundle: ${pebble.caBundleFile}
+state: ./certloop.db
+`;
+}
+
 /** Every SQLite state file (*.db) a test wrote under `dir`. */
 export function stateFilesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.db')).map((f) => path.join(dir, f));
