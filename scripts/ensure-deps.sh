@@ -14,6 +14,8 @@ if [ "${CERTLOOP_DEPS:-test}" = test ]; then
   # dns-01 tests: BIND authoritative on loopback, nsupdate for the exec hook.
   [ -x /usr/sbin/named ] || need_pkgs+=(bind9)
   command -v nsupdate >/dev/null 2>&1 || need_pkgs+=(bind9-dnsutils)
+  # A load balancer on loopback for the verification tests: nginx's stream module (issue 15).
+  [ -f /usr/lib/nginx/modules/ngx_stream_module.so ] || need_pkgs+=(libnginx-mod-stream)
   # systemd-analyze checks infra/systemd's unit files (test/unit/infra/systemd.test.ts).
   command -v systemd-analyze >/dev/null 2>&1 || need_pkgs+=(systemd)
 fi

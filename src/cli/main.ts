@@ -119,10 +119,16 @@ ${EXIT_CODES_HELP}`,
     .addOption(new Option('--starttls <protocol>', 'with --endpoint: upgrade with STARTTLS before the handshake').choices(['smtp', 'imap', 'pop3', 'ftp', 'postgres']))
     .option('--address <ip>', 'with --endpoint: probe this address instead of resolving the host (repeatable)', collect)
     .option('--resolver <ip:port>', 'with --endpoint: resolve with this DNS server instead of the system resolver (repeatable)', collect)
+    .option('--samples <n>', 'connections per address, each with the next client profile (default: verify.samples, 3; with --endpoint 3 when --expect-serial is given, else 1)', parseSamplesOption)
+    .addOption(new Option('--family <4|6>', 'with --endpoint: resolve only A (4) or only AAAA (6) records').choices(['4', '6']))
     .addHelpText(
       'after',
       `
-Every A and AAAA address of the host is probed, one line per address. Besides the serial, each
+Every A and AAAA address of the host is probed, one line per address; a family whose lookup fails
+(SERVFAIL, REFUSED, no answer) while the other answers is a failed line of its own. Each address
+gets --samples separate connections (a load balancer may send each to another node), rotating the
+client profiles default, rsa, ecdsa (a server holding an ECDSA and an RSA certificate shows both);
+one connection that gets another serial fails the address. Besides the serial, each
 address is checked: chain-trusted (system roots + --trust), chain-complete (intermediates sent),
 name-matches (SNI), not-expired, not-expiring (14 days, or 1/5 of a short lifetime). Exit 1 when any
 address fails to connect, serves another serial than --expect-serial, or fails a check.
@@ -134,6 +140,7 @@ Examples:
   certloop verify --endpoint www.example.com:443 --resolver 192.0.2.53 --json
   certloop verify --endpoint www.example.com:443 --address 10.0.0.4 --address 10.0.0.5
   certloop verify --endpoint mail.example.com:587 --starttls smtp --timeout 5s
+  certloop verify --endpoint lb.example.com:443 --expect-serial 0A1B2C --samples 10   # a pool of 4 nodes
 ${EXIT_CODES_HELP}`,
     )
     .action(act(async (names: string[], o: Record<string, unknown>, cmd: Command) => {
@@ -386,6 +393,12 @@ function parseCron(v: string): string {
   const r = validateCronExpression(v);
   if (!r.valid) throw new InvalidArgumentError(`not a cron expression (${r.error?.message ?? 'invalid'}); e.g. "17 4,16 * * *"`);
   return v;
+}
+
+function parseSamplesOption(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1 || n > 1000) throw new InvalidArgumentError('expected a whole number of connections per address from 1 to 1000');
+  return n;
 }
 
 function parseDurationOption(v: string): number {

@@ -15,6 +15,7 @@ import { fastYaml } from './yaml-fast.js';
 import { lazyRequire } from '../util/lazy-require.js';
 import { Config } from './schema.js';
 import { attachPolicies } from '../policy/load.js';
+import { alsoServesOf, referenceProblems } from './references.js';
 
 export { formatPath };
 
@@ -60,6 +61,10 @@ export function parseConfigText(text: string, file: string): LoadedConfig {
   if (!result.success) {
     throw new ConfigError(issuesToProblemsAt(result.error.issues, position, file));
   }
+  // Names one certificate gives another (alsoServes) exist in this config.
+  const names = result.data.certificates.map((c) => c.name);
+  const referenceIssues = referenceProblems(names, result.data.certificates.flatMap(alsoServesOf));
+  if (referenceIssues.length > 0) throw new ConfigError(referenceIssues.map((p) => locateAt(position, file, p.path, p.message)));
   // Renewal policies: the shipped ones plus `policies:` files, resolved once per certificate.
   const policyProblems = attachPolicies(result.data);
   if (policyProblems.fileProblems.length + policyProblems.configProblems.length > 0) {

@@ -16,6 +16,7 @@ import { configPathKey, DomainName, FilePath, isDomainName, resolvedPathKey, wit
 import { JsonScanner, parseableAsJsonObject } from './json-position.js';
 import { mayHaveReferences, parseConfigText, readConfigBytes, readConfigValue, resolveReferences, type LoadedConfig } from './load.js';
 import { quickAccept } from './quick-accept.js';
+import { alsoServesOf, referenceProblems, type Reference } from './references.js';
 import { CertificateConfig, Config } from './schema.js';
 import { TARGET_FILE_FIELDS } from './target-files.js';
 import { attachPolicies } from '../policy/load.js';
@@ -49,11 +50,13 @@ function outlineOf(bytes: Buffer, file: string, guess: boolean): ConfigOutline |
   let top: Omit<Config, 'certificates'> | undefined;
   let outlines: CertificateOutline[];
   let secretPaths: string[];
+  let references: Reference[];
   if (json) {
     const r = validateSlices(json.rest, json.certificates, baseDir);
     if (!r) return undefined;
     top = r.top;
     outlines = r.outlines;
+    references = r.references;
     secretPaths = json.secretPaths;
   } else {
     const { resolved, secretPaths: paths } = readConfigValue(bytes.toString('utf8'), file);
@@ -63,11 +66,14 @@ function outlineOf(bytes: Buffer, file: string, guess: boolean): ConfigOutline |
     if (!r) return undefined;
     top = r.top;
     outlines = r.outlines;
+    references = r.references;
     secretPaths = paths;
   }
   if (!top) return undefined; // no certificates: loadConfig explains
   // The one rule between certificates (schema.ts superRefine): names are unique.
   if (new Set(outlines.map((c) => c.name)).size !== outlines.length) return undefined;
+  // Names one certificate gives another exist (references.ts, as loadConfig checks them).
+  if (referenceProblems(outlines.map((c) => c.name), references).length > 0) return undefined;
   const config: ConfigOutline = { ...top, certificates: outlines, file, baseDir, secretPaths };
   const policyProblems = attachPolicies(config);
   if (policyProblems.fileProblems.length + policyProblems.configProblems.length > 0) return undefined;
@@ -85,9 +91,11 @@ function validateSlices(
   rest: Record<string, unknown>,
   certificates: Iterable<unknown>,
   baseDir: string,
-): { top?: Omit<Config, 'certificates'>; outlines: CertificateOutline[] } | undefined {
+): { top?: Omit<Config, 'certificates'>; outlines: CertificateOutline[]; references: Reference[] } | undefined {
   return withBaseDir(baseDir, () => {
     const outlines: (CertificateOutline | undefined)[] = [];
+    // alsoServes lists, read from the input: the schema leaves them as they are.
+    const references: Reference[] = [];
     let top: Omit<Config, 'certificates'> | undefined;
     // Config's rule between certificates: no file written by two targets (target-files.ts).
     const files = new HashSet53();
@@ -106,6 +114,7 @@ function validateSlices(
     for (const cert of certificates) {
       const i = outlines.length;
       if (i === 0) first = cert;
+      references.push(...alsoServesOf(cert, i));
       const quick = quickCertificate(cert, files);
       outlines.push(quick);
       if (quick) continue;
@@ -119,7 +128,7 @@ function validateSlices(
     if (slice.length > 0 && !check(slice, at)) return undefined;
     // Every certificate passed the quick check: the rest of the config is validated with the first.
     if (!top && outlines.length > 0 && !check([first], [0], false)) return undefined;
-    return { top, outlines: outlines as CertificateOutline[] };
+    return { top, outlines: outlines as CertificateOutline[], references };
   });
 }
 
@@ -154,6 +163,8 @@ function quickCertificate(cert: unknown, files: HashSet53): CertificateOutline |
   if (!acceptCertificate(cert)) return undefined;
   const { name, domains, policy } = cert as CertificateOutline;
   if (policy !== undefined && typeof policy !== 'string') return undefined;
+  // Config's superRefine: settle not longer than pollFor (left to zod whenever settle is set).
+  if ((cert as { verify?: { settle?: unknown } }).verify?.settle !== undefined) return undefined;
   // Config's superRefine: no domain twice, no wildcard over http-01 (left to zod to explain)...
   for (let j = 0; j < domains.length; j++) {
     if (domains[j].startsWith('*.')) return undefined;

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { PolicyRef } from '../policy/schema.js';
 import { STARTTLS_PROTOCOLS } from '../verify/starttls.js';
 import { validateCronExpression } from '../util/cron-expression.js';
+import { formatDuration } from '../util/duration.js';
 import { ChallengeConfig, NotifierConfig, TargetConfig } from '../../providers/schemas.js';
 import { DomainName, Duration, DurationWithin, FilePath, HostPort, Port } from './fields.js';
 import { BOUNDS } from './bounds.js';
@@ -78,6 +79,15 @@ export const AcmeConfig = z.strictObject({
 });
 export type AcmeConfig = z.infer<typeof AcmeConfig>;
 
+const CertificateName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, {
+    message: 'expected a name of letters, digits, ".", "_" or "-" (it is used in file names and metrics)',
+  });
+
+/** Connections per address (issue 15): 1 up to 1,000 (a pool of 50 nodes at 99% confidence needs ~230). */
+export const Samples = z.number().int().min(1, 'expected at least 1 connection per address').max(1000, 'expected at most 1000 connections per address');
+
 export const EndpointConfig = z.strictObject({
   /** Resolved to every A and AAAA address; each one is checked. */
   host: z.string().min(1),
@@ -95,6 +105,12 @@ export const EndpointConfig = z.strictObject({
   starttls: z.enum(STARTTLS_PROTOCOLS, { message: `expected one of ${STARTTLS_PROTOCOLS.join(', ')}` }).optional(),
   /** Per-connection timeout for this endpoint (default: verify.timeout). */
   timeout: DurationWithin(...BOUNDS.networkTimeout).optional(),
+  /** Connections per address for this endpoint (default: verify.samples), e.g. more for a large pool. */
+  samples: Samples.optional(),
+  /** Resolve only A (4) or only AAAA (6): the name has no service on the other family, so its lookup failing does not matter. */
+  family: z.literal([4, 6], { message: 'expected 4 (A records only) or 6 (AAAA records only)' }).optional(),
+  /** Other certificates of this config the same server also serves (another key type: ECDSA + RSA); their serials count as served. */
+  alsoServes: z.array(CertificateName).min(1, 'name at least one certificate, or leave alsoServes out').optional(),
 });
 export type EndpointConfig = z.infer<typeof EndpointConfig>;
 
@@ -122,6 +138,13 @@ export const VerifyConfig = z.strictObject({
   timeout: DurationWithin(...BOUNDS.networkTimeout).default(10_000),
   /** How long one run keeps polling after a deploy before leaving the certificate pending. */
   pollFor: DurationWithin(0, 3_600_000).default(15_000),
+  /** Connections per address on every verification (separate connections, rotating client profiles). */
+  samples: Samples.default(3),
+  /**
+   * After a deploy, how long every address must keep serving the new serial before it counts as
+   * confirmed (default 3s, at most half of pollFor: verify/confirm.ts settleOf). Not longer than pollFor.
+   */
+  settle: DurationWithin(0, 3_600_000).optional(),
 });
 export type VerifyConfig = z.infer<typeof VerifyConfig>;
 
@@ -135,19 +158,13 @@ const CronExpression = z.string().superRefine((s, ctx) => {
   }
 });
 
-const CertificateName = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, {
-    message: 'expected a name of letters, digits, ".", "_" or "-" (it is used in file names and metrics)',
-  });
-
 export const CertificateConfig = z.strictObject({
   name: CertificateName,
   domains: z.array(DomainName).min(1, 'list at least one domain'),
   key: z.strictObject({ type: z.enum(KEY_TYPES) }).default({ type: 'ecdsa-p256' }),
   challenge: ChallengeConfig,
   targets: z.array(TargetConfig).min(1, 'list at least one target, or certloop has nowhere to deploy'),
-  verify: VerifyConfig.default({ endpoints: [], timeout: 10_000, pollFor: 15_000 }),
+  verify: VerifyConfig.default({ endpoints: [], timeout: 10_000, pollFor: 15_000, samples: 3 }),
   /** Renewal policy: a name from policies/ (default "default"), or { name, ...fields to override }. */
   policy: PolicyRef.optional(),
 });
@@ -206,7 +223,9 @@ export const Config = z
   })
   .superRefine((cfg, ctx) => {
     // Rules between different certificates (unique names, files no two targets share) must also
-    // go into config/outline.ts, which validates the certificates a slice at a time.
+    // go into config/outline.ts, which validates the certificates a slice at a time; rules within
+    // one certificate into outline.ts quickCertificate. (References by name, alsoServes, are
+    // checked after validation: config/references.ts.)
     const seen = new Map<string, number>();
     const files = new FileClaims();
     cfg.certificates.forEach((c, i) => {
@@ -222,6 +241,13 @@ export const Config = z
           message: `duplicate certificate name "${c.name}" (first used by certificates[${first}]); names must be unique`,
         });
       } else seen.set(c.name, i);
+      if (c.verify.settle !== undefined && c.verify.settle > c.verify.pollFor) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['certificates', i, 'verify', 'settle'],
+          message: `settle (${formatDuration(c.verify.settle)}) is longer than pollFor (${formatDuration(c.verify.pollFor)}): no deploy could be confirmed within one run; lower settle or raise pollFor`,
+        });
+      }
       const domains = new Set<string>();
       c.domains.forEach((d, j) => {
         if (domains.has(d)) {

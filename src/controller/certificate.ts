@@ -27,6 +27,8 @@ import { freshness, verifyConfigKey, type Recheck } from '../verify/freshness.js
 import { carriedVerification } from './fresh.js';
 import { freshnessView } from '../state/freshness-view.js';
 import { loadRoots, pollUntilServed, verifyEndpoints, type VerifyOutcome, type VerifySettings } from '../verify/verify.js';
+import { settleOf } from '../verify/confirm.js';
+import { companionsOf } from './companions.js';
 
 export interface CertificateContext {
   config: CertificateConfig;
@@ -283,10 +285,12 @@ export async function verify(ctx: CertificateContext, record: CertificateRecord,
   const name = config.name;
   const serial = record.deployedSerial!;
   const endpoints = config.verify.endpoints;
-  const settings = verifySettings(ctx, record);
-  // Polling waits end at once on shutdown (issue 16: SIGTERM waited 58 s for a poll to finish).
+  const settings = { ...verifySettings(ctx, record), companions: await companionsOf(store, config) };
+  // Right after a deploy (or rollback), the agreement must hold for verify.settle (confirm.ts);
+  // polling waits end at once on shutdown (issue 16: SIGTERM waited 58 s for a poll to finish).
+  const onReset = (message: string) => log.warn({ certificate: name, serial }, message);
   const outcome = justDeployed
-    ? await pollUntilServed(endpoints, serial, config.verify.timeout, config.verify.pollFor, (ms) => sleep(ms, ctx.signal), settings)
+    ? await pollUntilServed(endpoints, serial, config.verify.timeout, config.verify.pollFor, (ms) => sleep(ms, ctx.signal), settings, { settleMs: settleOf(config.verify), onReset })
     : await verifyEndpoints(endpoints, serial, config.verify.timeout, settings);
 
   // Pending until the deadline, then overdue; served-then-not is drift (src/verify/deadline.ts).
@@ -369,6 +373,7 @@ function verifySettings(ctx: CertificateContext, record: CertificateRecord): Ver
     previousSerial: record.issued?.serial === record.deployedSerial ? record.previous?.serial : undefined,
     now: ctx.now,
     limit: ctx.probeLimit,
+    samples: config.verify.samples,
   };
 }
 

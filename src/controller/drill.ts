@@ -17,6 +17,7 @@ import { decide } from '../policy/decide.js';
 import { MemoryStore } from '../state/memory.js';
 import { emptyRecord, type CertificateRecord } from '../state/record.js';
 import type { StateStore } from '../state/store.js';
+import { companionsOf } from './companions.js';
 import { verifyEndpoints } from '../verify/verify.js';
 import { createSolver, createTarget } from '../../providers/registry.js';
 import { reconcileCertificate } from './certificate.js';
@@ -97,7 +98,7 @@ export async function drillCertificate(opts: DrillOptions): Promise<DrillReport>
   };
 
   await runPipeline(opts, copy, at, decision.action !== 'issue', add, report);
-  await checkEndpoints(cert, stored, add);
+  await checkEndpoints(cert, stored, store, add);
 
   report.passed = steps.every((s) => s.status !== 'fail');
   await store
@@ -188,11 +189,11 @@ async function runPipeline(opts: DrillOptions, copy: CertificateRecord, at: Date
   }
 }
 
-async function checkEndpoints(cert: CertificateConfig, stored: CertificateRecord | undefined, add: Add): Promise<void> {
+async function checkEndpoints(cert: CertificateConfig, stored: CertificateRecord | undefined, store: StateStore, add: Add): Promise<void> {
   const endpoints = cert.verify.endpoints;
   if (endpoints.length === 0) return add('endpoints', 'skip', 'no endpoints configured');
   const serial = stored?.deployedSerial;
   if (!serial) return add('endpoints', 'fail', 'nothing deployed yet: run `certloop run` first, then drill');
-  const outcome = await verifyEndpoints(endpoints, serial, cert.verify.timeout);
+  const outcome = await verifyEndpoints(endpoints, serial, cert.verify.timeout, { samples: cert.verify.samples, companions: await companionsOf(store, cert) });
   add('endpoints', outcome.verified ? 'pass' : 'fail', outcome.verified ? `${outcome.summary} (the last deployed serial)` : `${outcome.summary} (expected the last deployed serial)`);
 }

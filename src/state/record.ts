@@ -49,6 +49,20 @@ export interface TargetDeployment {
   at: string;
 }
 
+/** One connection to an address (issue 15: several per address, each with a client profile). */
+export interface SampleResult {
+  /** The client profile the connection used (src/verify/profiles.ts): default, rsa or ecdsa. */
+  profile?: string;
+  /** Leaf serial it got. */
+  served?: string;
+  /** `companion`: the serial of another managed certificate the endpoint `alsoServes`. */
+  servedIs?: 'deployed' | 'previous' | 'companion' | 'other';
+  error?: string;
+  /** The server refused this profile's hello while another profile connected: it holds no certificate for it. */
+  notOffered?: boolean;
+  ms?: number;
+}
+
 export interface AddressResult {
   endpoint: string;
   address: string;
@@ -60,10 +74,14 @@ export interface AddressResult {
   sni?: string;
   starttls?: string;
   /** Which certificate the address serves, when certloop knows it: the deployed one or the one it replaced. */
-  servedIs?: 'deployed' | 'previous' | 'other';
+  servedIs?: 'deployed' | 'previous' | 'companion' | 'other';
   /** Named checks on what the address serves (src/verify/checks.ts). */
   checks?: { name: string; ok: boolean; message: string }[];
   ms?: number;
+  /** Every connection made to the address, in order (`verify.samples`, client profiles). */
+  samples?: SampleResult[];
+  /** When the connections disagreed: "2 of 3 connections got 0A1B…; 1 of 3 connections (profile rsa) got 7F3C…, the previous certificate". */
+  detail?: string;
 }
 
 export interface VerificationRecord {

@@ -23,12 +23,14 @@ export interface Fresh {
 }
 
 /**
- * What the endpoints were verified against: a changed endpoint list, resolver or trust store must
- * be probed at once, whatever the interval says.
+ * What the endpoints were verified against: a changed endpoint list (with its samples, family and
+ * alsoServes), resolver, trust store or number of connections per address must be probed at once,
+ * whatever the interval says. A check made before `samples` existed (one connection per address)
+ * does not stand for one that needs more. (`settle` only concerns the polls right after a deploy.)
  */
 export function verifyConfigKey(verify: CertificateConfig['verify']): string {
-  const { endpoints, resolver, trust } = verify;
-  return createHash('sha256').update(JSON.stringify({ endpoints, resolver, trust })).digest('base64url').slice(0, 16);
+  const { endpoints, resolver, trust, samples } = verify;
+  return createHash('sha256').update(JSON.stringify({ endpoints, resolver, trust, samples })).digest('base64url').slice(0, 16);
 }
 
 /** Why a certificate cannot skip its probes, or the fresh verification it may rely on. */

@@ -8,6 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import { describeCertificate, type CertificateFacts } from '../pki/certificate.js';
+import type { ClientProfile, ProfileName } from './profiles.js';
 import { createResolver } from './resolver.js';
 import { startTls, type StartTlsProtocol } from './starttls.js';
 
@@ -20,6 +21,8 @@ export interface ProbeTarget {
   timeoutMs: number;
   /** Speak this protocol's plaintext upgrade before the handshake. */
   starttls?: StartTlsProtocol;
+  /** The ClientHello to send (profiles.ts); Node's default when absent. */
+  profile?: ClientProfile;
 }
 
 export interface ProbeResult {
@@ -35,6 +38,10 @@ export interface ProbeResult {
   /** The served certificates, leaf first (parsed once, for the checks). */
   certs?: X509Certificate[];
   error?: string;
+  /** The error's code (ERR_SSL_…, ECONNRESET…), to tell a refused hello from a failure (profiles.ts). */
+  code?: string;
+  /** The client profile the probe used, when one was given. */
+  profile?: ProfileName;
   /** How far the connection got: a timeout after TCP connected is a server that never speaks TLS. */
   stage?: 'connect' | 'starttls' | 'handshake' | 'done';
   ms: number;
@@ -50,16 +57,18 @@ export async function resolveAll(host: string): Promise<string[]> {
   return createResolver()(host);
 }
 
-let sharedContext: tls.SecureContext | undefined;
+const sharedContexts = new Map<string, tls.SecureContext>();
 
 /**
- * One client context for every probe: without it Node builds one per connection (~0.12 ms each,
- * 4% of an idle run over 1,000 certificates). Probes trust nothing at the handshake and present no
- * client certificate, so every probe would get the same one anyway.
+ * One client context per profile for every probe: without it Node builds one per connection
+ * (~0.12 ms each, 4% of an idle run over 1,000 certificates). Probes trust nothing at the
+ * handshake and present no client certificate, so every probe of a profile would get the same one.
  */
-function probeContext(): tls.SecureContext {
-  sharedContext ??= tls.createSecureContext();
-  return sharedContext;
+function probeContext(profile?: ClientProfile): tls.SecureContext {
+  const key = profile?.name ?? 'default';
+  let context = sharedContexts.get(key);
+  if (!context) sharedContexts.set(key, (context = tls.createSecureContext(profile?.options)));
+  return context;
 }
 
 export function probe(t: ProbeTarget): Promise<ProbeResult> {
@@ -69,17 +78,17 @@ export function probe(t: ProbeTarget): Promise<ProbeResult> {
     let stage: NonNullable<ProbeResult['stage']> = 'connect';
     let raw: net.Socket | undefined;
     let secure: tls.TLSSocket | undefined;
-    const finish = (r: Omit<ProbeResult, 'ms' | 'address' | 'port' | 'sni' | 'stage'>) => {
+    const finish = (r: Omit<ProbeResult, 'ms' | 'address' | 'port' | 'sni' | 'stage' | 'profile'>) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       secure?.destroy();
       raw?.destroy();
       // Copy descriptors, not values: the PEM getters stay lazy.
-      const base = { address: t.address, port: t.port, sni: t.sni, stage, ms: Math.round(performance.now() - started) };
+      const base = { address: t.address, port: t.port, sni: t.sni, ...(t.profile ? { profile: t.profile.name } : {}), stage, ms: Math.round(performance.now() - started) };
       resolve(Object.defineProperties(base, Object.getOwnPropertyDescriptors(r)) as ProbeResult);
     };
-    const onError = (err: NodeJS.ErrnoException) => finish({ ok: false, error: describeSocketError(err, stage) });
+    const onError = (err: NodeJS.ErrnoException) => finish({ ok: false, error: describeSocketError(err, stage), code: err.code });
     const timer = setTimeout(() => finish({ ok: false, error: describeTimeout(stage, t) }), t.timeoutMs);
 
     const handshake = (options: tls.ConnectionOptions) => {
@@ -88,7 +97,7 @@ export function probe(t: ProbeTarget): Promise<ProbeResult> {
         ...options,
         servername: t.sni,
         rejectUnauthorized: false,
-        secureContext: probeContext(),
+        secureContext: probeContext(t.profile),
         // HTTPS: ask for what a browser asks for, so servers pick their normal certificate.
         ...(t.starttls ? {} : { ALPNProtocols: ['h2', 'http/1.1'] }),
       });

@@ -9,9 +9,13 @@ import type { EndpointConfig } from '../config/schema.js';
 import { loadPemCertificates, systemRootCertificates } from '../pki/certificate.js';
 import { DEFAULT_POLICY } from '../policy/decide.js';
 import type { AddressResult } from '../state/record.js';
-import { ALERT_CHECKS, checkServed, type AddressCheck } from './checks.js';
-import { defaultSni, probe, type ProbeResult } from './probe.js';
-import { createResolver, type Resolve } from './resolver.js';
+import { acceptedSerials, judgeAddress, type Companion, type VerifyProblem } from './address.js';
+import { confirmServed, type ConfirmedOutcome, type ConfirmOptions } from './confirm.js';
+import { defaultSni, probe, type ProbeResult, type ProbeTarget } from './probe.js';
+import { CLIENT_PROFILES } from './profiles.js';
+import { createLookup, type FamilyFailure, type Lookup } from './resolver.js';
+
+export type { Companion, VerifyProblem } from './address.js';
 
 /**
  * Probes in flight at once in this process, across every certificate of a run: enough to sweep
@@ -38,52 +42,83 @@ export interface VerifySettings {
   now?: () => Date;
   /** Concurrency bound; default: the shared process-wide one. */
   limit?: LimitFunction;
-}
-
-/** A failed check (other than the serial) on one address: an alert by itself. */
-export interface VerifyProblem {
-  check: string;
-  endpoint: string;
-  address: string;
-  message: string;
+  /** Default-hello connections per address (`verify.samples`); an endpoint's own `samples` wins. Default 1. */
+  samples?: number;
+  /** Other managed certificates an endpoint may serve beside this one (endpoint `alsoServes`). */
+  companions?: Companion[];
+  /** false: the default hello only, no rsa/ecdsa profile connections (bench/verify's single-probe figure). */
+  profiles?: boolean;
 }
 
 export interface VerifyOutcome {
   verified: boolean;
+  /** One per address: every connection to it (samples, client profiles) judged together. */
   results: AddressResult[];
   /** One line a human can act on: "2 of 3 serve 0A1B…; 127.0.0.3 serves 7F3C…, the previous certificate". */
   summary: string;
   /** Failed checks other than the serial (expired, untrusted, incomplete chain, wrong name...). */
   problems: VerifyProblem[];
-  /** The raw probes, aligned with `results` (not stored). */
+  /** One probe per result, aligned with `results` (the first that connected; not stored). */
   probes: ProbeResult[];
+  /** Index into the endpoints judged, aligned with `results` (set by judge). */
+  endpointOf?: number[];
 }
 
-export interface EndpointProbes {
-  endpoint: EndpointConfig;
-  probes: ProbeResult[];
-}
-
-/** Resolves every endpoint (or takes its pinned addresses) and probes each address, bounded. */
+/** Resolves every endpoint (or takes its pinned addresses) and probes each address `samples` times and once per other client profile, bounded. */
 export async function probeEndpoints(endpoints: EndpointConfig[], timeoutMs: number, settings: VerifySettings = {}): Promise<ProbeResult[][]> {
-  const resolve = createResolver(settings.resolver);
+  const lookup = createLookup(settings.resolver, { timeoutMs: Math.min(timeoutMs, 2000) });
   const limit = settings.limit ?? sharedProbeLimit();
-  return Promise.all(endpoints.map((ep) => probeEndpoint(ep, timeoutMs, resolve, limit)));
+  const sampling = { profiles: settings.profiles !== false };
+  return Promise.all(endpoints.map((ep) => probeEndpoint(ep, timeoutMs, lookup, limit, { ...sampling, samples: ep.samples ?? settings.samples ?? 1 })));
 }
 
-async function probeEndpoint(ep: EndpointConfig, timeoutMs: number, resolve: Resolve, limit: LimitFunction): Promise<ProbeResult[]> {
+/**
+ * The connections to one endpoint: per address, `samples` connections plus one per other client
+ * profile (sampleAddress), so a pool behind one address and a server holding two certificates both
+ * show. A failed lookup of one family is a failed row of its own.
+ */
+async function probeEndpoint(ep: EndpointConfig, timeoutMs: number, lookup: Lookup, limit: LimitFunction, sampling: Sampling): Promise<ProbeResult[]> {
   const sni = defaultSni(ep.host, ep.sni);
   let addresses: string[];
+  let failed: ProbeResult[] = [];
   if (ep.addresses && ep.addresses.length > 0) addresses = [...new Set(ep.addresses)];
   else {
     try {
-      addresses = await resolve(ep.host);
+      const found = await lookup(ep.host, ep.family);
+      addresses = found.addresses;
+      failed = found.failures.map((f) => ({ address: ep.host, port: ep.port, sni, ok: false, error: familyFailureMessage(f, found.addresses), code: f.code, ms: 0 }));
     } catch (err) {
       return [{ address: ep.host, port: ep.port, sni, ok: false, error: (err as Error).message, ms: 0 }];
     }
   }
   const timeout = ep.timeout ?? timeoutMs;
-  return Promise.all(addresses.map((address) => limit(() => probe({ host: ep.host, port: ep.port, sni, address, timeoutMs: timeout, starttls: ep.starttls }))));
+  const probes = addresses.map((address) => sampleAddress({ host: ep.host, port: ep.port, sni, address, timeoutMs: timeout, starttls: ep.starttls }, sampling, limit));
+  return [...(await Promise.all(probes)).flat(), ...failed];
+}
+
+/**
+ * The connections to one address: `samples` with Node's default hello at once, then one with each
+ * other client profile (profiles.ts). The default hellos go first and together so that, through
+ * a round-robin balancer, they take consecutive turns and reach min(samples, nodes) different
+ * nodes; a profile hello the server refuses (it holds no certificate of that key type) takes a turn
+ * too, and must not take one of theirs. No profile hellos when no default one connected: they
+ * would only fail the same way.
+ */
+interface Sampling {
+  samples: number;
+  profiles: boolean;
+}
+
+async function sampleAddress(target: Omit<ProbeTarget, 'profile'>, { samples, profiles }: Sampling, limit: LimitFunction): Promise<ProbeResult[]> {
+  const [plain, ...others] = CLIENT_PROFILES;
+  const first = await Promise.all(Array.from({ length: samples }, () => limit(() => probe({ ...target, profile: plain }))));
+  if (!profiles || !first.some((p) => p.ok)) return first;
+  return [...first, ...(await Promise.all(others.map((profile) => limit(() => probe({ ...target, profile })))))];
+}
+
+function familyFailureMessage(f: FamilyFailure, answered: string[]): string {
+  const other = f.family === 4 ? 'AAAA' : 'A';
+  return `${f.message} (${other} answered ${answered.join(', ')}; set family: ${f.family === 4 ? 6 : 4} on the endpoint if the name has no ${f.family === 4 ? 'IPv4' : 'IPv6'} service)`;
 }
 
 export function endpointLabel(ep: EndpointConfig, sni: string | undefined): string {
@@ -92,58 +127,59 @@ export function endpointLabel(ep: EndpointConfig, sni: string | undefined): stri
 }
 
 /**
- * Judges the probes: per address, the named checks; overall, verified only when every address
- * serves the expected serial (and there is at least one address).
+ * Judges the probes: per address, every connection made to it (judgeAddress) with the named
+ * checks; overall, verified only when every address serves the expected serial on every
+ * connection (and there is at least one address).
  */
 export function judge(endpoints: EndpointConfig[], probes: ProbeResult[][], expectedSerial: string | undefined, settings: VerifySettings = {}): VerifyOutcome {
   const now = (settings.now ?? (() => new Date()))();
   const roots = settings.roots ?? systemRootCertificates();
   const expiringAlertMs = settings.expiringAlertMs ?? DEFAULT_POLICY.expiringAlertMs;
   const results: AddressResult[] = [];
-  const flat: ProbeResult[] = [];
+  const chosen: ProbeResult[] = [];
+  const endpointOf: number[] = [];
   const problems: VerifyProblem[] = [];
   endpoints.forEach((ep, i) => {
-    for (const p of probes[i]) {
-      const endpoint = endpointLabel(ep, p.sni);
-      const served = p.leaf?.serial;
-      let checks: AddressCheck[] | undefined;
-      if (p.ok && p.certs) {
-        checks = checkServed({ certs: p.certs, expectedSerial, sni: p.sni, address: p.address, roots, now, expiringAlertMs });
-        for (const c of checks) if (!c.ok && ALERT_CHECKS.has(c.name)) problems.push({ check: c.name, endpoint, address: p.address, message: c.message });
-      }
-      flat.push(p);
-      results.push({
-        endpoint,
-        address: p.address,
-        ok: p.ok && served !== undefined && served === expectedSerial,
-        served,
-        notAfter: p.leaf?.notAfter.toISOString(),
-        error: p.ok ? undefined : p.error,
-        port: p.port,
-        sni: p.sni,
-        starttls: ep.starttls,
-        servedIs: served === undefined ? undefined : served === expectedSerial ? 'deployed' : served === settings.previousSerial ? 'previous' : 'other',
-        checks,
-        ms: p.ms,
-      });
+    const accepted = acceptedSerials(ep, expectedSerial, settings.companions);
+    for (const samples of byAddress(probes[i])) {
+      const judged = judgeAddress(samples, { endpoint: endpointLabel(ep, samples[0].sni), starttls: ep.starttls, expectedSerial, accepted, previousSerial: settings.previousSerial, roots, now, expiringAlertMs });
+      results.push(judged.result);
+      chosen.push(judged.probe);
+      endpointOf.push(i);
+      problems.push(...judged.problems);
     }
   });
   const good = results.filter((r) => r.ok).length;
   const verified = results.length > 0 && good === results.length;
-  return { verified, results, summary: summarize(results, expectedSerial, verified), problems, probes: flat };
+  return { verified, results, summary: summarize(results, expectedSerial, verified), problems, probes: chosen, endpointOf };
+}
+
+/** The probes of one endpoint grouped by address, in order (addresses are unique per endpoint). */
+function byAddress(probes: ProbeResult[]): ProbeResult[][] {
+  const groups = new Map<string, ProbeResult[]>();
+  for (const p of probes) {
+    const group = groups.get(p.address);
+    if (group) group.push(p);
+    else groups.set(p.address, [p]);
+  }
+  return [...groups.values()];
 }
 
 function summarize(results: AddressResult[], expected: string | undefined, verified: boolean): string {
   if (results.length === 0) return 'no endpoints configured';
   const want = expected ?? 'the expected serial';
-  if (verified) return `all ${results.length} address(es) serve ${want}`;
+  // Connections that count: a profile hello the server does not offer is none.
+  const connections = results.reduce((n, r) => n + (r.samples ? r.samples.filter((x) => !x.notOffered).length : 1), 0);
+  if (verified) return `all ${results.length} address(es) serve ${want}${connections > results.length ? ` on all ${connections} connections` : ''}`;
   const good = results.filter((r) => r.ok).length;
   const bad = results
     .filter((r) => !r.ok)
     .map((r) =>
-      r.served
-        ? `${r.address} (${r.endpoint}) serves ${r.served}${r.servedIs === 'previous' ? ', the previous certificate' : ''}`
-        : `${r.address} (${r.endpoint}): ${r.error}`,
+      r.detail
+        ? `${r.address} (${r.endpoint}): ${r.detail}`
+        : r.served
+          ? `${r.address} (${r.endpoint}) serves ${r.served}${r.servedIs === 'previous' ? ', the previous certificate' : ''}`
+          : `${r.address} (${r.endpoint}): ${r.error}`,
     );
   return `${good} of ${results.length} serve ${want}; ${bad.join('; ')}`;
 }
@@ -153,8 +189,10 @@ export async function verifyEndpoints(endpoints: EndpointConfig[], expectedSeria
 }
 
 /**
- * After a deploy the server may need a moment to reload. Poll with a short backoff until every
- * address serves the serial or the budget is spent; the caller records "pending" after that.
+ * After a deploy the server may need a moment to reload, and for a moment may still hand out the
+ * old certificate after the new one (old workers of a graceful reload, a pool converging): poll
+ * until every address serves the serial and keeps serving it for `settleMs` (confirm.ts), or the
+ * budget is spent; the caller records "pending" after that.
  */
 export async function pollUntilServed(
   endpoints: EndpointConfig[],
@@ -163,16 +201,11 @@ export async function pollUntilServed(
   budgetMs: number,
   sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   settings: VerifySettings = {},
-): Promise<VerifyOutcome> {
-  const deadline = Date.now() + budgetMs;
-  let delay = 100;
-  for (;;) {
-    const outcome = await verifyEndpoints(endpoints, expectedSerial, timeoutMs, settings);
-    // Nothing to wait for without endpoints: polling could never change the outcome.
-    if (outcome.verified || endpoints.length === 0 || Date.now() + delay > deadline) return outcome;
-    await sleep(delay);
-    delay = Math.min(delay * 2, 2000);
-  }
+  confirm: Pick<ConfirmOptions, 'settleMs' | 'onReset'> = { settleMs: 0 },
+): Promise<ConfirmedOutcome> {
+  // Nothing to wait for without endpoints: polling could never change the outcome.
+  const budget = endpoints.length === 0 ? 0 : budgetMs;
+  return confirmServed(() => verifyEndpoints(endpoints, expectedSerial, timeoutMs, settings), { ...confirm, budgetMs: budget, sleep });
 }
 
 const trustCache = new Map<string, { mtimeMs: number; roots: X509Certificate[] }>();

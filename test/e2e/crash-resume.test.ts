@@ -58,6 +58,7 @@ certificates:
       endpoints: [{ host: 127.0.0.1, port: ${lab.port}, sni: a.test }]
       trust: ${lab.pebble.rootFile}
       pollFor: 5s
+      settle: 300ms
 `,
     );
     const first = await run(['run', '--json']);

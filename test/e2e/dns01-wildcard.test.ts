@@ -71,6 +71,7 @@ certificates:
         - { host: 127.0.0.1, port: ${port}, sni: anything.w.test }
       trust: ${pebble.rootFile}
       pollFor: 5s
+      settle: 300ms
 `,
     );
   }

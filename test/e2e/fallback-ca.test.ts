@@ -67,6 +67,7 @@ certificates:
         - { host: 127.0.0.1, port: ${lab.port}, sni: a.test }
       trust: ${trust}
       pollFor: 5s
+      settle: 300ms
 `,
     );
   });

@@ -26,7 +26,7 @@ describe('run --recheck due (Pebble, file target, nginx)', () => {
         httpPort: lab.pebble.httpPort,
         port: lab.port,
         reload: lab.nginx.reloadCommand,
-        verifyExtra: `      pollFor: 5s\n    policy: { name: default, recheckInterval: ${o.recheck} }\n`,
+        verifyExtra: `      pollFor: 5s\n      settle: 300ms\n    policy: { name: default, recheckInterval: ${o.recheck} }\n`,
       });
     assert.ok(text.includes(endpoint));
     fs.writeFileSync(lab.configFile, o.extraEndpoint ? text.replace(endpoint, `${endpoint}${endpoint.replace('a.test', 'b.test')}`) : text);

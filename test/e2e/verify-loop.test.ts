@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { cli, startLab, type Lab } from '../support/lab.js';
+import { acmeHeader, cli, startLab, type Lab } from '../support/lab.js';
 import { startDns, type TestDns } from '../support/dns.js';
 import { startTlsServer, type TestServer } from '../support/tls-servers.js';
 
@@ -41,11 +41,7 @@ describe('verification in the loop (Pebble, file target, servers on 127.0.0.2/12
   const writeConfig = (o: { deadline?: string; edgeKey?: string; reload?: string[] } = {}) => {
     fs.writeFileSync(
       lab.configFile,
-      `acme:
-  directory: ${lab.pebble.directory}
-  caBundle: ${lab.pebble.caBundleFile}
-state: ./certloop.db
-certificates:
+      `${acmeHeader(lab.pebble)}certificates:
   - name: pool
     domains: [a.test]
     challenge: { type: http-01, listen: 127.0.0.1:${lab.pebble.httpPort} }
@@ -57,6 +53,7 @@ certificates:
       resolver: [${dns.server}]
       trust: ${lab.pebble.rootFile}
       pollFor: 1s
+      settle: 200ms
       deadline: ${o.deadline ?? '1h'}
   - name: edge
     domains: [a.test, b.test]
@@ -71,6 +68,7 @@ certificates:
         - { host: 127.0.0.1, port: ${lab.port}, sni: a.test }
       trust: ${lab.pebble.rootFile}
       pollFor: 2s
+      settle: 200ms
       deadline: 0s
 `,
     );

@@ -3,7 +3,11 @@
  * certificates signed with node-forge, so dates (an expired leaf), names and chains (a root, an
  * intermediate, a leaf) are exactly what a test asks for.
  */
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import forge from 'node-forge';
 
 export interface Issued {
@@ -84,3 +88,24 @@ export function makePki(name = 'certloop test'): Pki {
 }
 
 export const days = (n: number) => new Date(Date.now() + n * DAY);
+
+/**
+ * An ECDSA P-256 leaf for `names` signed by `issuer`, made with openssl (node-forge signs RSA only):
+ * for servers that hold an ECDSA and an RSA certificate at once.
+ */
+export function makeEcdsaLeaf(issuer: Issued, names: string[]): Omit<Issued, 'cert' | 'key'> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'certloop-ecdsa-'));
+  try {
+    const f = (n: string) => path.join(dir, n);
+    fs.writeFileSync(f('ca.pem'), issuer.certPem);
+    fs.writeFileSync(f('ca.key'), issuer.keyPem);
+    fs.writeFileSync(f('ext'), `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`);
+    const serial = serialHex();
+    const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+    run(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('leaf.key'), '-out', f('leaf.csr'), '-subj', `/CN=${names[0]}`]);
+    run(['x509', '-req', '-in', f('leaf.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-set_serial', `0x${serial}`, '-days', '30', '-sha256', '-extfile', f('ext'), '-out', f('leaf.pem')]);
+    return { certPem: fs.readFileSync(f('leaf.pem'), 'utf8'), keyPem: fs.readFileSync(f('leaf.key'), 'utf8'), serial };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -117,7 +117,8 @@ export async function startLab(name: string, pebbleOpts: Partial<PebbleOptions> 
           httpPort: pebble.httpPort,
           port,
           reload,
-          verifyExtra: '      pollFor: 5s\n',
+          // A short settle keeps the suite fast; test/e2e/confirm-deploy.test.ts shows the default (3s).
+          verifyExtra: '      pollFor: 5s\n      settle: 300ms\n',
           extra: o.extra,
         }),
       );
@@ -133,6 +134,15 @@ export async function startLab(name: string, pebbleOpts: Partial<PebbleOptions> 
   return lab;
 }
 
+
+/** The top of a config written by a test against the lab's Pebble: acme and the state file. */
+export function acmeHeader(pebble: Pebble): string {
+  return `acme:
+  directory: ${pebble.directory}
+  caBundle: ${pebble.caBundleFile}
+state: ./certloop.db
+`;
+}
 
 /** Every SQLite state file (*.db) a test wrote under `dir`. */
 export function stateFilesUnder(dir: string): string[] {

@@ -12,7 +12,19 @@ export interface NginxServer {
   port: number;
   cert: string;
   key: string;
+  /** Further certificate/key pairs served beside the first (nginx picks one per client: ECDSA + RSA). */
+  more?: { cert: string; key: string }[];
+  /** ssl_protocols (default: nginx's own; Debian's 1.22 offers TLSv1–TLSv1.2, no TLS 1.3). */
+  protocols?: string;
 }
+
+/** A TCP load balancer: nginx `stream` round robin from `port` over `backends` (TLS passes through). */
+export interface StreamPool {
+  port: number;
+  backends: { host: string; port: number }[];
+}
+
+export const STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
 
 export interface Nginx {
   prefix: string;
@@ -26,17 +38,20 @@ export function nginxBinary(): string {
   throw new Error('nginx is not installed: run `apt-get install -y nginx` (scripts/test.sh does this as root)');
 }
 
-/** A self-signed placeholder so nginx can start before certloop's first deploy. */
-export function writePlaceholder(cert: string, key: string, cn = 'placeholder.invalid'): void {
+/** A self-signed placeholder so nginx can start before certloop's first deploy (ECDSA, or RSA for a second slot). */
+export function writePlaceholder(cert: string, key: string, cn = 'placeholder.invalid', type: 'ec' | 'rsa' = 'ec'): void {
   fs.mkdirSync(path.dirname(cert), { recursive: true });
   fs.mkdirSync(path.dirname(key), { recursive: true });
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', `/CN=${cn}`], { stdio: 'pipe' });
+  const keyArgs = type === 'ec' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-newkey', 'rsa:2048'];
+  execFileSync('openssl', ['req', '-x509', ...keyArgs, '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', `/CN=${cn}`], { stdio: 'pipe' });
 }
 
-export async function startNginx(prefix: string, servers: NginxServer[]): Promise<Nginx> {
+export async function startNginx(prefix: string, servers: NginxServer[], pools: StreamPool[] = []): Promise<Nginx> {
   const bin = nginxBinary();
+  if (pools.length > 0 && !fs.existsSync(STREAM_MODULE)) throw new Error('the nginx stream module is not installed: apt-get install -y libnginx-mod-stream (scripts/ensure-deps.sh does this)');
   fs.mkdirSync(path.join(prefix, 'logs'), { recursive: true });
   const conf = [
+    pools.length > 0 ? `load_module ${STREAM_MODULE};` : '',
     'worker_processes 1;',
     `pid ${path.join(prefix, 'nginx.pid')};`,
     `error_log ${path.join(prefix, 'logs', 'error.log')} warn;`,
@@ -54,19 +69,30 @@ export async function startNginx(prefix: string, servers: NginxServer[]): Promis
         '  server {',
         `    listen 127.0.0.1:${s.port} ssl;`,
         `    server_name ${s.server_name};`,
-        `    ssl_certificate ${s.cert};`,
-        `    ssl_certificate_key ${s.key};`,
+        s.protocols ? `    ssl_protocols ${s.protocols};` : '',
+        ...[{ cert: s.cert, key: s.key }, ...(s.more ?? [])].map((c) => `    ssl_certificate ${c.cert};\n    ssl_certificate_key ${c.key};`),
         '    return 200 "ok\\n";',
         '  }',
       ].join('\n'),
     ),
     '}',
+    ...(pools.length > 0
+      ? [
+          'stream {',
+          ...pools.map((pool, i) =>
+            [`  upstream pool${i} {`, ...pool.backends.map((b) => `    server ${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port};`), '  }', `  server { listen 127.0.0.1:${pool.port}; proxy_pass pool${i}; }`].join('\n'),
+          ),
+          '}',
+        ]
+      : []),
   ].join('\n');
   fs.writeFileSync(path.join(prefix, 'nginx.conf'), conf);
   const args = ['-p', prefix, '-e', path.join(prefix, 'logs', 'error.log'), '-c', 'nginx.conf'];
   const r = spawnSync(bin, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`nginx did not start: ${r.stderr}`);
+  // Wait for the servers only: a test connection to a pool would move its round robin.
   await Promise.all(servers.map((s) => waitFor(() => canConnect(s.port), 5000, `nginx on port ${s.port}`)));
+  if (pools.length > 0) await waitFor(() => fs.existsSync(path.join(prefix, 'nginx.pid')), 5000, 'nginx pid file');
   return {
     prefix,
     reloadCommand: [bin, ...args, '-s', 'reload'],

@@ -22,10 +22,14 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** Where a server's certificate comes from: fixed PEM, or files re-read on every connection (a server that reloads). */
-export type Source = Served | { certFile: string; keyFile: string };
+/**
+ * Where a server's certificate comes from: fixed PEM, files re-read on every connection (a server
+ * that reloads), or a function asked on every connection (a server whose answer changes).
+ */
+export type Source = Served | { certFile: string; keyFile: string } | (() => Served);
 
 function current(source: Source): Served {
+  if (typeof source === 'function') return source();
   if ('certPem' in source) return source;
   return { certPem: fs.readFileSync(source.certFile, 'utf8'), keyPem: fs.readFileSync(source.keyFile, 'utf8') };
 }

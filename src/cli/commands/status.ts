@@ -53,7 +53,8 @@ export function statusOf(cert: CertificateConfig, record: CertificateRecord | un
     serials: {
       issued: record?.issued?.serial ?? null,
       deployed: record?.deployedSerial ?? null,
-      served: v ? [...new Set(v.results.map((r) => r.served ?? null))] : [],
+      // Every serial any connection got (a pool or a second certificate may serve several per address).
+      served: v ? [...new Set(v.results.flatMap((r) => (r.samples?.some((x) => x.served) ? r.samples.flatMap((x) => (x.served ? [x.served] : [])) : [r.served ?? null])))] : [],
     },
     notBefore: record?.issued?.notBefore ?? null,
     notAfter: record?.issued?.notAfter ?? null,
@@ -96,7 +97,8 @@ function printStatus(s: ReturnType<typeof statusOf> & { lastDrill?: DrillResult 
   for (const t of s.targets ?? []) print(`  target    ${t.target} holds ${t.error ? `? (${t.error})` : `${shortSerial(t.serial ?? undefined)}${t.version ? ` (version ${t.version})` : ''}`}`);
   for (const r of s.endpoints) {
     const note = r.servedIs === 'previous' ? ' (the previous certificate)' : '';
-    print(`  endpoint  ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address} serves ${r.served ?? '-'}${note}${r.error ? ` (${r.error})` : ''}`);
+    const what = r.detail ?? `serves ${r.served ?? '-'}${note}${r.error ? ` (${r.error})` : ''}`;
+    print(`  endpoint  ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address} ${what}`);
   }
   const v = s.verification;
   if (v.drift) print(`  DRIFT     served everywhere before, not since ${v.pendingSince}`);

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { verifyAndRecord, type RecordedOutcome } from '../../controller/verify-recorded.js';
 import { certificateContext } from '../../controller/run.js';
 import { CertloopError } from '../../errors.js';
-import { VerifyConfig, type EndpointConfig } from '../../config/schema.js';
+import { VerifyConfig, type CertificateConfig, type EndpointConfig } from '../../config/schema.js';
 import { normalizeSerial } from '../../pki/certificate.js';
 import { DEFAULT_POLICY } from '../../policy/decide.js';
 import type { AddressResult } from '../../state/record.js';
@@ -32,6 +32,10 @@ export interface VerifyOptions extends GlobalOptions {
   address?: string[];
   /** DNS servers to resolve with. */
   resolver?: string[];
+  /** Connections per address (overrides verify.samples and every endpoint's samples). */
+  samples?: number;
+  /** With --endpoint: resolve only this family ("4" or "6"). */
+  family?: string;
 }
 
 export async function verifyCommand(opts: VerifyOptions): Promise<number> {
@@ -41,7 +45,7 @@ export async function verifyCommand(opts: VerifyOptions): Promise<number> {
     const missing = (opts.names ?? []).filter((n) => !certs.some((c) => c.name === n));
     if (missing.length) throw new CertloopError('USAGE', `no certificate named ${missing.join(', ')} in ${config.file}`, { retryable: false });
     const outcomes: RecordedOutcome[] = [];
-    for (const cert of certs) outcomes.push(await verifyAndRecord(certificateContext(config, cert, store, log)));
+    for (const cert of certs) outcomes.push(await verifyAndRecord(certificateContext(config, withSamples(cert, opts.samples), store, log)));
     if (opts.json) {
       printJson({
         certificates: outcomes.map((o) => ({
@@ -60,13 +64,20 @@ export async function verifyCommand(opts: VerifyOptions): Promise<number> {
         print(`${o.verdict === 'ready' && !o.alerts?.length ? 'ok     ' : 'NOT OK '} ${o.name}: ${o.verification?.summary ?? o.error?.message}${unrecorded}`);
         for (const r of o.verification?.results ?? []) {
           const failed = (r.checks ?? []).filter((c) => !c.ok && c.name !== 'serial').map((c) => `; ${c.name}: ${c.message}`).join('');
-          print(`    ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address}: ${r.served ? `serves ${r.served}${r.servedIs === 'previous' ? ' (the previous certificate)' : ''}` : r.error}${failed}`);
+          const what = r.detail ?? (r.served ? `serves ${r.served}${r.servedIs === 'previous' ? ' (the previous certificate)' : ''}` : r.error);
+          print(`    ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address}: ${what}${failed}`);
         }
         for (const a of o.alerts ?? []) if (a.reason === 'Drift' || a.reason === 'Overdue') print(`    ${a.reason.toUpperCase()}: ${a.message}`);
       }
     }
     return outcomes.every((o) => o.verdict === 'ready' && !o.alerts?.length) ? EXIT.OK : EXIT.FAILED;
   });
+}
+
+/** `--samples N`: this many connections per address for every endpoint of the certificate. */
+function withSamples(cert: CertificateConfig, samples: number | undefined): CertificateConfig {
+  if (samples === undefined) return cert;
+  return { ...cert, verify: { ...cert.verify, samples, endpoints: cert.verify.endpoints.map((ep) => ({ ...ep, samples: undefined })) } };
 }
 
 function parseEndpoint(text: string): { host: string; port: number } {
@@ -106,6 +117,7 @@ function adHocEndpoints(opts: VerifyOptions): { specs: string[]; endpoints: Endp
       addresses: opts.address?.length ? opts.address : undefined,
       starttls: opts.starttls as StartTlsProtocol | undefined,
       timeout: timeoutMs,
+      family: opts.family === undefined ? undefined : (Number(opts.family) as 4 | 6),
     } satisfies EndpointConfig;
   });
   return { specs, endpoints, timeoutMs };
@@ -120,21 +132,30 @@ async function adHoc(opts: VerifyOptions): Promise<number> {
   } catch (err) {
     throw new CertloopError('USAGE', `cannot read --trust ${opts.trust}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { retryable: false });
   }
-  const settings = { resolver: opts.resolver, roots, expiringAlertMs: DEFAULT_POLICY.expiringAlertMs };
+  // Behind one address may be a pool: with a serial to confirm, more than one connection by default.
+  const samples = opts.samples ?? (expected !== undefined ? DEFAULT_AD_HOC_SAMPLES : 1);
+  const settings = { resolver: opts.resolver, roots, expiringAlertMs: DEFAULT_POLICY.expiringAlertMs, samples };
   const probes = await probeEndpoints(endpoints, timeoutMs, settings);
   const outcome = judge(endpoints, probes, expected, settings);
-  const specOf = probes.flatMap((list, i) => list.map(() => specs[i]));
-  const rows = outcome.results.map((r, i) => row(specOf[i], r, outcome.probes[i], expected));
+  const rows = outcome.results.map((r, i) => row(specs[outcome.endpointOf![i]], r, outcome.probes[i], expected));
   if (opts.json) printJson({ endpoints: rows });
   else for (const r of rows) print(line(r, expected));
   return rows.every((r) => r.ok) ? EXIT.OK : EXIT.FAILED;
 }
 
+/** `--expect-serial` without `--samples`: as many connections as `verify.samples` defaults to. */
+const DEFAULT_AD_HOC_SAMPLES = 3;
+
 /** One row of `verify --endpoint --json` (documented in README "JSON output"). */
 function row(endpoint: string, r: AddressResult, p: ProbeResult, expected: string | undefined) {
   const checks = r.checks ?? [];
   const trust = checks.find((c) => c.name === 'chain-trusted') ?? { name: 'chain-trusted', ok: false, message: 'no certificate' };
-  const serialMatches = expected === undefined || r.served === expected;
+  // Every connection counts (a profile the server does not offer aside): with --expect-serial each
+  // must have got it; without, they must all have got the same certificate.
+  const counted = (r.samples ?? []).filter((s) => !s.notOffered);
+  const serials = new Set(counted.map((s) => s.served));
+  const serialMatches = expected === undefined ? serials.size <= 1 : r.served === expected && serials.size === 1;
+  const allConnected = counted.every((s) => s.served !== undefined);
   const problems = checks.filter((c) => !c.ok && ALERT_CHECKS.has(c.name as CheckName));
   return {
     endpoint,
@@ -142,7 +163,7 @@ function row(endpoint: string, r: AddressResult, p: ProbeResult, expected: strin
     sni: r.sni ?? null,
     starttls: r.starttls ?? null,
     connected: p.ok,
-    ok: p.ok && serialMatches && problems.length === 0,
+    ok: p.ok && allConnected && serialMatches && problems.length === 0,
     serial: r.served ?? null,
     serialMatches,
     issuer: p.leaf?.issuer ?? null,
@@ -153,6 +174,8 @@ function row(endpoint: string, r: AddressResult, p: ProbeResult, expected: strin
     checks,
     error: r.error ?? null,
     ms: p.ms,
+    detail: r.detail ?? null,
+    samples: (r.samples ?? []).map((s) => ({ profile: s.profile ?? null, serial: s.served ?? null, error: s.error ?? null, notOffered: s.notOffered === true, ms: s.ms ?? null })),
   };
 }
 
@@ -162,5 +185,6 @@ function line(r: ReturnType<typeof row>, expected: string | undefined): string {
   if (!r.connected) return `FAILED   ${where}: ${r.error}`;
   const mark = !r.serialMatches ? 'MISMATCH' : r.ok ? 'ok      ' : 'PROBLEM ';
   const failed = r.checks.filter((c) => !c.ok && c.name !== 'serial').map((c) => `; ${c.name}: ${c.message}`).join('');
-  return `${mark} ${where}: serial ${r.serial}${expected && !r.serialMatches ? ` (expected ${expected})` : ''}, until ${r.notAfter}${failed}`;
+  const served = r.detail ?? `serial ${r.serial}`;
+  return `${mark} ${where}: ${served}${expected && !r.serialMatches ? ` (expected ${expected})` : ''}, until ${r.notAfter}${failed}`;
 }

@@ -107,6 +107,17 @@ describe('config outline (plan: validated in full, kept as name, domains, policy
     assert.throws(() => loadConfigOutline(write(manyCertificates(1200, sameAs(1100)), 'json')), /certificates\[1100\]\.targets\[0\]\.key: .*site3\/privkey\.pem is also written by certificates\[3\]\.targets\[0\]\.key/);
   });
 
+  it('checks alsoServes names across every certificate, as loadConfig does, whichever slice they are in (issue 15)', () => {
+    const alsoServes = (names: string[]) => (c: Record<string, unknown>) => ((c.verify as { endpoints: Record<string, unknown>[] }).endpoints[0].alsoServes = names);
+    // Named from the last slice to the first, and through a certificate zod validates in its slice.
+    assertAgree(write(manyCertificates(1200, (c, i) => i === 1150 && alsoServes(['site3'])(c)), 'json'));
+    assertAgree(write(manyCertificates(1200, (c, i) => (i === 1150 ? alsoServes(['site3'])(c) : i === 3 && (c.policy = { name: 'default', remainingDays: 20 }))), 'json'));
+    assertAgree(write(manyCertificates(1200, (c, i) => i === 1150 && alsoServes(['site5000'])(c)), 'json'));
+    assertAgree(write(manyCertificates(3, (c, i) => i === 1 && alsoServes(['site1'])(c)), 'json'));
+    assertAgree(write(manyCertificates(3, (c, i) => i === 1 && ((c.verify as Record<string, unknown>).settle = '1h')), 'json'));
+    assertAgree(write(manyCertificates(3, (c, i) => i === 1 && ((c.verify as Record<string, unknown>).settle = '2s')), 'json'));
+  });
+
   const json = manyCertificates(3);
   const broken: [string, string][] = [
     ['a missing comma between certificates', json.replace(/\}(,)(\s*\{\s*"name": "site1")/, '}$2')],

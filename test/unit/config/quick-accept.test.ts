@@ -49,6 +49,20 @@ const VALID: [string, Record<string, unknown>][] = [
       pollFor: '30s',
     },
   }],
+  ['sampling, a pinned family and a second certificate on the endpoint (issue 15)', {
+    name: 'dual',
+    domains: ['d.test'],
+    challenge: { type: 'http-01', listen: '127.0.0.1:5002' },
+    targets: [{ type: 'file', cert: 'c.pem', key: 'k.pem' }],
+    verify: { endpoints: [{ host: 'd.test', samples: 6, family: 4, alsoServes: ['dual-rsa'] }, { host: 'e.test', family: 6 }], samples: 5 },
+  }],
+  ['a settle time beside pollFor', {
+    name: 'settled',
+    domains: ['s.test'],
+    challenge: { type: 'http-01', listen: '127.0.0.1:5002' },
+    targets: [{ type: 'file', cert: 'c.pem', key: 'k.pem' }],
+    verify: { endpoints: [{ host: 's.test' }], pollFor: '30s', settle: '5s' },
+  }],
   ['a Key Vault target', {
     name: 'kv',
     domains: ['kv.test'],
@@ -169,7 +183,7 @@ describe('quick acceptance of certificates (plan outline) never accepts what zod
   });
 
   it('accepts the common shapes itself (else plan is slow, not wrong)', () => {
-    for (const name of ['the shape bench/plan generates', 'the README example', 'every optional field of a file target and of verify']) {
+    for (const name of ['the shape bench/plan generates', 'the README example', 'every optional field of a file target and of verify', 'sampling, a pinned family and a second certificate on the endpoint (issue 15)']) {
       const cert = VALID.find(([n]) => n === name)![1];
       assert.ok(withBaseDir('/etc/certloop', () => quickOutline(cert)), `${name} goes through zod`);
     }

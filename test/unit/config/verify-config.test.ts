@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfigText } from '../../../src/config/load.js';
 import { configProblems } from '../../support/config-problems.js';
+import { settleOf } from '../../../src/verify/confirm.js';
 
 const withVerify = (verify: string) => `acme:
   directory: https://localhost:14000/dir
@@ -17,6 +18,36 @@ ${verify}`;
 const problems = configProblems;
 
 describe('the verify section', () => {
+  it('samples 3 connections per address and settles for 3s by default, at most half of pollFor (issue 15)', () => {
+    const v = parseConfigText(withVerify('      endpoints: [{ host: a.test }]\n'), '/etc/certloop/certloop.yaml').certificates[0].verify;
+    assert.equal(v.samples, 3);
+    assert.equal(v.endpoints[0].samples, undefined);
+    assert.equal(settleOf(v), 3000);
+    const short = parseConfigText(withVerify('      endpoints: [{ host: a.test }]\n      pollFor: 1s\n'), '/etc/certloop/certloop.yaml').certificates[0].verify;
+    assert.equal(settleOf(short), 500, 'a config written before settle existed keeps half its pollFor for the first agreement');
+    const explicit = parseConfigText(withVerify('      endpoints: [{ host: a.test, samples: 12, family: 4 }]\n      pollFor: 5s\n      settle: 5s\n      samples: 1\n'), '/etc/certloop/certloop.yaml').certificates[0].verify;
+    assert.equal(settleOf(explicit), 5000);
+    assert.equal(explicit.samples, 1);
+    assert.equal(explicit.endpoints[0].samples, 12);
+    assert.equal(explicit.endpoints[0].family, 4);
+  });
+
+  it('accepts alsoServes naming another certificate of the config', () => {
+    const c = parseConfigText(
+      `${withVerify('      endpoints: [{ host: a.test, alsoServes: [web-rsa] }]\n')}  - name: web-rsa
+    domains: [a.test]
+    key: { type: rsa-2048 }
+    challenge: { type: http-01, listen: 127.0.0.1:5002 }
+    targets:
+      - { type: file, cert: ./r.pem, key: ./rk.pem }
+    verify:
+      endpoints: [{ host: a.test, alsoServes: [web] }]
+`,
+      '/etc/certloop/certloop.yaml',
+    );
+    assert.deepEqual(c.certificates[0].verify.endpoints[0].alsoServes, ['web-rsa']);
+  });
+
   it('accepts pinned addresses, STARTTLS, per-endpoint timeout, resolver and deadline', () => {
     const c = parseConfigText(
       withVerify(`      endpoints:
@@ -44,6 +75,13 @@ describe('the verify section', () => {
     ['a pinned address that is not an IP is rejected', '      endpoints: [{ host: a.test, addresses: [web1] }]\n', /endpoints\[0\]\.addresses\[0\]: expected an IPv4 or IPv6 address/],
     ['a resolver given by name is rejected (DNS servers are addresses)', '      resolver: [dns.example.com:53]\n', /resolver\[0\]: expected a DNS server as IP or IP:PORT/],
     ['a deadline that is not a duration is rejected', '      deadline: soon\n', /deadline: expected a duration/],
+    ['a settle time longer than pollFor is rejected, naming both', '      pollFor: 5s\n      settle: 10s\n', /verify\.settle: settle \(10s\) is longer than pollFor \(5s\): no deploy could be confirmed within one run; lower settle or raise pollFor/],
+    ['a settle time longer than the default pollFor is rejected', '      settle: 1m\n', /settle \(1m\) is longer than pollFor \(15s\)/],
+    ['zero samples is rejected', '      samples: 0\n', /verify\.samples: expected at least 1 connection per address/],
+    ['an endpoint with more than 1000 samples is rejected', '      endpoints: [{ host: a.test, samples: 5000 }]\n', /endpoints\[0\]\.samples: expected at most 1000 connections per address/],
+    ['a family other than 4 or 6 is rejected', '      endpoints: [{ host: a.test, family: 5 }]\n', /endpoints\[0\]\.family: expected one of 4, 6/],
+    ['alsoServes naming no certificate of the config is rejected where it is written', '      endpoints: [{ host: a.test, alsoServes: [web-rsa] }]\n', /certloop\.yaml:\d+:\d+: certificates\[0\]\.verify\.endpoints\[0\]\.alsoServes\[0\]: no certificate named "web-rsa" in this config/],
+    ['alsoServes naming the certificate itself is rejected', '      endpoints: [{ host: a.test, alsoServes: [web] }]\n', /alsoServes\[0\]: "web" is this certificate itself/],
   ];
   for (const [name, verify, expected] of bad) {
     it(name, () => {
