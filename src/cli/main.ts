@@ -112,7 +112,7 @@ ${EXIT_CODES_HELP}`,
     .argument('[name...]', 'certificate names from the config (default: all)')
     .option('--endpoint <host:port>', 'probe this endpoint without a config (repeatable)', collect)
     .option('--sni <name>', 'SNI to send with --endpoint (default: the host when it is a name)')
-    .option('--expect-serial <hex>', 'with --endpoint: exit 1 unless this serial is served (any format: 0A:1B, 0a1b)')
+    .option('--expect-serial <hex>', 'with --endpoint: exit 1 unless this serial is served (hex: 0A1B, 0a:1b, or serial=0A1B as openssl x509 -serial prints it)')
     .option('--trust <file>', 'with --endpoint: extra trusted roots (PEM) for the chain check')
     .option('--timeout <ms>', 'per-connection timeout in milliseconds, or a duration such as 2s')
     .addOption(new Option('--starttls <protocol>', 'with --endpoint: upgrade with STARTTLS before the handshake').choices(['smtp', 'imap', 'pop3', 'ftp', 'postgres']))

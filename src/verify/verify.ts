@@ -119,6 +119,7 @@ export function judge(endpoints: EndpointConfig[], probes: ProbeResult[][], expe
         served,
         notAfter: p.leaf?.notAfter.toISOString(),
         error: p.ok ? undefined : p.error,
+        note: p.note,
         port: p.port,
         sni: p.sni,
         starttls: ep.starttls,

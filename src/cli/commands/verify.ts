@@ -8,7 +8,7 @@ import { verifyOnly, type CertificateOutcome } from '../../controller/certificat
 import { certificateContext } from '../../controller/run.js';
 import { CertloopError } from '../../errors.js';
 import { VerifyConfig, type EndpointConfig } from '../../config/schema.js';
-import { normalizeSerial } from '../../pki/certificate.js';
+import { parseSerial } from '../../pki/certificate.js';
 import { DEFAULT_POLICY } from '../../policy/decide.js';
 import type { AddressResult } from '../../state/record.js';
 import { parseDuration } from '../../util/duration.js';
@@ -35,6 +35,9 @@ export interface VerifyOptions extends GlobalOptions {
 
 export async function verifyCommand(opts: VerifyOptions): Promise<number> {
   if (opts.endpoint && opts.endpoint.length > 0) return adHoc(opts);
+  if (opts.expectSerial !== undefined) {
+    throw new CertloopError('USAGE', '--expect-serial needs --endpoint: configured certificates are checked against their deployed serial', { retryable: false });
+  }
   return withContext(opts, async ({ config, store, log }) => {
     const certs = opts.names ? config.certificates.filter((c) => opts.names!.includes(c.name)) : config.certificates;
     const missing = (opts.names ?? []).filter((n) => !certs.some((c) => c.name === n));
@@ -61,13 +64,24 @@ export async function verifyCommand(opts: VerifyOptions): Promise<number> {
         print(`${o.verdict === 'ready' && !o.alerts?.length ? 'ok     ' : 'NOT OK '} ${o.name}: ${o.verification?.summary ?? o.error?.message}`);
         for (const r of o.verification?.results ?? []) {
           const failed = (r.checks ?? []).filter((c) => !c.ok && c.name !== 'serial').map((c) => `; ${c.name}: ${c.message}`).join('');
-          print(`    ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address}: ${r.served ? `serves ${r.served}${r.servedIs === 'previous' ? ' (the previous certificate)' : ''}` : r.error}${failed}`);
+          print(`    ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address}: ${r.served ? `serves ${r.served}${r.servedIs === 'previous' ? ' (the previous certificate)' : ''}` : r.error}${failed}${r.note ? `; note: ${r.note}` : ''}`);
         }
         for (const a of o.alerts ?? []) if (a.reason === 'Drift' || a.reason === 'Overdue') print(`    ${a.reason.toUpperCase()}: ${a.message}`);
       }
     }
     return outcomes.every((o) => o.verdict === 'ready' && !o.alerts?.length) ? EXIT.OK : EXIT.FAILED;
   });
+}
+
+/** --expect-serial: an empty or non-hex value must not turn into "no expectation" or another serial. */
+function expectedSerial(text: string): string {
+  const serial = parseSerial(text);
+  if (serial === undefined) {
+    throw new CertloopError('USAGE', `--expect-serial expects a serial in hex (0A1B2C, 0a:1b:2c, or serial=0A1B2C as openssl x509 -serial prints it), got "${text}"`, {
+      retryable: false,
+    });
+  }
+  return serial;
 }
 
 function parseEndpoint(text: string): { host: string; port: number } {
@@ -111,7 +125,7 @@ function adHocEndpoints(opts: VerifyOptions): { specs: string[]; endpoints: Endp
 }
 
 async function adHoc(opts: VerifyOptions): Promise<number> {
-  const expected = opts.expectSerial ? normalizeSerial(opts.expectSerial) : undefined;
+  const expected = opts.expectSerial === undefined ? undefined : expectedSerial(opts.expectSerial);
   const { specs, endpoints, timeoutMs } = adHocEndpoints(opts);
   let roots: X509Certificate[];
   try {
@@ -151,6 +165,7 @@ function row(endpoint: string, r: AddressResult, p: ProbeResult, expected: strin
     trust,
     checks,
     error: r.error ?? null,
+    note: r.note ?? null,
     ms: p.ms,
   };
 }
@@ -161,5 +176,5 @@ function line(r: ReturnType<typeof row>, expected: string | undefined): string {
   if (!r.connected) return `FAILED   ${where}: ${r.error}`;
   const mark = !r.serialMatches ? 'MISMATCH' : r.ok ? 'ok      ' : 'PROBLEM ';
   const failed = r.checks.filter((c) => !c.ok && c.name !== 'serial').map((c) => `; ${c.name}: ${c.message}`).join('');
-  return `${mark} ${where}: serial ${r.serial}${expected && !r.serialMatches ? ` (expected ${expected})` : ''}, until ${r.notAfter}${failed}`;
+  return `${mark} ${where}: serial ${r.serial}${expected && !r.serialMatches ? ` (expected ${expected})` : ''}, until ${r.notAfter}${failed}${r.note ? `; note: ${r.note}` : ''}`;
 }
