@@ -142,7 +142,10 @@ export function quickOutline(cert: unknown): CertificateOutline | undefined {
   if (!acceptCertificate(cert)) return undefined;
   const { name, domains, policy } = cert as CertificateOutline;
   if (policy !== undefined && typeof policy !== 'string') return undefined;
-  // Config's superRefine: no domain twice, no wildcard over http-01 (left to zod to explain).
+  // Config's superRefine: no domain twice, no wildcard over http-01, no unverified with endpoints
+  // (left to zod to explain).
+  const verify = (cert as { verify?: { unverified?: boolean; endpoints?: unknown[] } }).verify;
+  if (verify?.unverified && (verify.endpoints?.length ?? 0) > 0) return undefined;
   for (let j = 0; j < domains.length; j++) {
     if (domains[j].startsWith('*.')) return undefined;
     for (let k = 0; k < j; k++) if (domains[k] === domains[j]) return undefined;

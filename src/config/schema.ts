@@ -86,7 +86,10 @@ const DnsServer = z.string().refine(
 );
 
 export const VerifyConfig = z.strictObject({
+  /** Where the certificate must be observed served; without any, nothing confirms a deploy (status Deployed, never Ready). */
   endpoints: z.array(EndpointConfig).default([]),
+  /** true: no endpoints, on purpose; the deployed certificate counts as Ready, shown as "unverified by choice". */
+  unverified: z.boolean().optional(),
   /** DNS servers to resolve endpoint hosts with (default: the system resolver). */
   resolver: z.array(DnsServer).min(1, 'list at least one DNS server, or leave resolver out to use the system resolver').optional(),
   /** How long after a deploy the certificate may stay not served everywhere before it is overdue (default: the policy's). */
@@ -174,9 +177,17 @@ export const Config = z
   })
   .superRefine((cfg, ctx) => {
     // Rules between different certificates (only unique names so far) must also go into
-    // config/outline.ts, which validates the certificates a slice at a time.
+    // config/outline.ts, which validates the certificates a slice at a time; so must rules within
+    // one certificate, for its quick path (quickOutline).
     const seen = new Map<string, number>();
     cfg.certificates.forEach((c, i) => {
+      if (c.verify.unverified && c.verify.endpoints.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['certificates', i, 'verify', 'unverified'],
+          message: 'unverified: true means no endpoint confirms this certificate, but endpoints are listed: remove unverified (the endpoints are verified) or the endpoints',
+        });
+      }
       const first = seen.get(c.name);
       if (first !== undefined) {
         ctx.addIssue({

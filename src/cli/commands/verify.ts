@@ -54,6 +54,7 @@ export async function verifyCommand(opts: VerifyOptions): Promise<number> {
           name: o.name,
           deployedSerial: o.deployedSerial ?? null,
           verified: o.verification?.verified ?? false,
+          unverified: o.verification?.unverified ?? null,
           summary: o.verification?.summary ?? o.error?.message,
           endpoints: o.verification?.results ?? [],
           alerts: o.alerts ?? [],

@@ -49,6 +49,13 @@ const VALID: [string, Record<string, unknown>][] = [
       pollFor: '30s',
     },
   }],
+  ['no endpoints, unverified by choice', {
+    name: 'blind',
+    domains: ['blind.test'],
+    challenge: { type: 'http-01', listen: '127.0.0.1:5002' },
+    targets: [{ type: 'file', cert: 'c.pem', key: 'k.pem' }],
+    verify: { endpoints: [], unverified: true },
+  }],
   ['a Key Vault target', {
     name: 'kv',
     domains: ['kv.test'],

@@ -148,7 +148,7 @@ describe('status model and page', () => {
     ],
     [
       'the summary counts states and stale addresses',
-      () => assert.deepEqual(model.summary, { total: 6, ready: 3, pending: 1, failed: 1, other: 1, staleAddresses: 1, critical: 1 }),
+      () => assert.deepEqual(model.summary, { total: 6, ready: 3, pending: 1, failed: 1, other: 1, staleAddresses: 1, critical: 1, unconfirmed: 0 }),
     ],
     [
       'events of certificates no longer configured are left out',
