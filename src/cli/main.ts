@@ -14,7 +14,8 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0  everything is issued, deployed and served (or nothing was due)
   1  something failed, or an endpoint does not serve the deployed certificate (run: once its
-     verify deadline has passed, or at once on drift), or serves one with a problem
+     verify deadline has passed, or at once on drift), or serves one with a problem, or a
+     certificate has no endpoints to confirm it (unless verify.unverified: true)
   2  bad usage or configuration (the message names the file, field and fix)
 
 Configuration: -c FILE, else $CERTLOOP_CONFIG, else ./certloop.yaml (see README.md).`;
@@ -123,8 +124,11 @@ ${EXIT_CODES_HELP}`,
       `
 Every A and AAAA address of the host is probed, one line per address. Besides the serial, each
 address is checked: chain-trusted (system roots + --trust), chain-complete (intermediates sent),
-name-matches (SNI), not-expired, not-expiring (14 days, or 1/5 of a short lifetime). Exit 1 when any
-address fails to connect, serves another serial than --expect-serial, or fails a check.
+chain-valid (every certificate of the path within its dates, issuers real CAs within pathLen,
+usages for TLS servers), name-matches (SNI, subjectAltName only), not-expired, not-expiring (14
+days, or 1/5 of a short lifetime). Exit 1 when any address fails to connect, serves another serial
+than --expect-serial, or fails a check. A configured certificate without endpoints exits 1 too
+(nothing confirms it), unless its config says verify.unverified: true.
 
 Examples:
   certloop verify                         # every configured certificate, against its deployed serial

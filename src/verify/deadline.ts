@@ -68,7 +68,8 @@ export interface VerifyAlert {
   message: string;
 }
 
-const PROBLEM_REASON: Record<string, string> = {
+/** The alert reason of each failed check; with Drift, Overdue and NoEndpoints, every alert there is. */
+export const PROBLEM_REASON: Record<string, string> = {
   'chain-trusted': 'Untrusted',
   'chain-complete': 'ChainIncomplete',
   'chain-valid': 'ChainInvalid',
