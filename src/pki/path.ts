@@ -93,14 +93,23 @@ export function pathProblems(path: CertificatePath, now: Date): string[] {
 
 export function dateProblems(path: CertificatePath, now: Date): string[] {
   const out: string[] = [];
+  const t = now.getTime();
   path.certs.forEach((cert, i) => {
     if (i === 0) return;
-    const from = new Date(cert.validFrom);
-    const to = new Date(cert.validTo);
-    if (now < from) out.push(`${role(path, i)} ${label(cert)} is not valid before ${from.toISOString()}`);
-    else if (now >= to) out.push(`${role(path, i)} ${label(cert)} expired ${to.toISOString()}`);
+    const { from, to } = validity(cert);
+    if (t < from) out.push(`${role(path, i)} ${label(cert)} is not valid before ${new Date(from).toISOString()}`);
+    else if (t >= to) out.push(`${role(path, i)} ${label(cert)} expired ${new Date(to).toISOString()}`);
   });
   return out;
+}
+
+const validities = new WeakMap<X509Certificate, { from: number; to: number }>();
+
+/** notBefore and notAfter in ms, read once per certificate: every address serving it asks again. */
+function validity(cert: X509Certificate): { from: number; to: number } {
+  let v = validities.get(cert);
+  if (!v) validities.set(cert, (v = { from: Date.parse(cert.validFrom), to: Date.parse(cert.validTo) }));
+  return v;
 }
 
 export function usageProblems(path: CertificatePath): string[] {
