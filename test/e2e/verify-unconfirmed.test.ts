@@ -98,6 +98,14 @@ certificates:
     assert.match(chosen.stdout, /Ready +True +UnverifiedByChoice/);
   });
 
+  it('run --recheck due: no earlier check stands in for an observation that never happened', async () => {
+    const r = await lab.run('run', '--recheck', 'due', '--json');
+    assert.equal(r.code, 1);
+    const by = (n: string) => r.json.certificates.find((c: { name: string }) => c.name === n);
+    assert.deepEqual([by('blind').verdict, by('blind').unverified, by('blind').fresh], ['deployed', 'no-endpoints', false]);
+    assert.deepEqual([by('chosen').verdict, by('chosen').unverified, by('chosen').fresh], ['ready', 'by-choice', false]);
+  });
+
   it('verify: blind does not exit 0 as if observed; chosen does, by choice', async () => {
     const blind = await lab.run('verify', 'blind', '--json');
     assert.equal(blind.code, 1);
