@@ -33,7 +33,7 @@ describe('nothing observed is never Ready, and the configured path judges the wh
     const files = (n: string) => `targets: [{ type: file, cert: ./live/${n}/fullchain.pem, key: ./live/${n}/privkey.pem }]`;
     fs.writeFileSync(
       lab.configFile,
-      `acme: { directory: ${lab.pebble.directory}, caBundle: ${lab.pebble.caBundleFile} }
+      `acme: { directory: ${lab.pebble.directory}, staging: ${lab.pebble.directory}, caBundle: ${lab.pebble.caBundleFile} }
 state: ./certloop.db
 certificates:
   - name: web
@@ -115,6 +115,14 @@ certificates:
     const chosen = await lab.run('verify', 'chosen', '--json');
     assert.equal(chosen.code, 0, chosen.stdout);
     assert.equal(chosen.json.certificates[0].unverified, 'by-choice');
+  });
+
+  it('drill: the endpoints step of blind fails (its renewal would be unconfirmed as well), the rest passes', async () => {
+    const r = await lab.run('drill', 'blind', '--json');
+    assert.equal(r.code, 1, r.stdout);
+    const steps: { step: string; status: string; message: string }[] = r.json.certificates[0].steps;
+    assert.deepEqual(steps.filter((s) => s.status !== 'pass').map((s) => `${s.step}:${s.status}`), ['endpoints:fail']);
+    assert.match(steps.find((s) => s.step === 'endpoints')!.message, /no endpoints configured: nothing would confirm/);
   });
 
   // The served leaf stays the deployed one; only the intermediate after it changes.
