@@ -48,12 +48,13 @@ interface Case {
   nodeAccepts?: string;
 }
 
-/** One key pair for every CA and one for every leaf below the roots: the cases differ in certificates, not keys. */
-let keys: { ca: Issued; leaf: Issued } | undefined;
-const keyOf = (kind: 'ca' | 'leaf') => {
-  keys ??= { ca: makeCertificate({ cn: 'ca key', ca: true }), leaf: makeCertificate({ cn: 'leaf key', ca: true }) };
+/** One key pair for every root, one for every intermediate, one for every leaf: the cases differ in certificates, not keys. */
+let keys: Record<'root' | 'ca' | 'leaf', Issued> | undefined;
+const keyOf = (kind: 'root' | 'ca' | 'leaf') => {
+  keys ??= { root: makeCertificate({ cn: 'root key', ca: true }), ca: makeCertificate({ cn: 'ca key', ca: true }), leaf: makeCertificate({ cn: 'leaf key', ca: true }) };
   return keys[kind];
 };
+const rootCa = (cn: string, o: Partial<MakeOptions> = {}) => makeCertificate({ cn, ca: true, notAfter: days(3650), keyOf: keyOf('root'), ...o });
 const ca = (cn: string, issuer: Issued, o: Partial<MakeOptions> = {}) => makeCertificate({ cn, ca: true, issuer, notAfter: days(400), keyOf: keyOf('ca'), ...o });
 const leafOf = (issuer: Issued, o: Partial<MakeOptions> = {}) => makeCertificate({ cn: 'www.test', names: ['www.test'], issuer, keyOf: keyOf('leaf'), ...o });
 const under = (o: Partial<MakeOptions> = {}, leaf: Partial<MakeOptions> = {}) => (root: Issued) => {
@@ -127,7 +128,7 @@ const CASES: Case[] = [
 describe('path validation agrees with Node (OpenSSL) and names the certificate', () => {
   let root: Issued;
   before(() => {
-    root = makeCertificate({ cn: 'path root', ca: true, notAfter: days(3650) });
+    root = rootCa('path root');
   });
 
   for (const c of CASES) {
@@ -156,7 +157,7 @@ describe('path validation agrees with Node (OpenSSL) and names the certificate',
   }
 
   it('an expired root fails as Node says CERT_HAS_EXPIRED', async () => {
-    const old = makeCertificate({ cn: 'old root', ca: true, notBefore: days(-800), notAfter: days(-1) });
+    const old = rootCa('old root', { notBefore: days(-800), notAfter: days(-1) });
     const inter = ca('path intermediate', old);
     const leaf = leafOf(inter);
     const c = checkServed({ certs: [x(leaf.certPem), x(inter.certPem)], sni: 'www.test', address: '127.0.0.1', roots: [x(old.certPem)], now: new Date(), expiringAlertMs: DAY });
@@ -183,7 +184,7 @@ describe('path validation agrees with Node (OpenSSL) and names the certificate',
 
 describe('the pre-deploy check applies the same path rules', () => {
   it('an issued chain with an expired intermediate is never deployed', () => {
-    const root = makeCertificate({ cn: 'issuing root', ca: true, notAfter: days(3650) });
+    const root = rootCa('issuing root');
     const inter = ca('issuing intermediate', root, { notBefore: days(-400), notAfter: days(-1) });
     const leaf = leafOf(inter, { names: ['www.test'] });
     const results = checkIssuedCertificate(leaf.certPem + inter.certPem, leaf.keyPem, ['www.test'], new Date(), [x(root.certPem)]);
@@ -193,7 +194,7 @@ describe('the pre-deploy check applies the same path rules', () => {
   });
 
   it('an issued chain whose intermediate is not a CA is never deployed, even when no root is trusted', () => {
-    const root = makeCertificate({ cn: 'issuing root', ca: true, notAfter: days(3650) });
+    const root = rootCa('issuing root');
     const inter = ca('issuing intermediate', root, { caFlag: false });
     const leaf = leafOf(inter);
     const failed = checkIssuedCertificate(leaf.certPem + inter.certPem, leaf.keyPem, ['www.test'], new Date(), []).filter((r) => !r.ok);
@@ -202,7 +203,7 @@ describe('the pre-deploy check applies the same path rules', () => {
   });
 
   it('a good issued chain passes, also at a simulated time within every validity', () => {
-    const root = makeCertificate({ cn: 'issuing root', ca: true, notAfter: days(3650) });
+    const root = rootCa('issuing root');
     const inter = ca('issuing intermediate', root);
     const leaf = leafOf(inter);
     for (const now of [new Date(), days(30)]) {
@@ -213,13 +214,13 @@ describe('the pre-deploy check applies the same path rules', () => {
 
 describe('reading basicConstraints and keyUsage from the DER', () => {
   it('reads CA, pathLen and keyUsage bits as written', () => {
-    const root = makeCertificate({ cn: 'der root', ca: true, pathLen: 3, keyUsage: ['keyCertSign', 'cRLSign'] });
+    const root = rootCa('der root', { pathLen: 3, keyUsage: ['keyCertSign', 'cRLSign'] });
     const e = extensionsOf(x(root.certPem));
     assert.deepEqual(e.basicConstraints, { ca: true, pathLen: 3 });
     assert.deepEqual([...e.keyUsage!].sort(), ['cRLSign', 'keyCertSign']);
   });
   it('reads a leaf as not a CA, without pathLen', () => {
-    const root = makeCertificate({ cn: 'der root', ca: true });
+    const root = rootCa('der root');
     const e = extensionsOf(x(leafOf(root).certPem));
     assert.deepEqual(e.basicConstraints, { ca: false });
     assert.deepEqual([...e.keyUsage!].sort(), ['digitalSignature', 'keyEncipherment']);
