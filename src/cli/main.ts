@@ -15,7 +15,8 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0  everything is issued, deployed and served (or nothing was due)
   1  something failed, or an endpoint does not serve the deployed certificate (run: once its
-     verify deadline has passed, or at once on drift), or serves one with a problem
+     verify deadline has passed, or at once on drift), or serves one with a problem, or a
+     certificate has no endpoints to confirm it (unless verify.unverified: true)
   2  bad usage or configuration (the message names the file, field and fix)
 
 Configuration: -c FILE, else $CERTLOOP_CONFIG, else ./certloop.yaml (see README.md).`;
@@ -113,7 +114,7 @@ ${EXIT_CODES_HELP}`,
     .argument('[name...]', 'certificate names from the config (default: all)')
     .option('--endpoint <host:port>', 'probe this endpoint without a config (repeatable)', collect)
     .option('--sni <name>', 'SNI to send with --endpoint (default: the host when it is a name)')
-    .option('--expect-serial <hex>', 'with --endpoint: exit 1 unless this serial is served (any format: 0A:1B, 0a1b)')
+    .option('--expect-serial <hex>', 'with --endpoint: exit 1 unless this serial is served (hex: 0A1B, 0a:1b, or serial=0A1B as openssl x509 -serial prints it)')
     .option('--trust <file>', 'with --endpoint: extra trusted roots (PEM) for the chain check')
     .option('--timeout <ms>', 'per-connection timeout in milliseconds, or a duration such as 2s')
     .addOption(new Option('--starttls <protocol>', 'with --endpoint: upgrade with STARTTLS before the handshake').choices(['smtp', 'imap', 'pop3', 'ftp', 'postgres']))
@@ -130,8 +131,11 @@ gets --samples separate connections (a load balancer may send each to another no
 client profiles default, rsa, ecdsa (a server holding an ECDSA and an RSA certificate shows both);
 one connection that gets another serial fails the address. Besides the serial, each
 address is checked: chain-trusted (system roots + --trust), chain-complete (intermediates sent),
-name-matches (SNI), not-expired, not-expiring (14 days, or 1/5 of a short lifetime). Exit 1 when any
-address fails to connect, serves another serial than --expect-serial, or fails a check.
+chain-valid (every certificate of the path within its dates, issuers real CAs within pathLen,
+usages for TLS servers), name-matches (SNI, subjectAltName only), not-expired, not-expiring (14
+days, or 1/5 of a short lifetime). Exit 1 when any address fails to connect, serves another serial
+than --expect-serial, or fails a check. A configured certificate without endpoints exits 1 too
+(nothing confirms it), unless its config says verify.unverified: true.
 
 Examples:
   certloop verify                         # every configured certificate, against its deployed serial

@@ -165,7 +165,9 @@ function quickCertificate(cert: unknown, files: HashSet53): CertificateOutline |
   if (policy !== undefined && typeof policy !== 'string') return undefined;
   // Config's superRefine: settle not longer than pollFor (left to zod whenever settle is set).
   if ((cert as { verify?: { settle?: unknown } }).verify?.settle !== undefined) return undefined;
-  // Config's superRefine: no domain twice, no wildcard over http-01 (left to zod to explain)...
+  // Config's superRefine: no domain twice, no wildcard over http-01 (left to zod to explain), no unverified with endpoints...
+  const verify = (cert as { verify?: { unverified?: boolean; endpoints?: unknown[] } }).verify;
+  if (verify?.unverified && (verify.endpoints?.length ?? 0) > 0) return undefined;
   for (let j = 0; j < domains.length; j++) {
     if (domains[j].startsWith('*.')) return undefined;
     for (let k = 0; k < j; k++) if (domains[k] === domains[j]) return undefined;

@@ -127,7 +127,10 @@ const DnsServer = z.string().refine(
 );
 
 export const VerifyConfig = z.strictObject({
+  /** Where the certificate must be observed served; without any, nothing confirms a deploy (status Deployed, never Ready). */
   endpoints: z.array(EndpointConfig).default([]),
+  /** true: no endpoints, on purpose; the deployed certificate counts as Ready, shown as "unverified by choice". */
+  unverified: z.boolean().optional(),
   /** DNS servers to resolve endpoint hosts with (default: the system resolver). */
   resolver: z.array(DnsServer).min(1, 'list at least one DNS server, or leave resolver out to use the system resolver').optional(),
   /** How long after a deploy the certificate may stay not served everywhere before it is overdue (default: the policy's). */
@@ -232,6 +235,13 @@ export const Config = z
       for (const claimed of targetFiles(c.targets, i)) {
         const first = files.claim(claimed);
         if (first) ctx.addIssue({ code: 'custom', path: claimed.at, message: collisionMessage(claimed.file, first) });
+      }
+      if (c.verify.unverified && c.verify.endpoints.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['certificates', i, 'verify', 'unverified'],
+          message: 'unverified: true means no endpoint confirms this certificate, but endpoints are listed: remove unverified (the endpoints are verified) or the endpoints',
+        });
       }
       const first = seen.get(c.name);
       if (first !== undefined) {

@@ -71,7 +71,11 @@ export function starterConfig(o: StarterOptions): string {
     '      # certloop connects to every address of every endpoint and checks the new serial is served.',
     ...(o.nginx
       ? ['      endpoints:', ...o.domains.filter((d) => !d.startsWith('*.')).map((d) => `        - { host: ${y(d)}, port: 443 }`)]
-      : ['      endpoints: []                    # add { host: www.example.com, port: 443 } to confirm what is served']),
+      : [
+          '      # None yet: nothing confirms a deploy, so the certificate stays Deployed (never Ready) and',
+          '      # `certloop run` exits 1. List where it is served, or write `unverified: true` to accept that.',
+          '      endpoints: []                    # e.g. - { host: www.example.com, port: 443 }',
+        ]),
     '',
   ];
   return lines.join('\n');

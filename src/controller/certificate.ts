@@ -19,6 +19,7 @@ import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/ce
 import type { CertificateBundle, Solver, Target } from '../plugins.js';
 import { decide, nextAttempt, retryStepOf, type Decision, type RenewalPolicy } from '../policy/decide.js';
 import { emptyRecord, setCondition, type CertificateRecord, type IssuedCertificate } from '../state/record.js';
+import { NO_ENDPOINTS, UNVERIFIED_BY_CHOICE, type Unverified } from '../state/certificate-state.js';
 import type { StateStore } from '../state/store.js';
 import { observeRenewalInfo, replacesFor } from './renewal-info.js';
 import type { LimitFunction } from 'p-limit';
@@ -60,11 +61,14 @@ export interface CertificateContext {
 export type CertificateVerification = VerifyOutcome & {
   alerts: VerifyAlert[];
   state: VerificationState;
+  /** Set when there are no endpoints: nothing was observed (state/certificate-state.ts). */
+  unverified?: Unverified;
   /** Set when this run relied on an earlier check instead of probing (`run --recheck due`). */
   fresh?: { checkedAt: string; recheckAt: string };
 };
 
-export type Verdict = 'ready' | 'pending' | 'failed' | 'waiting';
+/** `deployed`: deployed, and no endpoints to confirm it is served (not by choice). */
+export type Verdict = 'ready' | 'pending' | 'deployed' | 'failed' | 'waiting';
 
 export interface CertificateOutcome {
   name: string;
@@ -126,7 +130,7 @@ export async function reconcileCertificate(ctx: CertificateContext): Promise<Cer
       progress(ctx, 'verify');
       outcome.verification = await verify(ctx, record, outcome.deployed);
       outcome.alerts = outcome.verification.alerts;
-      if (!outcome.verification.verified && config.verify.endpoints.length > 0) outcome.verdict = 'pending';
+      outcome.verdict = verdictOf(outcome.verification);
     }
 
     // Waiting for a retry of a failed order is still a failing renewal: keep it visible.
@@ -285,6 +289,7 @@ export async function verify(ctx: CertificateContext, record: CertificateRecord,
   const name = config.name;
   const serial = record.deployedSerial!;
   const endpoints = config.verify.endpoints;
+  if (endpoints.length === 0) return unobserved(ctx, record, opts);
   const settings = { ...verifySettings(ctx, record), companions: await companionsOf(store, config) };
   // Right after a deploy (or rollback), the agreement must hold for verify.settle (confirm.ts);
   // polling waits end at once on shutdown (issue 16: SIGTERM waited 58 s for a poll to finish).
@@ -313,11 +318,8 @@ export async function verify(ctx: CertificateContext, record: CertificateRecord,
     overdueSince: state.overdueSince,
     configKey: verifyConfigKey(config.verify),
   };
-  const alerts = endpoints.length === 0 ? [] : verifyAlerts(serial, state, outcome.summary, outcome.problems);
-  if (endpoints.length === 0) {
-    setCondition(record, 'Verified', 'Unknown', 'NoEndpoints', 'no endpoints configured to verify', now());
-    setCondition(record, 'Ready', 'True', 'Deployed', `certificate ${serial} deployed (nothing to verify)`, now());
-  } else if (outcome.verified) {
+  const alerts = verifyAlerts(serial, state, outcome.summary, outcome.problems);
+  if (outcome.verified) {
     setCondition(record, 'Verified', 'True', 'Served', outcome.summary, now());
     if (alerts.length === 0) setCondition(record, 'Ready', 'True', 'Ready', `certificate ${serial} is deployed and served everywhere`, now());
     else setCondition(record, 'Ready', 'False', alerts[0].reason, alerts.map((a) => a.message).join('; '), now());
@@ -337,7 +339,7 @@ export async function verify(ctx: CertificateContext, record: CertificateRecord,
   await store.put(record);
   // One event per transition (src/verify/deadline.ts); `recovered` is announced by settle() once
   // the certificate is Ready again, whatever problem was open.
-  if (state.transition && endpoints.length > 0) {
+  if (state.transition) {
     if (state.transition === 'drift') {
       const mismatches = outcome.results.filter((r) => !r.ok).map((r) => ({ endpoint: r.endpoint, address: r.address, served: r.served }));
       await emit(ctx, { type: 'drift_detected', message: `drift: ${outcome.summary}`, data: { expected: serial, mismatches } });
@@ -348,9 +350,44 @@ export async function verify(ctx: CertificateContext, record: CertificateRecord,
       await emit(ctx, { type: 'verified', message: outcome.summary, data: { serial, summary: outcome.summary } });
     }
   }
-  const level = outcome.verified || endpoints.length === 0 ? (alerts.length ? 'warn' : 'info') : alerts.length ? 'error' : 'warn';
+  const level = outcome.verified ? (alerts.length ? 'warn' : 'info') : alerts.length ? 'error' : 'warn';
   log[level]({ certificate: name, serial, verified: outcome.verified, alerts: alerts.map((a) => a.reason) }, outcome.summary);
   return Object.assign(outcome, { alerts, state });
+}
+
+/**
+ * A certificate without endpoints: nothing observes what is served, so a deploy is never
+ * confirmed. It stays Deployed, not Ready, with an alert that says so (issue 15: it used to be
+ * Ready and `verify` exited 0), unless the config says `unverified: true`: Ready, unverified by
+ * choice, no alert. No events either way: nothing changed that a probe could see.
+ */
+async function unobserved(ctx: CertificateContext, record: CertificateRecord, opts: { record?: boolean } = {}): Promise<CertificateVerification> {
+  const { config, store, log, now } = ctx;
+  const serial = record.deployedSerial!;
+  const byChoice = config.verify.unverified === true;
+  const summary = byChoice
+    ? `unverified by choice (verify.unverified: true): nothing confirms that ${serial} is served`
+    : `no endpoints configured: nothing confirms that ${serial} is served (list verify.endpoints, or set verify.unverified: true)`;
+  record.lastVerification = { serial, at: now().toISOString(), verified: false, results: [], configKey: verifyConfigKey(config.verify) };
+  setCondition(record, 'Verified', 'Unknown', byChoice ? UNVERIFIED_BY_CHOICE : NO_ENDPOINTS, summary, now());
+  setCondition(
+    record,
+    'Ready',
+    byChoice ? 'True' : 'False',
+    byChoice ? UNVERIFIED_BY_CHOICE : NO_ENDPOINTS,
+    byChoice ? `certificate ${serial} is deployed; unverified by choice` : `certificate ${serial} is deployed, but ${summary}`,
+    now(),
+  );
+  if (opts.record !== false) await store.put(record);
+  const alerts: VerifyAlert[] = byChoice ? [] : [{ reason: NO_ENDPOINTS, message: `certificate ${serial} is deployed, but ${summary}` }];
+  log[byChoice ? 'info' : 'warn']({ certificate: config.name, serial, verified: false, alerts: alerts.map((a) => a.reason) }, summary);
+  return { verified: false, results: [], summary, problems: [], probes: [], alerts, state: { overdue: false, drift: false }, unverified: byChoice ? 'by-choice' : 'no-endpoints' };
+}
+
+/** What a verification leaves the certificate as: served everywhere, pending, or deployed without endpoints. */
+export function verdictOf(v: CertificateVerification): Verdict {
+  if (v.unverified) return v.unverified === 'by-choice' ? 'ready' : 'deployed';
+  return v.verified ? 'ready' : 'pending';
 }
 
 function verifySettings(ctx: CertificateContext, record: CertificateRecord): VerifySettings {
@@ -446,7 +483,7 @@ export async function verifyOnly(ctx: CertificateContext, opts: { record?: boole
   }
   outcome.verification = await verify(ctx, record, false, opts);
   outcome.alerts = outcome.verification.alerts;
-  if (!outcome.verification.verified && ctx.config.verify.endpoints.length > 0) outcome.verdict = 'pending';
+  outcome.verdict = verdictOf(outcome.verification);
   if (opts.record === false) return finish(outcome, record);
   await reviewHealth(ctx, record, outcome.verdict === 'ready');
   return finish(outcome, record);

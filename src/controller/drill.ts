@@ -148,9 +148,9 @@ async function runPipeline(opts: DrillOptions, copy: CertificateRecord, at: Date
   if (copy.issued || copy.deployedSerial) await memory.put(copy);
   try {
     const outcome = await reconcileCertificate({
-      // Endpoints are checked separately, against what production deployed.
-      // (and no polling: nothing serves a drill copy).
-      config: { ...cert, verify: { ...cert.verify, endpoints: [], pollFor: 0 } },
+      // Endpoints are checked separately, against what production deployed (nothing serves a
+      // drill copy: no endpoints, unverified by choice, no polling).
+      config: { ...cert, verify: { ...cert.verify, endpoints: [], unverified: true, pollFor: 0 } },
       policy: policyFor(cert),
       store: memory,
       log,
@@ -191,7 +191,12 @@ async function runPipeline(opts: DrillOptions, copy: CertificateRecord, at: Date
 
 async function checkEndpoints(cert: CertificateConfig, stored: CertificateRecord | undefined, store: StateStore, add: Add): Promise<void> {
   const endpoints = cert.verify.endpoints;
-  if (endpoints.length === 0) return add('endpoints', 'skip', 'no endpoints configured');
+  if (endpoints.length === 0) {
+    // As in a run: without endpoints nothing confirms a deploy, unless that is the config's choice.
+    return cert.verify.unverified
+      ? add('endpoints', 'skip', 'unverified by choice (verify.unverified: true): no endpoints to check')
+      : add('endpoints', 'fail', 'no endpoints configured: nothing would confirm that a renewed certificate is served (list verify.endpoints, or set verify.unverified: true)');
+  }
   const serial = stored?.deployedSerial;
   if (!serial) return add('endpoints', 'fail', 'nothing deployed yet: run `certloop run` first, then drill');
   const outcome = await verifyEndpoints(endpoints, serial, cert.verify.timeout, { samples: cert.verify.samples, companions: await companionsOf(store, cert) });

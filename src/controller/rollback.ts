@@ -13,7 +13,7 @@ import { CertloopError, type Step } from '../errors.js';
 import { checkIssuedCertificate } from '../pki/certificate.js';
 import { emergencyTime } from '../policy/emergency.js';
 import { setCondition, type CertificateRecord } from '../state/record.js';
-import { deploy, recordFailure, toCertloopError, verify, type CertificateContext, type CertificateOutcome } from './certificate.js';
+import { deploy, recordFailure, toCertloopError, verdictOf, verify, type CertificateContext, type CertificateOutcome } from './certificate.js';
 
 export interface RollbackOutcome extends CertificateOutcome {
   /** The serial that was deployed before the rollback. */
@@ -84,7 +84,7 @@ export async function rollbackCertificate(ctx: CertificateContext): Promise<Roll
     await deploy(ctx, record);
     outcome.deployed = true;
     outcome.verification = await verify(ctx, record, true);
-    if (!outcome.verification.verified && config.verify.endpoints.length > 0) outcome.verdict = 'pending';
+    outcome.verdict = verdictOf(outcome.verification);
   } catch (err) {
     const e = toCertloopError(err, name);
     await recordFailure(ctx, record, e);

@@ -4,6 +4,7 @@
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
+import { buildPath, pathProblems, type CertificatePath } from './path.js';
 
 /**
  * Serials are shown and compared as upper-case hex without separators or leading zeros, so
@@ -12,6 +13,17 @@ import tls from 'node:tls';
 export function normalizeSerial(serial: string): string {
   const hex = serial.replace(/[^0-9a-fA-F]/g, '').toUpperCase().replace(/^0+/, '');
   return hex === '' ? '0' : hex;
+}
+
+/**
+ * A serial a person typed: hex digits, optionally in groups separated by ":", "-" or spaces
+ * (openssl's 0a:1b:2c), optionally after "serial=" as `openssl x509 -serial` prints it.
+ * Undefined for anything else, empty text included: normalizeSerial keeps the hex letters of any
+ * text, so "serial=7F3C" would become "EA7F3C" and "" would become "0" (issue 15).
+ */
+export function parseSerial(text: string): string | undefined {
+  const m = /^\s*(?:serial=)?([0-9a-f]+(?:[:\s-][0-9a-f]+)*)\s*$/i.exec(text);
+  return m ? normalizeSerial(m[1]) : undefined;
 }
 
 export function splitPem(pem: string): string[] {
@@ -64,6 +76,7 @@ export function checkIssuedCertificate(
   keyPem: string,
   domains: string[],
   now: Date,
+  roots: X509Certificate[] = systemRootCertificates(),
 ): CheckResult[] {
   const pems = splitPem(fullchainPem);
   if (pems.length === 0) return [{ name: 'parse', ok: false, message: 'no PEM certificate found in what the CA returned' }];
@@ -106,6 +119,8 @@ export function checkIssuedCertificate(
   });
 
   results.push(checkChain(leaf, chain));
+  // What clients will check on the path they build: up to a root they trust, or the whole chain.
+  results.push(validityOf(pathProblems(buildPath(leaf, chain, roots), now)));
   return results;
 }
 
@@ -140,53 +155,33 @@ export function loadPemCertificates(pem: string): X509Certificate[] {
   return splitPem(pem).map((p) => new X509Certificate(p));
 }
 
+/** chain-trusted: the path (path.ts) reaches a root of the trust store. */
+export function trustOf(path: CertificatePath): CheckResult {
+  if (path.root) return { name: 'chain-trusted', ok: true, message: `chains to trusted root "${oneLine(path.root.subject)}"` };
+  const top = path.certs[path.certs.length - 1];
+  return {
+    name: 'chain-trusted',
+    ok: false,
+    message: `no trusted root found above "${oneLine(top.subject)}" (issuer "${oneLine(top.issuer)}"): an intermediate is missing or the root is not trusted`,
+  };
+}
+
 /**
  * Does the served chain lead to a trusted root? Walks leaf → served intermediates → a root from
  * the trust store, checking each signature. Only what the server sent is used: a missing
  * intermediate is a failure here even if a browser could fetch it (many clients cannot).
  */
 export function checkTrust(leaf: X509Certificate, served: X509Certificate[], roots: X509Certificate[]): CheckResult {
-  let child = leaf;
-  const pool = [...served];
-  for (let depth = 0; depth <= served.length; depth++) {
-    const root = trustedIssuer(roots, child);
-    if (root) return { name: 'chain-trusted', ok: true, message: `chains to trusted root "${oneLine(root.subject)}"` };
-    const i = pool.findIndex((c) => child.checkIssued(c) && child.verify(c.publicKey));
-    if (i < 0) break;
-    child = pool.splice(i, 1)[0];
-  }
-  return {
-    name: 'chain-trusted',
-    ok: false,
-    message: `no trusted root found above "${oneLine(child.subject)}" (issuer "${oneLine(child.issuer)}"): an intermediate is missing or the root is not trusted`,
-  };
+  return trustOf(buildPath(leaf, served, roots));
 }
 
-function oneLine(dn: string): string {
+/** chain-valid: every certificate of the path may play its part now (path.ts). */
+export function validityOf(problems: string[]): CheckResult {
+  return problems.length === 0
+    ? { name: 'chain-valid', ok: true, message: 'every certificate of the path is valid now and may play its part' }
+    : { name: 'chain-valid', ok: false, message: problems.join('; ') };
+}
+
+export function oneLine(dn: string): string {
   return dn.replace(/\n/g, ', ');
-}
-
-const rootsBySubject = new WeakMap<X509Certificate[], Map<string, X509Certificate[]>>();
-
-/**
- * The root of `roots` that issued and signed `cert`, if any. Looked up by name: trying every one
- * of the ~140 bundled roots was a tenth of an idle run's CPU, and a certificate's issuer name is
- * its issuer's subject. Names are compared the way OpenSSL's canonical form does (case and runs
- * of white space do not matter), and checkIssued + verify still decide.
- */
-export function trustedIssuer(roots: X509Certificate[], cert: X509Certificate): X509Certificate | undefined {
-  let index = rootsBySubject.get(roots);
-  if (!index) {
-    index = new Map();
-    for (const r of roots) index.set(canonicalName(r.subject), [...(index.get(canonicalName(r.subject)) ?? []), r]);
-    rootsBySubject.set(roots, index);
-  }
-  return index.get(canonicalName(cert.issuer))?.find((r) => cert.checkIssued(r) && cert.verify(r.publicKey));
-}
-
-function canonicalName(dn: string): string {
-  return dn
-    .split('\n')
-    .map((rdn) => rdn.trim().replace(/\s+/g, ' ').toLowerCase())
-    .join('\n');
 }

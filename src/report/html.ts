@@ -62,7 +62,7 @@ ${eventsTable(model.events, now, true)}
 
 const ICON: Record<Attention, string> = { critical: '✕', warning: '!', info: 'i', ok: '✓' };
 const ATTENTION_WORD: Record<Attention, string> = { critical: 'needs action', warning: 'needs a look', info: 'in progress', ok: 'healthy' };
-const STATE_WORD: Record<string, string> = { Ready: 'Ready', Pending: 'Pending', Failed: 'Failed', New: 'New', InProgress: 'In progress' };
+const STATE_WORD: Record<string, string> = { Ready: 'Ready', Deployed: 'Deployed, unconfirmed', Pending: 'Pending', Failed: 'Failed', New: 'New', InProgress: 'In progress' };
 const SOURCE_WORD: Record<string, string> = {
   ari: 'ARI window from the CA',
   fraction: 'fraction of lifetime',
@@ -77,6 +77,7 @@ function summaryWords(model: StatusModel): string[] {
   return [
     s.failed && `${s.failed} failed`,
     s.pending && `${s.pending} pending`,
+    s.unconfirmed && `${s.unconfirmed} deployed, unconfirmed`,
     s.other && `${s.other} new or in progress`,
     s.ready && `${s.ready} ready`,
   ].filter((x): x is string => !!x);
@@ -87,6 +88,7 @@ function summaryItems(model: StatusModel): string[] {
   const items: [Attention, number, string][] = [
     ['critical', s.failed, 'failed'],
     ['warning', s.pending, 'pending'],
+    ['warning', s.unconfirmed, 'deployed, unconfirmed'],
     ['warning', s.staleAddresses, s.staleAddresses === 1 ? 'stale address' : 'stale addresses'],
     ['info', s.other, 'new or in progress'],
     ['ok', s.ready, 'ready'],

@@ -14,6 +14,7 @@ import { policyFor } from '../controller/run.js';
 import { decide, type TimeSource } from '../policy/decide.js';
 import type { CertificateRecord, ConditionStatus, ConditionType, HistoryEvent } from '../state/record.js';
 import { readLastDrill, type DrillResult } from '../state/drill-result.js';
+import { certificateState, unverifiedOf, type CertificateState, type Unverified } from '../state/certificate-state.js';
 import type { StateStore } from '../state/store.js';
 
 const DAY = 86_400_000;
@@ -24,7 +25,7 @@ export const EXPIRY_CRITICAL_MS = 7 * DAY;
 export const EVENTS_PER_CERTIFICATE = 8;
 export const RECENT_EVENTS = 30;
 
-export type CertificateState = 'Ready' | 'Pending' | 'Failed' | 'New' | 'InProgress';
+export type { CertificateState } from '../state/certificate-state.js';
 /** How much a certificate needs a person, most urgent first; the page sorts by it. */
 export type Attention = 'critical' | 'warning' | 'info' | 'ok';
 export const ATTENTION_ORDER: Attention[] = ['critical', 'warning', 'info', 'ok'];
@@ -59,6 +60,8 @@ export interface CertificateView {
   name: string;
   domains: string[];
   state: CertificateState;
+  /** Nothing observes what is served: no endpoints (state Deployed), or none by choice (Ready). */
+  unverified?: Unverified;
   attention: Attention;
   /** Why it needs attention (or why it is fine), most important first; whole sentences. */
   reasons: string[];
@@ -90,7 +93,7 @@ export interface StatusModel {
   generatedAt: string;
   configFile?: string;
   directory?: string;
-  summary: { total: number; ready: number; pending: number; failed: number; other: number; staleAddresses: number; critical: number };
+  summary: { total: number; ready: number; pending: number; failed: number; other: number; staleAddresses: number; critical: number; /** Deployed with no endpoints to confirm it. */ unconfirmed: number };
   /** Sorted by urgency: attention level, then soonest expiry, then name. */
   certificates: CertificateView[];
   /** Newest first, over all certificates. */
@@ -126,6 +129,7 @@ export async function buildStatusModel(
       failed: count('Failed'),
       other: count('New') + count('InProgress'),
       staleAddresses: certificates.reduce((n, c) => n + c.staleAddresses, 0),
+      unconfirmed: count('Deployed'),
       critical: certificates.filter((c) => c.attention === 'critical').length,
     },
     certificates,
@@ -137,7 +141,7 @@ type CertConfig = Config['certificates'][number];
 
 export function certificateView(cert: CertConfig, record: CertificateRecord | undefined, events: HistoryEvent[], now: Date, drill?: DrillResult): CertificateView {
   const decision = decide({ record, domains: cert.domains }, policyFor(cert), now);
-  const state = stateOf(record);
+  const state = certificateState(record);
   const addresses = addressViews(cert, record);
   const issued = record?.issued;
   const deployedCert = [issued, record?.previous].find((c) => c && c.serial === record?.deployedSerial);
@@ -151,6 +155,7 @@ export function certificateView(cert: CertConfig, record: CertificateRecord | un
     name: cert.name,
     domains: cert.domains,
     state,
+    unverified: unverifiedOf(record),
     attention: 'ok',
     reasons: [],
     serials: { issued: issued?.serial, deployed: record?.deployedSerial, previous: record?.previous?.serial },
@@ -177,13 +182,6 @@ export function certificateView(cert: CertConfig, record: CertificateRecord | un
   view.attention = attention;
   view.reasons = reasons;
   return view;
-}
-
-/** The same states `certloop status` shows (src/cli/commands/status.ts). */
-function stateOf(record: CertificateRecord | undefined): CertificateState {
-  if (!record?.issued) return record?.pendingOrder ? 'InProgress' : record?.lastFailure ? 'Failed' : 'New';
-  if (record.lastFailure) return 'Failed';
-  return record.conditions.Ready?.status === 'True' ? 'Ready' : 'Pending';
 }
 
 function addressViews(cert: CertConfig, record: CertificateRecord | undefined): AddressView[] {
@@ -245,6 +243,7 @@ function judge(c: CertificateView, now: Date): { attention: Attention; reasons: 
   }
   if (unreachable > 0) warning.push(`${unreachable} of ${c.addresses.length} address${c.addresses.length === 1 ? ' was' : 'es were'} unreachable at the last check.`);
   if (c.state === 'Pending' && warning.length === 0) warning.push('Deployed, but not yet confirmed on every endpoint.');
+  if (c.state === 'Deployed') warning.push('Deployed, but nothing confirms it is served: no endpoints are configured to verify (list verify.endpoints, or set verify.unverified: true).');
   // What is served may be fine; the next renewal would not be.
   if (c.lastDrill && !c.lastDrill.passed) warning.push(`The last near-expiry drill failed at ${c.lastDrill.failedStep}: ${c.lastDrill.reason}`);
   if (c.renewal?.overdue && c.next.action !== 'none') warning.push(`Renewal was due at ${utc(c.renewal.at)} and has not happened yet.`);
@@ -253,7 +252,9 @@ function judge(c: CertificateView, now: Date): { attention: Attention; reasons: 
   const attention: Attention = critical.length ? 'critical' : warning.length ? 'warning' : info.length ? 'info' : c.state === 'Ready' ? 'ok' : 'info';
   const ok = c.addresses.length
     ? [`Served on ${c.addresses.length === 1 ? 'its one address' : `all ${c.addresses.length} addresses`}.`]
-    : ['Deployed; no endpoints are configured to verify.'];
+    : c.unverified === 'by-choice'
+      ? ['Deployed; unverified by choice (verify.unverified: true): nothing confirms it is served.']
+      : ['Deployed; no endpoints are configured to verify.'];
   const reasons = [...critical, ...warning, ...info];
   return { attention, reasons: reasons.length ? reasons : ok };
 }

@@ -69,6 +69,8 @@ export interface AddressResult {
   ok: boolean;
   served?: string;
   error?: string;
+  /** Read, with something to know (a server that requires a client certificate, src/verify/probe.ts). */
+  note?: string;
   notAfter?: string;
   port?: number;
   sni?: string;

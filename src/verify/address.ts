@@ -72,6 +72,7 @@ export function judgeAddress(samples: ProbeResult[], ctx: AddressContext): Addre
     served: shown.s.served,
     notAfter: shown.p.leaf?.notAfter.toISOString(),
     error: counted.some(({ p }) => p.ok) ? undefined : shown.p.error,
+    note: counted.find(({ p }) => p.ok && p.note)?.p.note,
     port: first.port,
     sni: first.sni,
     starttls: ctx.starttls,

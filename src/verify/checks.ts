@@ -8,17 +8,23 @@
  *   `verify.trust`); otherwise clients refuse the connection.
  * - `chain-complete`: the server sends the intermediates; without them clients that do not fetch
  *   or cache intermediates (most non-browser clients) fail.
- * - `name-matches`: the certificate covers the SNI name (or the IP address when there is no SNI);
- *   a mismatch usually means the request fell through to a default server.
+ * - `chain-valid`: every certificate of that path may play its part now, as browsers and OpenSSL
+ *   require (src/pki/path.ts): each issuer within its validity, a CA (basicConstraints CA:TRUE)
+ *   within its pathLen, allowed to sign certificates (keyUsage) and to issue for TLS servers
+ *   (extendedKeyUsage); the leaf allowed for TLS servers (keyUsage, extendedKeyUsage).
+ * - `name-matches`: the certificate's subjectAltName covers the SNI name (or the IP address when
+ *   there is no SNI); the subject's CN is never used: browsers stopped in 2017 (Chrome 58) and
+ *   RFC 9525 §6.3 dropped it. A mismatch usually means the request fell through to a default server.
  * - `not-expired`: now is within notBefore..notAfter.
  * - `not-expiring`: more than the policy's `expiringAlertMs` is left (capped at 1/5 of the
  *   certificate's lifetime, so a 6-day certificate is not "expiring" from the day it is issued).
  */
 import type { X509Certificate } from 'node:crypto';
-import { checkTrust, normalizeSerial, trustedIssuer } from '../pki/certificate.js';
+import { normalizeSerial, oneLine, trustOf, validityOf } from '../pki/certificate.js';
+import { buildPath, dateProblems, selfSigned, usageProblems, type CertificatePath } from '../pki/path.js';
 import { formatDuration } from '../util/duration.js';
 
-export const CHECK_NAMES = ['serial', 'chain-trusted', 'chain-complete', 'name-matches', 'not-expired', 'not-expiring'] as const;
+export const CHECK_NAMES = ['serial', 'chain-trusted', 'chain-complete', 'chain-valid', 'name-matches', 'not-expired', 'not-expiring'] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 export interface AddressCheck {
@@ -28,7 +34,7 @@ export interface AddressCheck {
 }
 
 /** Checks whose failure is an alert by itself (everything except the serial, which means "pending"). */
-export const ALERT_CHECKS: ReadonlySet<CheckName> = new Set(['chain-trusted', 'chain-complete', 'name-matches', 'not-expired', 'not-expiring']);
+export const ALERT_CHECKS: ReadonlySet<CheckName> = new Set(['chain-trusted', 'chain-complete', 'chain-valid', 'name-matches', 'not-expired', 'not-expiring']);
 
 export interface CheckInput {
   /** Leaf first, then what the server sent after it. */
@@ -51,64 +57,54 @@ export function checkServed(input: CheckInput): AddressCheck[] {
     const ok = serial === input.expectedSerial;
     checks.push({ name: 'serial', ok, message: ok ? `serves ${serial}` : `serves ${serial}, expected ${input.expectedSerial}` });
   }
-  checks.push(...chainChecks(input.certs, input.roots));
+  checks.push(...chainChecks(input.certs, input.roots, input.now));
   checks.push(nameMatches(leaf, input.sni, input.address));
   checks.push(...validity(leaf, input.now, input.expiringAlertMs));
   return checks;
 }
 
 /**
- * Trust and completeness depend only on the served certificates and the trust store, and one
- * certificate is usually served by many addresses: judge each distinct chain once per trust store.
+ * The path, trust, completeness and the usage rules depend only on the served certificates and the
+ * trust store, and one certificate is usually served by many addresses: judge each distinct chain
+ * once per trust store. Only the issuers' dates are looked at again, against the clock.
  */
-const chainCache = new WeakMap<X509Certificate[], Map<string, AddressCheck[]>>();
+interface JudgedChain {
+  path: CertificatePath;
+  checks: AddressCheck[];
+  usage: string[];
+}
+const chainCache = new WeakMap<X509Certificate[], Map<string, JudgedChain>>();
 const CHAIN_CACHE_MAX = 10_000;
 
-function chainChecks(certs: X509Certificate[], roots: X509Certificate[]): AddressCheck[] {
+function chainChecks(certs: X509Certificate[], roots: X509Certificate[], now: Date): AddressCheck[] {
   let cache = chainCache.get(roots);
   if (!cache) chainCache.set(roots, (cache = new Map()));
   const key = certs.map((c) => c.fingerprint256).join('/');
   let found = cache.get(key);
   if (!found) {
     const [leaf, ...served] = certs;
-    const trust = checkTrust(leaf, served, roots);
-    found = [{ name: 'chain-trusted', ok: trust.ok, message: trust.message }, chainComplete(leaf, served, roots)];
+    const path = buildPath(leaf, served, roots);
+    found = { path, checks: [trustOf(path) as AddressCheck, chainComplete(path, served)], usage: usageProblems(path) };
     if (cache.size >= CHAIN_CACHE_MAX) cache.clear();
     cache.set(key, found);
   }
-  return found.map((c) => ({ ...c }));
-}
-
-function oneLine(dn: string): string {
-  return dn.replace(/\n/g, ', ');
-}
-
-function signs(parent: X509Certificate, child: X509Certificate): boolean {
-  return child.checkIssued(parent) && child.verify(parent.publicKey);
+  const valid = validityOf([...dateProblems(found.path, now), ...found.usage]) as AddressCheck;
+  return [...found.checks.map((c) => ({ ...c })), valid];
 }
 
 /**
- * Walk up the served chain. Complete when it ends at a trusted root, a served root, or a CA
- * certificate whose issuer is simply not trusted (that is `chain-trusted`'s problem, not a missing
- * intermediate). Incomplete when the walk stops at a certificate that is not a CA (the leaf sent
- * alone) or a served certificate does not sign the one below it.
+ * Completeness of what was sent, from the path. Complete when it ends at a trusted root, a served
+ * root, or a CA certificate whose issuer is simply not trusted (that is `chain-trusted`'s problem,
+ * not a missing intermediate). Incomplete when the walk stops at the leaf (sent alone, or without
+ * its issuer) or certificates were sent that are not part of the path.
  */
-export function chainComplete(leaf: X509Certificate, served: X509Certificate[], roots: X509Certificate[]): AddressCheck {
-  if (leaf.subject === leaf.issuer && leaf.verify(leaf.publicKey)) {
-    return { name: 'chain-complete', ok: true, message: 'self-signed: there is no chain to send' };
-  }
-  let child = leaf;
-  const pool = [...served];
-  for (;;) {
-    if (trustedIssuer(roots, child)) {
-      return { name: 'chain-complete', ok: true, message: `${served.length} intermediate(s) sent; the chain reaches a trusted root` };
-    }
-    if (child !== leaf && child.checkIssued(child)) return { name: 'chain-complete', ok: true, message: 'the chain is sent up to its root' };
-    const i = pool.findIndex((c) => signs(c, child));
-    if (i < 0) break;
-    child = pool.splice(i, 1)[0];
-  }
-  if (child === leaf) {
+export function chainComplete(path: CertificatePath, served: X509Certificate[]): AddressCheck {
+  const [leaf] = path.certs;
+  const top = path.certs[path.certs.length - 1];
+  if (path.certs.length === 1 && selfSigned(leaf)) return { name: 'chain-complete', ok: true, message: 'self-signed: there is no chain to send' };
+  if (path.root) return { name: 'chain-complete', ok: true, message: `${served.length} intermediate(s) sent; the chain reaches a trusted root` };
+  if (top !== leaf && selfSigned(top)) return { name: 'chain-complete', ok: true, message: 'the chain is sent up to its root' };
+  if (top === leaf) {
     return {
       name: 'chain-complete',
       ok: false,
@@ -117,15 +113,18 @@ export function chainComplete(leaf: X509Certificate, served: X509Certificate[], 
         : `the certificates sent after the leaf do not include its issuer "${oneLine(leaf.issuer)}"`,
     };
   }
-  if (pool.length > 0) {
-    return { name: 'chain-complete', ok: false, message: `${pool.length} certificate(s) sent that are not part of the leaf's chain (wrong order or a stray certificate)` };
+  if (path.unused.length > 0) {
+    return { name: 'chain-complete', ok: false, message: `${path.unused.length} certificate(s) sent that are not part of the leaf's chain (wrong order or a stray certificate)` };
   }
-  return { name: 'chain-complete', ok: true, message: `${served.length} intermediate(s) sent, up to "${oneLine(child.subject)}"` };
+  return { name: 'chain-complete', ok: true, message: `${served.length} intermediate(s) sent, up to "${oneLine(top.subject)}"` };
 }
 
 function nameMatches(leaf: X509Certificate, sni: string | undefined, address: string): AddressCheck {
+  if (!leaf.subjectAltName) {
+    return { name: 'name-matches', ok: false, message: `the certificate has no subjectAltName, so it covers no name: clients do not read the subject ("${oneLine(leaf.subject)}") for names` };
+  }
   if (sni) {
-    const ok = leaf.checkHost(sni) !== undefined;
+    const ok = leaf.checkHost(sni, { subject: 'never' }) !== undefined;
     return {
       name: 'name-matches',
       ok,

@@ -63,14 +63,16 @@ export function currentVerificationState(last: VerificationRecord | undefined, d
 
 /** Something that needs a human, from a verification: exit 1 and a line in run/status output. */
 export interface VerifyAlert {
-  /** Stable reason: Drift, Overdue, Untrusted, ChainIncomplete, NameMismatch, Expired, Expiring. */
+  /** Stable reason: Drift, Overdue, Untrusted, ChainIncomplete, ChainInvalid, NameMismatch, Expired, Expiring. */
   reason: string;
   message: string;
 }
 
-const PROBLEM_REASON: Record<string, string> = {
+/** The alert reason of each failed check; with Drift, Overdue and NoEndpoints, every alert there is. */
+export const PROBLEM_REASON: Record<string, string> = {
   'chain-trusted': 'Untrusted',
   'chain-complete': 'ChainIncomplete',
+  'chain-valid': 'ChainInvalid',
   'name-matches': 'NameMismatch',
   'not-expired': 'Expired',
   'not-expiring': 'Expiring',

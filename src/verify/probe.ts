@@ -42,6 +42,8 @@ export interface ProbeResult {
   code?: string;
   /** The client profile the probe used, when one was given. */
   profile?: ProfileName;
+  /** Something to know about a connection whose certificate was read (see readBeforeAlert). */
+  note?: string;
   /** How far the connection got: a timeout after TCP connected is a server that never speaks TLS. */
   stage?: 'connect' | 'starttls' | 'handshake' | 'done';
   ms: number;
@@ -112,7 +114,11 @@ export function probe(t: ProbeTarget): Promise<ProbeResult> {
           finish({ ok: false, error: `cannot read the served certificate: ${(err as Error).message}` });
         }
       });
-      secure.once('error', onError);
+      secure.once('error', (err: NodeJS.ErrnoException) => {
+        const read = readBeforeAlert(secure!, err);
+        if (read) stage = 'done';
+        finish(read ?? { ok: false, error: describeSocketError(err, stage) });
+      });
     };
 
     if (!t.starttls) {
@@ -155,6 +161,49 @@ function servedChain(socket: tls.TLSSocket): X509Certificate[] {
     cert = cert.issuerCertificate;
   }
   return out;
+}
+
+/**
+ * Alerts a server sends when it wants a client certificate it did not get (RFC 8446 §6.2:
+ * certificate_required; TLS 1.2 servers such as `openssl s_server -Verify 1` send
+ * handshake_failure) or does not like the one it got.
+ */
+const CLIENT_CERTIFICATE_ALERTS: Record<string, string> = {
+  ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE: 'handshake failure',
+  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: 'bad certificate',
+  ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE: 'unsupported certificate',
+  ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN: 'certificate unknown',
+  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: 'unknown CA',
+  ERR_SSL_TLSV1_ALERT_ACCESS_DENIED: 'access denied',
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 'certificate required',
+};
+
+/**
+ * A server that requires a client certificate still shows its own: the probe answers its
+ * CertificateRequest with an empty Certificate (OpenSSL does, as browsers do), and the server then
+ * ends the handshake with an alert. In TLS 1.2 that comes before the client's handshake is
+ * complete, so there is no secureConnect, but the server's Certificate arrived in clear before it
+ * and OpenSSL still holds it (measured with `openssl s_server -tls1_2 -Verify 1`: the error is
+ * "sslv3 alert handshake failure" and getPeerX509Certificate() returns the served leaf). TLS 1.3
+ * clients finish first and read the alert afterwards, so they never get here.
+ *
+ * Read only when the server proved it holds the certificate's key before that: with an (EC)DHE key
+ * exchange its ServerKeyExchange is signed with that key and checked before the client answers. An
+ * alert of our own (a bad signature) or an RSA key exchange stays a failure.
+ */
+function readBeforeAlert(socket: tls.TLSSocket, err: NodeJS.ErrnoException): Omit<ProbeResult, 'ms' | 'address' | 'port' | 'sni' | 'stage'> | undefined {
+  const alert = err.code ? CLIENT_CERTIFICATE_ALERTS[err.code] : undefined;
+  if (!alert) return undefined;
+  try {
+    if (!/^(?:ECDHE|DHE)-/.test(socket.getCipher()?.name ?? '')) return undefined;
+    const certs = servedChain(socket);
+    if (certs.length === 0) return undefined;
+    const [leaf, ...rest] = certs;
+    const note = `the server ended the handshake with "${alert}" after sending its certificate (it requires a client certificate and the probe sends none); the certificate was read from the handshake`;
+    return withPem({ ok: true, leaf: describeCertificate(leaf), certs, note }, leaf, rest);
+  } catch {
+    return undefined;
+  }
 }
 
 /** PEM only when someone reads it: a sweep of many addresses never does. */

@@ -47,7 +47,8 @@ function certificatesYaml(names: string[], opts: { reload?: string[] } = {}): st
       - type: file
         cert: ./live/${n}/fullchain.pem
         key: ./live/${n}/privkey.pem
-${opts.reload ? `        reload: ${JSON.stringify(opts.reload)}\n` : ''}`,
+${opts.reload ? `        reload: ${JSON.stringify(opts.reload)}\n` : ''}    verify: { unverified: true }
+`,
     )
     .join('');
 }

@@ -5,6 +5,7 @@ import { leaseOwner } from '../../controller/lease.js';
 import { certificateContext, withLock } from '../../controller/run.js';
 import { CertloopError } from '../../errors.js';
 import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
+import { VERDICT_MARK } from '../format.js';
 
 export async function rollbackCommand(opts: GlobalOptions & { name: string }): Promise<number> {
   return withContext(opts, async ({ config, store, log }) => {
@@ -38,11 +39,12 @@ export async function rollbackCommand(opts: GlobalOptions & { name: string }): P
         to: outcome.to ?? null,
         deployed: outcome.deployed,
         verified: outcome.verification?.verified ?? null,
+        unverified: outcome.verification?.unverified ?? null,
         endpoints: outcome.verification?.results ?? [],
         error: outcome.error ?? null,
       });
     } else {
-      const mark = { ready: 'ok     ', pending: 'PENDING', failed: 'FAILED ', waiting: 'WAITING' }[outcome.verdict];
+      const mark = VERDICT_MARK[outcome.verdict];
       print(`${mark} ${outcome.name}: rolled back from ${outcome.from} to ${outcome.to}: ${outcome.error ? `${outcome.error.step}: ${outcome.error.message}` : outcome.verification?.summary ?? 'deployed'}`);
       if (outcome.verdict !== 'failed') print(`automatic renewal is paused until the emergency window; resume now with: certloop renew ${outcome.name} --force`);
     }

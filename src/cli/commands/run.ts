@@ -7,7 +7,8 @@ import { ProgressLines } from '../progress.js';
 import type { CertificateOutcome } from '../../controller/certificate.js';
 import { CertloopError } from '../../errors.js';
 import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
-import { shortSerial } from '../format.js';
+import { shortSerial, VERDICT_MARK } from '../format.js';
+import { NO_ENDPOINTS } from '../../state/certificate-state.js';
 import { ChunkedOutput } from '../output.js';
 import { parseShard } from '../../controller/shard.js';
 import type { Recheck } from '../../verify/freshness.js';
@@ -72,9 +73,11 @@ export async function runCommand(
   });
 }
 
+const LINE_ALERTS = new Set(['Drift', 'Overdue', NO_ENDPOINTS]);
+
 export function outcomeLine(o: CertificateOutcome): string {
   const alert = o.alerts?.[0]?.reason;
-  const mark = alert === 'Drift' ? 'DRIFT  ' : alert === 'Overdue' ? 'OVERDUE' : alert && o.verdict === 'ready' ? 'ALERT  ' : { ready: 'ok     ', pending: 'PENDING', failed: 'FAILED ', waiting: 'WAITING' }[o.verdict];
+  const mark = alert === 'Drift' ? 'DRIFT  ' : alert === 'Overdue' ? 'OVERDUE' : alert && o.verdict === 'ready' ? 'ALERT  ' : VERDICT_MARK[o.verdict];
   const did = [o.renewed && `renewed ${shortSerial(o.issuedSerial)}`, o.adopted && `adopted ${shortSerial(o.issuedSerial)}`, o.deployed && 'deployed'].filter(Boolean).join(', ');
   const detail = o.error
     ? `${o.error.step}: ${o.error.message}`
@@ -82,7 +85,8 @@ export function outcomeLine(o: CertificateOutcome): string {
       ? o.verification.summary
       : o.decision.message;
   const pending = o.verdict === 'pending' && !alert && o.verification?.state.deadline ? ` (pending until ${o.verification.state.deadline})` : '';
-  const problems = (o.alerts ?? []).filter((a) => a.reason !== 'Drift' && a.reason !== 'Overdue').map((a) => `\n    ${a.reason}: ${a.message}`).join('');
+  // Drift, overdue and no endpoints are the line itself; other alerts follow it.
+  const problems = (o.alerts ?? []).filter((a) => !LINE_ALERTS.has(a.reason)).map((a) => `\n    ${a.reason}: ${a.message}`).join('');
   return `${mark} ${o.name}${did ? ` (${did})` : ''}: ${detail}${pending}${problems}`;
 }
 
@@ -106,6 +110,7 @@ export function summaryJson(s: RunSummary) {
       issuedSerial: o.issuedSerial ?? null,
       deployedSerial: o.deployedSerial ?? null,
       verified: o.verification?.verified ?? null,
+      unverified: o.verification?.unverified ?? null,
       endpoints: o.verification?.results ?? [],
       alerts: o.alerts ?? [],
       pendingSince: o.verification?.state.notServedSince ?? null,

@@ -6,6 +6,7 @@ import { decide } from '../../policy/decide.js';
 import { currentVerificationState } from '../../verify/deadline.js';
 import { readLastDrill, type DrillResult } from '../../state/drill-result.js';
 import type { CertificateRecord, ConditionType } from '../../state/record.js';
+import { certificateState, unverifiedOf, type CertificateState } from '../../state/certificate-state.js';
 import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
 import { relative, shortSerial } from '../format.js';
 import { observeTargets, type ObservedTarget } from '../observe-targets.js';
@@ -29,23 +30,15 @@ export async function statusCommand(opts: GlobalOptions & { names?: string[] }):
   });
 }
 
-export type StatusState = 'Ready' | 'Pending' | 'Failed' | 'New' | 'InProgress';
+export type StatusState = CertificateState;
 
 export function statusOf(cert: CertificateConfig, record: CertificateRecord | undefined, now: Date, acme?: AcmeConfig) {
   const decision = decide({ record, domains: cert.domains }, policyFor(cert), now);
   const v = record?.lastVerification;
-  const pending = v && v.serial === record?.deployedSerial ? currentVerificationState(v, cert.verify.deadline ?? policyFor(cert).verifyDeadlineMs, now) : undefined;
-  const state: StatusState = !record?.issued
-    ? record?.pendingOrder
-      ? 'InProgress'
-      : record?.lastFailure
-        ? 'Failed'
-        : 'New'
-    : record.lastFailure
-      ? 'Failed'
-      : record.conditions.Ready?.status === 'True'
-        ? 'Ready'
-        : 'Pending';
+  const unverified = unverifiedOf(record);
+  // Nothing observed, nothing pending: the state says why (Deployed, or unverified by choice).
+  const pending = v && v.serial === record?.deployedSerial && !unverified ? currentVerificationState(v, cert.verify.deadline ?? policyFor(cert).verifyDeadlineMs, now) : undefined;
+  const state: StatusState = certificateState(record);
   return {
     name: cert.name,
     domains: cert.domains,
@@ -69,6 +62,8 @@ export function statusOf(cert: CertificateConfig, record: CertificateRecord | un
       deadline: pending?.deadline ?? null,
       overdue: pending?.overdue ?? false,
       drift: pending?.drift ?? false,
+      /** `no-endpoints` (state Deployed) or `by-choice` (verify.unverified: true) when nothing observes what is served. */
+      unverified: unverified ?? null,
       /** Failed checks other than the serial on what the endpoints serve (each one an alert). */
       problems: (v?.results ?? []).flatMap((r) => (r.checks ?? []).filter((c) => !c.ok && c.name !== 'serial').map((c) => ({ endpoint: r.endpoint, address: r.address, check: c.name, message: c.message }))),
     },
@@ -89,7 +84,7 @@ function caOf(directory: string, acme: AcmeConfig | undefined) {
 
 function printStatus(s: ReturnType<typeof statusOf> & { lastDrill?: DrillResult | null; targets?: ObservedTarget[] }, now: Date, gap: boolean): void {
   if (gap) print();
-  print(`${s.name}  ${s.state}  (${s.domains.join(', ')})`);
+  print(`${s.name}  ${s.state}${s.verification.unverified === 'by-choice' ? ' (unverified by choice)' : ''}  (${s.domains.join(', ')})`);
   print(`  serial    issued ${shortSerial(s.serials.issued ?? undefined)}  deployed ${shortSerial(s.serials.deployed ?? undefined)}  served ${s.serials.served.map((x) => shortSerial(x ?? undefined)).join(', ') || '-'}`);
   if (s.notAfter) print(`  expires   ${s.notAfter} (${relative(s.notAfter, now)})`);
   if (s.renewAt) print(`  renews    ${s.renewAt} (${relative(s.renewAt, now)}, ${s.renewSource})`);

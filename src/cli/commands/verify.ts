@@ -8,7 +8,7 @@ import { verifyAndRecord, type RecordedOutcome } from '../../controller/verify-r
 import { certificateContext } from '../../controller/run.js';
 import { CertloopError } from '../../errors.js';
 import { VerifyConfig, type CertificateConfig, type EndpointConfig } from '../../config/schema.js';
-import { normalizeSerial } from '../../pki/certificate.js';
+import { parseSerial } from '../../pki/certificate.js';
 import { DEFAULT_POLICY } from '../../policy/decide.js';
 import type { AddressResult } from '../../state/record.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
@@ -40,6 +40,9 @@ export interface VerifyOptions extends GlobalOptions {
 
 export async function verifyCommand(opts: VerifyOptions): Promise<number> {
   if (opts.endpoint && opts.endpoint.length > 0) return adHoc(opts);
+  if (opts.expectSerial !== undefined) {
+    throw new CertloopError('USAGE', '--expect-serial needs --endpoint: configured certificates are checked against their deployed serial', { retryable: false });
+  }
   return withContext(opts, async ({ config, store, log }) => {
     const certs = opts.names ? config.certificates.filter((c) => opts.names!.includes(c.name)) : config.certificates;
     const missing = (opts.names ?? []).filter((n) => !certs.some((c) => c.name === n));
@@ -52,6 +55,7 @@ export async function verifyCommand(opts: VerifyOptions): Promise<number> {
           name: o.name,
           deployedSerial: o.deployedSerial ?? null,
           verified: o.verification?.verified ?? false,
+          unverified: o.verification?.unverified ?? null,
           summary: o.verification?.summary ?? o.error?.message,
           endpoints: o.verification?.results ?? [],
           alerts: o.alerts ?? [],
@@ -65,7 +69,7 @@ export async function verifyCommand(opts: VerifyOptions): Promise<number> {
         for (const r of o.verification?.results ?? []) {
           const failed = (r.checks ?? []).filter((c) => !c.ok && c.name !== 'serial').map((c) => `; ${c.name}: ${c.message}`).join('');
           const what = r.detail ?? (r.served ? `serves ${r.served}${r.servedIs === 'previous' ? ' (the previous certificate)' : ''}` : r.error);
-          print(`    ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address}: ${what}${failed}`);
+          print(`    ${r.ok ? 'ok   ' : 'STALE'} ${r.endpoint} ${r.address}: ${what}${failed}${r.note ? `; note: ${r.note}` : ''}`);
         }
         for (const a of o.alerts ?? []) if (a.reason === 'Drift' || a.reason === 'Overdue') print(`    ${a.reason.toUpperCase()}: ${a.message}`);
       }
@@ -78,6 +82,17 @@ export async function verifyCommand(opts: VerifyOptions): Promise<number> {
 function withSamples(cert: CertificateConfig, samples: number | undefined): CertificateConfig {
   if (samples === undefined) return cert;
   return { ...cert, verify: { ...cert.verify, samples, endpoints: cert.verify.endpoints.map((ep) => ({ ...ep, samples: undefined })) } };
+}
+
+/** --expect-serial: an empty or non-hex value must not turn into "no expectation" or another serial. */
+function expectedSerial(text: string): string {
+  const serial = parseSerial(text);
+  if (serial === undefined) {
+    throw new CertloopError('USAGE', `--expect-serial expects a serial in hex (0A1B2C, 0a:1b:2c, or serial=0A1B2C as openssl x509 -serial prints it), got "${text}"`, {
+      retryable: false,
+    });
+  }
+  return serial;
 }
 
 function parseEndpoint(text: string): { host: string; port: number } {
@@ -124,7 +139,7 @@ function adHocEndpoints(opts: VerifyOptions): { specs: string[]; endpoints: Endp
 }
 
 async function adHoc(opts: VerifyOptions): Promise<number> {
-  const expected = opts.expectSerial ? normalizeSerial(opts.expectSerial) : undefined;
+  const expected = opts.expectSerial === undefined ? undefined : expectedSerial(opts.expectSerial);
   const { specs, endpoints, timeoutMs } = adHocEndpoints(opts);
   let roots: X509Certificate[];
   try {
@@ -173,6 +188,7 @@ function row(endpoint: string, r: AddressResult, p: ProbeResult, expected: strin
     trust,
     checks,
     error: r.error ?? null,
+    note: r.note ?? null,
     ms: p.ms,
     detail: r.detail ?? null,
     samples: (r.samples ?? []).map((s) => ({ profile: s.profile ?? null, serial: s.served ?? null, error: s.error ?? null, notOffered: s.notOffered === true, ms: s.ms ?? null })),
@@ -186,5 +202,5 @@ function line(r: ReturnType<typeof row>, expected: string | undefined): string {
   const mark = !r.serialMatches ? 'MISMATCH' : r.ok ? 'ok      ' : 'PROBLEM ';
   const failed = r.checks.filter((c) => !c.ok && c.name !== 'serial').map((c) => `; ${c.name}: ${c.message}`).join('');
   const served = r.detail ?? `serial ${r.serial}`;
-  return `${mark} ${where}: ${served}${expected && !r.serialMatches ? ` (expected ${expected})` : ''}, until ${r.notAfter}${failed}`;
+  return `${mark} ${where}: ${served}${expected && !r.serialMatches ? ` (expected ${expected})` : ''}, until ${r.notAfter}${failed}${r.note ? `; note: ${r.note}` : ''}`;
 }

@@ -59,6 +59,7 @@ export const MALFORMED: [name: string, text: string, expected: RegExp][] = [
   ['a fallback CA without a directory', GOOD.replace('  caBundle: ./pebble-ca.pem\n', '  caBundle: ./pebble-ca.pem\n  fallback:\n    - email: ops@example.com\n'), /acme\.fallback\[0\]\.directory: required field is missing/],
   ['a fallback CA with an unknown field', GOOD.replace('  caBundle: ./pebble-ca.pem\n', '  caBundle: ./pebble-ca.pem\n  fallback:\n    - { directory: https://ca.example/dir, cabundle: x.pem }\n'), /acme\.fallback\[0\]: unknown field "cabundle"/],
   ['an external account binding without its HMAC key', GOOD.replace('  caBundle: ./pebble-ca.pem\n', '  caBundle: ./pebble-ca.pem\n  eab: { kid: abc }\n'), /acme\.eab\.hmacKey: required field is missing/],
+  ['unverified: true beside endpoints', GOOD.replace('      trust: ./pebble-root.pem\n', '      trust: ./pebble-root.pem\n      unverified: true\n'), /certificates\[0\]\.verify\.unverified: unverified: true means no endpoint confirms this certificate, but endpoints are listed/],
   ['no certificates', GOOD.slice(0, GOOD.indexOf('certificates:')) + 'certificates: []\n', /at least one certificate/],
   // Issue 16: each of these passed `config check` and then failed the run.
   ['a daemon listen port above 65535', `${GOOD}listen: 127.0.0.1:99999\n`, /certloop\.yaml:\d+:\d+: listen: expected HOST:PORT with a port up to 65535/],

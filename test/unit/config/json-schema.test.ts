@@ -28,6 +28,7 @@ const NOT_EXPRESSIBLE: Record<string, string> = {
   'a YAML syntax error names the line': 'not YAML at all: the YAML parser rejects it before any schema sees it',
   'a wildcard over http-01': 'depends on two fields (a domain and the challenge type); the loader checks it',
   'a duplicate certificate name': 'uniqueness of one property across list items; the loader checks it',
+  'unverified: true beside endpoints': 'depends on two fields (unverified and the endpoints list); the loader checks it',
   'an unset environment reference': 'references are resolved at load time; the schema accepts any ${env:NAME}',
   'an unreadable file reference': 'references are resolved at load time; the schema accepts any ${file:PATH}',
   'cert and key on the same path': 'two fields holding the same path once resolved; the loader checks it',

@@ -63,6 +63,13 @@ const VALID: [string, Record<string, unknown>][] = [
     targets: [{ type: 'file', cert: 'c.pem', key: 'k.pem' }],
     verify: { endpoints: [{ host: 's.test' }], pollFor: '30s', settle: '5s' },
   }],
+  ['no endpoints, unverified by choice', {
+    name: 'blind',
+    domains: ['blind.test'],
+    challenge: { type: 'http-01', listen: '127.0.0.1:5002' },
+    targets: [{ type: 'file', cert: 'c.pem', key: 'k.pem' }],
+    verify: { endpoints: [], unverified: true },
+  }],
   ['a Key Vault target', {
     name: 'kv',
     domains: ['kv.test'],

@@ -70,7 +70,14 @@ describe('the verify section', () => {
     assert.equal(v.deadline, 4 * 3_600_000);
   });
 
+  it('accepts no endpoints, and no endpoints unverified by choice', () => {
+    assert.equal(parseConfigText(withVerify('      endpoints: []\n'), '/etc/certloop/certloop.yaml').certificates[0].verify.unverified, undefined);
+    assert.equal(parseConfigText(withVerify('      endpoints: []\n      unverified: true\n'), '/etc/certloop/certloop.yaml').certificates[0].verify.unverified, true);
+    assert.equal(parseConfigText(withVerify('      unverified: true\n'), '/etc/certloop/certloop.yaml').certificates[0].verify.endpoints.length, 0);
+  });
+
   const bad: [string, string, RegExp][] = [
+    ['unverified that is not true or false is rejected', '      unverified: yes please\n', /verify\.unverified: expected boolean/],
     ['an unknown STARTTLS protocol names the choices', '      endpoints: [{ host: a.test, starttls: gopher }]\n', /endpoints\[0\]\.starttls: expected one of "smtp", "imap", "pop3", "ftp", "postgres"/],
     ['a pinned address that is not an IP is rejected', '      endpoints: [{ host: a.test, addresses: [web1] }]\n', /endpoints\[0\]\.addresses\[0\]: expected an IPv4 or IPv6 address/],
     ['a resolver given by name is rejected (DNS servers are addresses)', '      resolver: [dns.example.com:53]\n', /resolver\[0\]: expected a DNS server as IP or IP:PORT/],

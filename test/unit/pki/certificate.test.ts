@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { normalizeSerial, parseDnsNames } from '../../../src/pki/certificate.js';
+import { normalizeSerial, parseDnsNames, parseSerial } from '../../../src/pki/certificate.js';
 
 describe('serial numbers', () => {
   const cases: [string, string, string][] = [
@@ -21,4 +21,24 @@ describe('subjectAltName parsing', () => {
     assert.deepEqual(parseDnsNames('DNS:a.test, IP Address:127.0.0.1, DNS:B.test'), ['a.test', 'b.test']);
   });
   it('treats a missing extension as no names', () => assert.deepEqual(parseDnsNames(undefined), []));
+});
+
+describe('serials typed by a person (--expect-serial)', () => {
+  const cases: [string, string, string | undefined][] = [
+    ['plain hex is normalized', '0a1b2c', 'A1B2C'],
+    ['the openssl x509 -serial form drops its "serial=" prefix instead of keeping its hex letters', 'serial=7F3C0A', '7F3C0A'],
+    ['the prefix is case-insensitive and may be followed by a colon form', 'SERIAL=7f:3c:0a', '7F3C0A'],
+    ['the colon form is accepted', '7f:3c:0a', '7F3C0A'],
+    ['white space around it is ignored (a pasted line)', '  7F3C0A\n', '7F3C0A'],
+    ['empty text is no serial (not "no expectation")', '', undefined],
+    ['only white space is no serial', '   ', undefined],
+    ['"serial=" alone is no serial', 'serial=', undefined],
+    ['a non-hex letter is no serial', '7F3G', undefined],
+    ['a 0x prefix is no serial', '0x7F3C', undefined],
+    ['a doubled separator is no serial', '7f::3c', undefined],
+    ['a trailing separator is no serial', '7f:3c:', undefined],
+  ];
+  for (const [name, input, expected] of cases) {
+    it(name, () => assert.equal(parseSerial(input), expected));
+  }
 });

@@ -14,7 +14,7 @@ import type { StatusModel } from '../../../src/report/model.js';
 
 const MODEL: StatusModel = {
   generatedAt: '2026-03-01T12:00:00.000Z',
-  summary: { total: 0, ready: 0, pending: 0, failed: 0, other: 0, staleAddresses: 0, critical: 0 },
+  summary: { total: 0, ready: 0, pending: 0, failed: 0, other: 0, staleAddresses: 0, critical: 0, unconfirmed: 0 },
   certificates: [],
   events: [],
 };

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseConfigText } from '../../../src/config/load.js';
 import { renderStatusPage } from '../../../src/report/html.js';
-import { buildStatusModel, type StatusModel } from '../../../src/report/model.js';
+import { buildStatusModel, certificateView, type StatusModel } from '../../../src/report/model.js';
 import type { CertificateRecord } from '../../../src/state/record.js';
 import { writeLastDrill } from '../../../src/state/drill-result.js';
 import { SqliteStore } from '../../../src/state/sqlite.js';
@@ -148,7 +148,7 @@ describe('status model and page', () => {
     ],
     [
       'the summary counts states and stale addresses',
-      () => assert.deepEqual(model.summary, { total: 6, ready: 3, pending: 1, failed: 1, other: 1, staleAddresses: 1, critical: 1 }),
+      () => assert.deepEqual(model.summary, { total: 6, ready: 3, pending: 1, failed: 1, other: 1, staleAddresses: 1, critical: 1, unconfirmed: 0 }),
     ],
     [
       'events of certificates no longer configured are left out',
@@ -208,5 +208,36 @@ describe('status model and page', () => {
     assert.match(section('healthy'), /<dt>Last drill<\/dt><dd><strong class="flag">failed at deploy<\/strong>.*scheduled.*cannot write drill copies: &lt;ENOTDIR&gt;/s);
     assert.match(section('fresh'), /<dt>Last drill<\/dt><dd>.*passed.*by hand/s);
     assert.match(section('soon'), /<dt>Last drill<\/dt><dd><span class="none">none yet<\/span>/);
+  });
+});
+
+describe('a certificate nothing observes on the status page', () => {
+  const view = (reason: string, status: 'True' | 'False') => {
+    const r = record('blind', { served: [] });
+    r.conditions.Ready = { status, reason, message: '', since: NOW.toISOString() };
+    const [cert] = parseConfigText(
+      `acme: { directory: https://ca.test/dir }
+certificates:
+  - name: blind
+    domains: [blind.test]
+    challenge: { type: http-01, listen: 127.0.0.1:5002 }
+    targets: [{ type: file, cert: ./b.pem, key: ./b.key }]
+`,
+      '/etc/certloop/certloop.yaml',
+    ).certificates;
+    return certificateView(cert, r, [], NOW);
+  };
+  it('without endpoints it is Deployed, a warning that says nothing confirms it', () => {
+    const v = view('NoEndpoints', 'False');
+    assert.equal(v.state, 'Deployed');
+    assert.equal(v.attention, 'warning');
+    assert.match(v.reasons.join(' '), /nothing confirms it is served/);
+    assert.match(renderStatusPage({ generatedAt: NOW.toISOString(), summary: { total: 1, ready: 0, pending: 0, failed: 0, other: 0, staleAddresses: 0, critical: 0, unconfirmed: 1 }, certificates: [v], events: [] }), /1<\/strong> deployed, unconfirmed/);
+  });
+  it('unverified by choice it is Ready and says so', () => {
+    const v = view('UnverifiedByChoice', 'True');
+    assert.equal(v.state, 'Ready');
+    assert.equal(v.unverified, 'by-choice');
+    assert.deepEqual(v.reasons, ['Deployed; unverified by choice (verify.unverified: true): nothing confirms it is served.']);
   });
 });

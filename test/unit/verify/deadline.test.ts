@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { currentVerificationState, verificationState, verifyAlerts } from '../../../src/verify/deadline.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ALERT_CHECKS, CHECK_NAMES } from '../../../src/verify/checks.js';
+import { currentVerificationState, PROBLEM_REASON, verificationState, verifyAlerts } from '../../../src/verify/deadline.js';
+import { ROOT } from '../../support/lab.js';
 import type { VerificationRecord } from '../../../src/state/record.js';
 
 const HOUR = 3_600_000;
@@ -85,5 +89,18 @@ describe('pending, overdue and drift', () => {
     ]);
     assert.deepEqual(alerts.map((a) => a.reason), ['Overdue', 'ChainIncomplete']);
     assert.match(alerts[1].message, /^127\.0\.0\.3 \(a\.test:443\): no intermediate sent$/);
+  });
+});
+
+describe('alert reasons and checks are documented', () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const verification = readme.slice(readme.indexOf('## Verification'), readme.indexOf('### dns-01 challenges'));
+  const runJson = readme.slice(readme.indexOf('`certloop run --json`'), readme.indexOf('`certloop status --json`'));
+  it('every alert reason is listed where run --json describes alerts', () => {
+    for (const reason of ['Drift', 'Overdue', 'NoEndpoints', ...Object.values(PROBLEM_REASON)]) assert.ok(runJson.includes(`\`${reason}\``), reason);
+  });
+  it('every named check has a row in the Verification table, and every alerting check a reason', () => {
+    for (const name of CHECK_NAMES) assert.match(verification, new RegExp(`^\\| ${name} \\|`, 'm'));
+    for (const name of ALERT_CHECKS) assert.ok(PROBLEM_REASON[name], name);
   });
 });
