@@ -2,28 +2,46 @@
  * The container image, checked offline (no Docker engine here): the Dockerfile parses, builds in
  * stages, runs as a numeric non-root user, and its ENTRYPOINT/CMD are the CLI's real bin and
  * command; the runtime stage gets no dev dependency because nothing it ships imports one.
+ * `npm run check:image` (scripts/check-image.sh, not part of `npm test`) builds and runs it for real.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { Arg, DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { ROOT } from '../../support/lab.js';
 import { assertCliArgs } from './cli-args.js';
 
 const FILE = path.join(ROOT, 'infra', 'container', 'Dockerfile');
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 
+/** The ARGs declared before the first FROM, with their defaults: the only ones FROM may use. */
+function globalArgs(): Map<string, string | null> {
+  const out = new Map<string, string | null>();
+  for (const ins of DockerfileParser.parse(fs.readFileSync(FILE, 'utf8')).getInstructions()) {
+    if (ins.getKeyword() === 'FROM') break;
+    assert.ok(ins instanceof Arg, `${ins.getKeyword()} before FROM (only ARG may come first)`);
+    const prop = ins.getProperty()!;
+    out.set(prop.getName(), prop.getValue());
+  }
+  return out;
+}
+
 function stages() {
   const df = DockerfileParser.parse(fs.readFileSync(FILE, 'utf8'));
-  const out: { name: string; image: string; instructions: Instruction[] }[] = [];
+  const args = globalArgs();
+  const out: { name: string; from: string; image: string; instructions: Instruction[] }[] = [];
   for (const ins of df.getInstructions()) {
     if (ins.getKeyword() === 'FROM') {
-      const args = ins.getArguments().map((a) => a.getValue());
-      out.push({ name: args[2] ?? String(out.length), image: args[0], instructions: [] });
-    } else {
-      assert.ok(out.length > 0, `${ins.getKeyword()} before FROM`);
+      const words = ins.getArguments().map((a) => a.getValue());
+      const image = words[0].replace(/\$\{(\w+)\}|\$(\w+)/g, (_m, a: string | undefined, b: string | undefined) => {
+        const value = args.get((a ?? b)!);
+        assert.ok(value, `FROM ${words[0]}: ARG ${a ?? b} is not declared with a default before the first FROM`);
+        return value;
+      });
+      out.push({ name: words[2] ?? String(out.length), from: words[0], image, instructions: [] });
+    } else if (out.length > 0) {
       out[out.length - 1].instructions.push(ins);
     }
   }
@@ -74,6 +92,26 @@ describe('infra/container/Dockerfile', () => {
       assert.match(copy.getTextContent(), /--from=build\b/, `runtime COPY without --from=build: ${copy.getTextContent()}`);
     }
     assert.ok(!runtime.instructions.some((i) => i.getKeyword() === 'RUN' && /npm (ci|install)|yarn|pnpm/.test(i.getTextContent())), 'the runtime stage installs nothing from npm');
+  });
+
+  it('both stages start from one substitutable base whose default is the official Node image', () => {
+    const s = stages();
+    const [arg] = [...globalArgs().keys()];
+    assert.ok(arg, 'declare the base as a global ARG so a mirror or a local stand-in can replace it (scripts/check-image.sh)');
+    assert.deepEqual(s.map((x) => x.from), [`\${${arg}}`, `\${${arg}}`], 'both stages build FROM the same ARG: builder and runtime share one libc and one Node ABI');
+    assert.match(s[0].image, /^node:\d+-bookworm-slim$/, 'the default base stays the official node image');
+    const script = fs.readFileSync(path.join(ROOT, 'scripts', 'check-image.sh'), 'utf8');
+    assert.match(script, new RegExp(`--build-arg "${arg}=`), `scripts/check-image.sh substitutes its local base through --build-arg ${arg}`);
+  });
+
+  it('documents its probes instead of one HEALTHCHECK for both the one-shot run and the daemon', () => {
+    const runtime = stages()[1];
+    assert.ok(!runtime.instructions.some((i) => i.getKeyword() === 'HEALTHCHECK'), 'a HEALTHCHECK fails every one-shot `run` container or misses the daemon\'s --listen port');
+    const text = fs.readFileSync(FILE, 'utf8');
+    assert.match(text, /exit code is its health/, 'the Dockerfile says how `run` reports health');
+    assert.match(text, /GET \/healthz/, 'the Dockerfile names the daemon\'s probe');
+    const daemon = fs.readFileSync(path.join(ROOT, 'infra', 'kubernetes', 'daemon.yaml'), 'utf8');
+    assert.match(daemon, /livenessProbe:\s*\n\s*httpGet: \{ path: \/healthz/, 'the daemon manifest probes /healthz');
   });
 
   it('the build stage removes dev dependencies before the runtime stage copies node_modules', () => {
