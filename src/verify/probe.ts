@@ -117,7 +117,7 @@ export function probe(t: ProbeTarget): Promise<ProbeResult> {
       secure.once('error', (err: NodeJS.ErrnoException) => {
         const read = readBeforeAlert(secure!, err);
         if (read) stage = 'done';
-        finish(read ?? { ok: false, error: describeSocketError(err, stage) });
+        finish(read ?? { ok: false, error: describeSocketError(err, stage), code: err.code });
       });
     };
 
