@@ -356,7 +356,7 @@ certificates:
     domains: [n${i}.test]
     challenge: { type: http-01, listen: 127.0.0.1:${pebble.httpPort} }
     targets: [{ type: file, cert: ./badnonce/n${i}/fullchain.pem, key: ./badnonce/n${i}/privkey.pem }]
-    verify: { pollFor: 0s }
+    verify: { pollFor: 0s, unverified: true }
 `,
       );
       const file = path.join(lab.dir, 'badnonce.yaml');
