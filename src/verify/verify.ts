@@ -10,7 +10,7 @@ import { loadPemCertificates, systemRootCertificates } from '../pki/certificate.
 import { DEFAULT_POLICY } from '../policy/decide.js';
 import type { AddressResult } from '../state/record.js';
 import { acceptedSerials, judgeAddress, type Companion, type VerifyProblem } from './address.js';
-import { confirmServed, type ConfirmedOutcome, type ConfirmOptions } from './confirm.js';
+import { confirmServed, type Confirmed, type ConfirmOptions } from './confirm.js';
 import { defaultSni, probe, type ProbeResult, type ProbeTarget } from './probe.js';
 import { CLIENT_PROFILES } from './profiles.js';
 import { createLookup, type FamilyFailure, type Lookup } from './resolver.js';
@@ -63,6 +63,9 @@ export interface VerifyOutcome {
   /** Index into the endpoints judged, aligned with `results` (set by judge). */
   endpointOf?: number[];
 }
+
+/** A verification polled until it held for the settle time (confirm.ts), or the budget ended. */
+export type ConfirmedOutcome = Confirmed<VerifyOutcome>;
 
 /** Resolves every endpoint (or takes its pinned addresses) and probes each address `samples` times and once per other client profile, bounded. */
 export async function probeEndpoints(endpoints: EndpointConfig[], timeoutMs: number, settings: VerifySettings = {}): Promise<ProbeResult[][]> {
