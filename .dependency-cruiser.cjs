@@ -6,7 +6,7 @@
  * A module imports from its own layer and the layers listed before it, never from a later one.
  * Every import counts, `import type` too: a type is how a lower part learns a higher part's shape.
  * Folders map onto layers, except for a few files placed by what they are rather than by topic:
- * each part's settings schema belongs to the config contract (style 11 of DESIGN.md: types come
+ * each part's settings schema belongs to the config contract (the types every part uses come
  * from the schema), the logger is available to everything, and the config loader sits above the
  * policies it attaches.
  */
@@ -158,7 +158,7 @@ module.exports = {
     {
       name: 'providers-through-registry',
       severity: 'error',
-      comment: "The core reaches a plug-in only through providers/registry.ts (and the config contract its schema): DESIGN.md's explicit registry.",
+      comment: "The core reaches a plug-in only through providers/registry.ts (and the config contract its schema): one explicit list of plug-ins.",
       from: { path: '^src/' },
       to: { path: '^providers/', pathNot: ['^providers/registry\\.ts$', ...LAYERS.find((l) => l.name === 'config').paths] },
     },
@@ -179,7 +179,7 @@ module.exports = {
     {
       name: 'not-to-dev-dep',
       severity: 'error',
-      comment: 'Production code imports only dependencies, never devDependencies: the container image installs with --omit=dev.',
+      comment: 'Production code imports only dependencies, never devDependencies: the container image drops them (npm prune --omit=dev).',
       from: { path: CODE },
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
     },
