@@ -15,7 +15,9 @@ export type Step =
   | 'reload'
   | 'verify'
   | 'state'
-  | 'lock';
+  | 'lock'
+  | 'revoke'
+  | 'account';
 
 export const ERROR_CODES = {
   CONFIG_INVALID: 'the configuration file is missing, unreadable or does not match the schema',
@@ -33,6 +35,7 @@ export const ERROR_CODES = {
   UNKNOWN_PROVIDER: 'the configuration names a solver, target or notifier that does not exist',
   USAGE: 'the command line is wrong',
   ROLLBACK_REFUSED: 'there is no previous certificate, or it is expired, inside its emergency window or fails the pre-deploy checks',
+  ACME_REVOKE: 'the ACME server refused or failed the revocation (RFC 8555 §7.6)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

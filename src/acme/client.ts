@@ -5,10 +5,11 @@
  */
 import { createPrivateKey } from 'node:crypto';
 import acme from 'acme-client';
-import { CertloopError, Interrupted } from '../errors.js';
+import { CertloopError, Interrupted, type Step } from '../errors.js';
 import { acmeHttpAgent, acmeHttpsAgent } from './trust.js';
 import type { StateStore } from '../state/store.js';
 import { installRequestDeadlines } from './deadline.js';
+import { loadAccount } from './account-keys.js';
 import { generatePrivateKey } from './keys.js';
 import { poolNonces, retryBadNonce } from './nonce-pool.js';
 import { captured } from './response-capture.js';
@@ -67,41 +68,86 @@ export interface AcmeAccountOptions {
   store: StateStore;
 }
 
-const clients = new Map<string, Promise<acme.Client>>();
+interface OpenedAccount {
+  client: acme.Client;
+  keyPem: string;
+  url?: string;
+}
 
-/** The ACME client for a directory, with its account created (or found) once per process. */
-export function accountClient(opts: AcmeAccountOptions): Promise<acme.Client> {
+const clients = new Map<string, Promise<OpenedAccount>>();
+
+/**
+ * The ACME client for a directory, with its account created (or found) once per process, and
+ * opened again when the stored account changed underneath: `certloop account rollover` or
+ * `deactivate` in another process (a daemon would otherwise sign every later order with a key
+ * the CA no longer accepts, until restarted). One small state read per order.
+ */
+export async function accountClient(opts: AcmeAccountOptions): Promise<acme.Client> {
+  // The trust and connect deadline as configured by now (trust.ts): a fallback CA may have added its bundle.
+  acme.axios.defaults.httpsAgent = acmeHttpsAgent();
+  acme.axios.defaults.httpAgent = acmeHttpAgent();
+  for (let attempt = 0; ; attempt++) {
+    let p = clients.get(opts.directory);
+    if (!p) {
+      const opening = openAccount(opts);
+      p = opening;
+      clients.set(opts.directory, opening);
+      opening.catch(() => forgetIf(opts.directory, opening));
+    }
+    const opened = await p;
+    const stored = await opts.store.getAccount(opts.directory);
+    const current = stored && stored.keyPem === opened.keyPem && stored.url === opened.url && !stored.deactivatedAt && !stored.nextKeyPem;
+    if (current || attempt > 0) return opened.client;
+    forgetIf(opts.directory, p);
+  }
+}
+
+function forgetIf(directory: string, p: Promise<OpenedAccount>): void {
+  if (clients.get(directory) === p) clients.delete(directory);
+}
+
+/** Drops the cached client of a directory (its account key or state just changed). */
+export function forgetAccountClient(directory: string): void {
+  clients.delete(directory);
+}
+
+/**
+ * An acme-client for one key, set up as certloop sets up every client: trust and connect deadline
+ * (trust.ts), pooled nonces, bad-nonce retries, fast status polling, the key parsed once.
+ * `accountUrl` absent: requests carry the key itself (jwk), as newAccount and a revocation signed
+ * with a certificate's key do (RFC 8555 §6.2).
+ */
+export function configuredClient(directory: string, keyPem: string, accountUrl?: string, eab?: { kid: string; hmacKey: string }): acme.Client {
   // The trust and connect deadline as configured by now (trust.ts); the agents are rebuilt only
   // when a bundle is added or the timeouts change.
   acme.axios.defaults.httpsAgent = acmeHttpsAgent();
   acme.axios.defaults.httpAgent = acmeHttpAgent();
-  let p = clients.get(opts.directory);
-  if (!p) {
-    p = openAccount(opts);
-    clients.set(opts.directory, p);
-    p.catch(() => clients.delete(opts.directory));
-  }
-  return p;
-}
-
-async function openAccount({ directory, email, eab, store }: AcmeAccountOptions): Promise<acme.Client> {
-  let account = await store.getAccount(directory);
-  if (!account) {
-    account = { directory, keyPem: await generatePrivateKey('ecdsa-p256'), email, createdAt: new Date().toISOString() };
-    // Saved before it is registered: a crash in between just registers the same key next time.
-    await store.putAccount(account);
-  }
   const client = new acme.Client({
     directoryUrl: directory,
-    accountKey: account.keyPem,
-    accountUrl: account.url,
+    accountKey: keyPem,
+    accountUrl,
     ...(eab ? { externalAccountBinding: { kid: eab.kid, hmacKey: eab.hmacKey } } : {}),
   });
   poolNonces(client);
   retryBadNonce(client);
   // Pebble and Let's Encrypt usually finish validation within a second: poll fast at first.
   pollStatusWithinDeadline(client, { minMs: 100, maxMs: 2000 });
-  signWithParsedKey(client, account.keyPem);
+  signWithParsedKey(client, keyPem);
+  return client;
+}
+
+async function openAccount({ directory, email, eab, store }: AcmeAccountOptions): Promise<OpenedAccount> {
+  // A rollover cut short is finished first (account-keys.ts), whichever key the CA kept.
+  let account = await loadAccount(store, directory, (keyPem) => configuredClient(directory, keyPem));
+  if (!account || account.deactivatedAt) {
+    // Never registered, or deactivated by `certloop account deactivate`: the CA refuses a
+    // deactivated account for good (RFC 8555 §7.3.6), so a new one with a new key takes its place.
+    const former = account?.deactivatedAt && account.url ? [{ url: account.url, deactivatedAt: account.deactivatedAt }, ...(account.formerAccounts ?? [])] : account?.formerAccounts;
+    account = { directory, keyPem: await generatePrivateKey('ecdsa-p256'), email, createdAt: new Date().toISOString(), ...(former ? { formerAccounts: former } : {}) };
+    // Saved before it is registered: a crash in between just registers the same key next time.
+    await store.putAccount(account);
+  }
+  const client = configuredClient(directory, account.keyPem, account.url, eab);
   if (!account.url || account.email !== email) {
     try {
       await client.createAccount({ termsOfServiceAgreed: true, contact: email ? [`mailto:${email}`] : undefined });
@@ -111,9 +157,10 @@ async function openAccount({ directory, email, eab, store }: AcmeAccountOptions)
       // which Pebble refuses. The account exists and is ours; use it.
       if (!accountUrlOf(client)) throw classifyAcmeError(err, 'ACME_ACCOUNT', `cannot register an ACME account at ${directory}`);
     }
-    await store.putAccount({ ...account, url: client.getAccountUrl(), email });
+    account = { ...account, url: client.getAccountUrl(), email };
+    await store.putAccount(account);
   }
-  return client;
+  return { client, keyPem: account.keyPem, url: account.url };
 }
 
 /**
@@ -159,17 +206,17 @@ function tlsReason(message: string | undefined): string {
 }
 
 /** Turns what acme-client/axios throw into a typed error that says whether the CA was reachable. */
-export function classifyAcmeError(err: unknown, code: 'ACME_ACCOUNT' | 'ACME_ORDER', what: string, certificate?: string): CertloopError | Interrupted {
+export function classifyAcmeError(err: unknown, code: 'ACME_ACCOUNT' | 'ACME_ORDER' | 'ACME_REVOKE', what: string, certificate?: string, step: Step = 'issue'): CertloopError | Interrupted {
   if (err instanceof CertloopError || err instanceof Interrupted) return err;
   const e = err as { code?: string; message?: string; response?: { status?: number; headers?: Record<string, string> } };
   const unreachable = unreachableReason(e);
-  if (unreachable) return new CertloopError('ACME_UNREACHABLE', `${what}: ${unreachable}`, { certificate, step: 'issue', cause: err });
+  if (unreachable) return new CertloopError('ACME_UNREACHABLE', `${what}: ${unreachable}`, { certificate, step, cause: err });
   const retryAfter = Number(e.response?.headers?.['retry-after']);
   const seen = captured();
   const status = seen?.status ? ` (HTTP ${seen.status}${seen.problemType ? ` ${seen.problemType.replace('urn:ietf:params:acme:error:', '')}` : ''})` : '';
   return new CertloopError(code, `${what}: ${e.message ?? String(err)}${status}`, {
     certificate,
-    step: 'issue',
+    step,
     cause: err,
     retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : seen?.retryAfterSeconds,
   });

@@ -2,7 +2,7 @@
  * Private keys for certificates and ACME accounts, generated with node:crypto (fast, native, off
  * the main thread) and kept as PKCS#8 PEM.
  */
-import { generateKeyPair } from 'node:crypto';
+import { createPublicKey, generateKeyPair } from 'node:crypto';
 import type { KeyType } from '../config/schema.js';
 
 const PEM = { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } } as const;
@@ -26,3 +26,12 @@ export function generatePrivateKey(type: KeyType): Promise<string> {
   });
 }
 
+
+/** A key's type in the config's words (ecdsa-p256, rsa-2048 ...): `key.reuse` keeps only a key of the configured type. */
+export function keyTypeOf(keyPem: string): string {
+  const key = createPublicKey(keyPem);
+  const d = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'ec') return d.namedCurve === 'prime256v1' ? 'ecdsa-p256' : d.namedCurve === 'secp384r1' ? 'ecdsa-p384' : `ecdsa-${d.namedCurve}`;
+  if (key.asymmetricKeyType === 'rsa') return `rsa-${d.modulusLength}`;
+  return key.asymmetricKeyType ?? 'unknown';
+}

@@ -7,9 +7,11 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { validateCronExpression } from '../util/cron-expression.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { BOUNDS } from '../config/bounds.js';
+import { parseSerial } from '../pki/certificate.js';
 import { EXIT, type GlobalOptions } from './context.js';
 import { reportError, wantsJson } from './report-error.js';
 import type { Recheck } from '../verify/freshness.js';
+import type { RevocationReason } from '../state/record.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -163,6 +165,7 @@ ${EXIT_CODES_HELP}`,
     }));
 
   addToolkitCommands(program);
+  addRevocationCommands(program);
   program
     .command('report')
     .description('write the status page (the one the daemon serves at /) to a file, from the state store')
@@ -385,6 +388,130 @@ ${EXIT_CODES_HELP}`,
       const { rollbackCommand } = await import('./commands/rollback.js');
       return rollbackCommand({ ...globalOptions(cmd), name });
     }));
+}
+
+/** Revocation and the ACME account (issue 19): revoke, account show | rollover | deactivate. */
+function addRevocationCommands(program: Command): void {
+  program
+    .command('revoke')
+    .description('have the CA revoke a certificate, then order a replacement with a new key, deploy and verify it')
+    .argument('<name>', 'certificate name from the config')
+    .addOption(
+      new Option('--reason <reason>', 'why (RFC 5280 reason code): keyCompromise is signed with the certificate key itself')
+        .choices(['unspecified', 'keyCompromise', 'superseded', 'cessationOfOperation', 'affiliationChanged'])
+        .default('unspecified'),
+    )
+    .option('--serial <hex>', 'revoke this serial instead of the one in use (the issued or the previous certificate certloop keeps)', parseSerialOption)
+    .option('--no-renew', 'revoke only; the next run orders the replacement')
+    .addHelpText(
+      'after',
+      `
+Revokes the deployed certificate (or --serial: the issued or the previous one certloop keeps) at the
+CA that issued it, records it (status shows it), and replaces it at once: a new order with a
+new private key, deployed to every target and verified on every endpoint, exactly as a run does. The
+request is signed with the ACME account key, except for --reason keyCompromise: then with the
+certificate's own key (RFC 8555 §7.6), which proves the key itself is what was exposed.
+
+With --no-renew only the revocation happens; the next run (cron, timer, daemon) orders the
+replacement, since a revoked certificate is never left in use. To stop managing a certificate,
+remove it from the config. Running revoke again after an interruption is safe: a certificate the CA
+has already revoked counts as revoked.
+
+Which reason: keyCompromise (the private key leaked), superseded (replaced, e.g. a name was
+removed), cessationOfOperation (the site is gone), affiliationChanged (the organisation changed),
+unspecified (none of these; the default).
+
+Exit 0 when revoked and the replacement is served everywhere (or pending within its verify
+deadline), 1 when the CA refused the revocation or the replacement failed, 2 for a wrong name or
+serial.
+
+Examples:
+  certloop revoke web --reason keyCompromise
+  certloop revoke web --reason superseded --json
+  certloop revoke web --reason cessationOfOperation --no-renew
+  certloop revoke web --serial 0A1B2C --reason superseded   # the previous certificate only
+${EXIT_CODES_HELP}`,
+    )
+    .action(act(async (name: string, o: { reason: string; serial?: string; renew: boolean }, cmd: Command) => {
+      const { revokeCommand } = await import('./commands/revoke.js');
+      return revokeCommand({ ...globalOptions(cmd), name, reason: o.reason as RevocationReason, serial: o.serial, renew: o.renew });
+    }));
+
+  const account = program
+    .command('account')
+    .description('the ACME account: show it, roll its key over, or deactivate it');
+  const caOption = () => new Option('--ca <ca>', 'which configured CA: primary (default), fallback, fallback-N, or its directory URL');
+  account
+    .command('show')
+    .description('the account URL, status at the CA, contact, and key thumbprint (never the key)')
+    .addOption(caOption())
+    .addHelpText(
+      'after',
+      `
+Reads the account from the state store and asks the CA for its status (a POST-as-GET of the account
+URL). Registers nothing. The key is named by its RFC 7638 thumbprint. Exit 0 when the CA says the
+account is valid; 1 when there is none yet, it is deactivated, or the CA could not be asked.
+
+Examples:
+  certloop account show
+  certloop account show --ca fallback --json
+${EXIT_CODES_HELP}`,
+    )
+    .action(act(async (o: { ca?: string }, cmd: Command) => {
+      const { accountShowCommand } = await import('./commands/account.js');
+      return accountShowCommand({ ...globalOptions(cmd), ca: o.ca });
+    }));
+  account
+    .command('rollover')
+    .description('replace the account key with a new one (RFC 8555 §7.3.5 keyChange); the CA then refuses the old key')
+    .addOption(caOption())
+    .addHelpText(
+      'after',
+      `
+A new key is generated and stored beside the old one, the CA is asked to switch (signed with both),
+and only once it said yes does the new key replace the old one in the state store. A crash or a lost
+answer in between keeps both keys: the next command that uses the account asks the CA which key it
+holds and keeps that one. Certificates are not touched: orders placed from now on use the new key.
+Roll the key over when it may have been exposed, or on a schedule. A daemon sharing the state picks
+up the new key with its next order.
+
+Examples:
+  certloop account rollover
+  certloop account rollover --ca fallback-2 --json
+${EXIT_CODES_HELP}`,
+    )
+    .action(act(async (o: { ca?: string }, cmd: Command) => {
+      const { accountRolloverCommand } = await import('./commands/account.js');
+      return accountRolloverCommand({ ...globalOptions(cmd), ca: o.ca });
+    }));
+  account
+    .command('deactivate')
+    .description('deactivate the account for good (RFC 8555 §7.3.6); asks for --yes')
+    .addOption(caOption())
+    .option('--yes', 'yes, deactivate it: this cannot be undone')
+    .addHelpText(
+      'after',
+      `
+The CA refuses a deactivated account for ever (its certificates stay valid). certloop records the
+deactivation, and the next order registers a NEW account with a new key, so renewals go on; account
+show lists the old one as former. Certificates issued to the old account can still be revoked with
+--reason keyCompromise (signed with their own key). Without --yes nothing happens (exit 2).
+
+Examples:
+  certloop account deactivate --yes
+  certloop account deactivate --ca fallback --yes --json
+${EXIT_CODES_HELP}`,
+    )
+    .action(act(async (o: { ca?: string; yes?: boolean }, cmd: Command) => {
+      const { accountDeactivateCommand } = await import('./commands/account.js');
+      return accountDeactivateCommand({ ...globalOptions(cmd), ca: o.ca, yes: o.yes });
+    }));
+}
+
+function parseSerialOption(v: string): string {
+  const serial = parseSerial(v);
+  if (!serial) throw new InvalidArgumentError('expected a serial in hex: 0A1B2C, 0a:1b:2c, or serial=0A1B2C as openssl x509 -serial prints it');
+  return serial;
 }
 
 function parseHostPort(v: string): string {

@@ -164,7 +164,12 @@ const CronExpression = z.string().superRefine((s, ctx) => {
 export const CertificateConfig = z.strictObject({
   name: CertificateName,
   domains: z.array(DomainName).min(1, 'list at least one domain'),
-  key: z.strictObject({ type: z.enum(KEY_TYPES) }).default({ type: 'ecdsa-p256' }),
+  /**
+   * The certificate's private key. `reuse: false` (the default): a new key for every certificate,
+   * renewals and revocation replacements alike. `reuse: true`: a renewal keeps the current key (for
+   * DANE "3 1 1" records or pinned keys) unless that key was revoked or is of another type.
+   */
+  key: z.strictObject({ type: z.enum(KEY_TYPES), reuse: z.boolean().optional() }).default({ type: 'ecdsa-p256' }),
   challenge: ChallengeConfig,
   targets: z.array(TargetConfig).min(1, 'list at least one target, or certloop has nowhere to deploy'),
   verify: VerifyConfig.default({ endpoints: [], timeout: 10_000, pollFor: 15_000, samples: 3 }),

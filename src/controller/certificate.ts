@@ -9,7 +9,7 @@ import { sleep } from '../util/timers.js';
 import { emit, progress } from '../observability/events.js';
 import { crashPoint } from '../testing/crash.js';
 import { reviewHealth } from './health.js';
-import { generatePrivateKey } from '../acme/keys.js';
+import { generatePrivateKey, keyTypeOf } from '../acme/keys.js';
 import { adoptFromTargets } from './adopt.js';
 import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/certificate.js';
 import type { CertificateBundle } from '../plugins.js';
@@ -128,7 +128,7 @@ async function issueFrom(ctx: CertificateContext, record: CertificateRecord, dec
   // The key is generated and stored before the order is placed, so a crash cannot lose it.
   if (!record.pendingOrder || record.pendingOrder.directory !== ctx.directory || !sameDomains(record.pendingOrder.domains, config.domains)) {
     record.pendingOrder = {
-      keyPem: await generatePrivateKey(config.key.type),
+      keyPem: reusableKey(ctx, record) ?? (await generatePrivateKey(config.key.type)),
       domains: [...config.domains],
       startedAt: now().toISOString(),
       directory: ctx.directory,
@@ -183,6 +183,18 @@ async function issueFrom(ctx: CertificateContext, record: CertificateRecord, dec
   crashPoint('issued');
   await emit(ctx, { type: 'renewed', message: `issued ${issued.serial}, valid until ${issued.notAfter}`, data: { serial: issued.serial, notAfter: issued.notAfter, reason: decision.reason } });
   log.info({ certificate: name, serial: issued.serial, notAfter: issued.notAfter }, 'certificate issued');
+}
+
+/**
+ * With `key.reuse: true`, the key of the current certificate, for the renewal to keep; never a key
+ * a revoked certificate had (after `certloop revoke` the replacement always gets a new key), nor
+ * one of another type than configured now. Undefined: generate a new key (the default).
+ */
+function reusableKey(ctx: CertificateContext, record: CertificateRecord): string | undefined {
+  const current = record.issued;
+  if (!ctx.config.key.reuse || !current || keyTypeOf(current.keyPem) !== ctx.config.key.type) return undefined;
+  const revoked = [record.issued, record.previous].filter((c) => c && record.revocations?.some((r) => r.serial === c.serial));
+  return revoked.some((c) => c!.keyPem === current.keyPem) ? undefined : current.keyPem;
 }
 
 export async function deploy(ctx: CertificateContext, record: CertificateRecord): Promise<void> {

@@ -29,6 +29,8 @@ export function rollbackRefusal(record: CertificateRecord | undefined, ctx: Pick
   const prev = record.previous;
   if (!prev) return `no previous certificate is kept for ${name} (only one has been deployed so far)`;
   if (prev.serial === record.deployedSerial) return `the previous certificate ${prev.serial} is the one deployed now`;
+  const revoked = record.revocations?.find((r) => r.serial === prev.serial);
+  if (revoked) return `the previous certificate ${prev.serial} was revoked (${revoked.reason}) at ${revoked.at}; renew instead: certloop renew ${name} --force`;
   if (Date.parse(prev.notAfter) <= now.getTime()) {
     return `the previous certificate ${prev.serial} expired at ${prev.notAfter}; renew instead: certloop renew ${name} --force`;
   }

@@ -13,6 +13,7 @@ const LABEL: Record<EventType, string> = {
   ca_fallback: 'ordering from a fallback CA',
   drill_failed: 'near-expiry drill failed',
   drill_recovered: 'near-expiry drill passes again',
+  revoked: 'certificate revoked',
 };
 
 export function eventTitle(e: CertloopEvent): string {
@@ -30,6 +31,7 @@ export function eventFacts(e: CertloopEvent): { name: string; value: string }[] 
   for (const key of ['serial', 'expected', 'notAfter', 'step', 'code', 'attempts', 'remainingDays', 'deadline']) {
     if (d[key] !== undefined) facts.push({ name: key, value: String(d[key]) });
   }
+  if (e.type === 'revoked') facts.push({ name: 'reason', value: e.data.reason }, { name: 'replacement', value: e.data.replacement ? 'ordered now' : 'by the next run' });
   if (e.type === 'recovered') facts.push({ name: 'was', value: e.data.from.join(', ') });
   if (e.type === 'drill_failed') facts.push({ name: 'failing steps', value: e.data.failedSteps.join(', ') }, { name: 'simulated time', value: e.data.simulatedAt });
   if (e.type === 'drill_recovered' && e.data.failingSince) facts.push({ name: 'failing since', value: e.data.failingSince });

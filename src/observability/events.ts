@@ -14,6 +14,7 @@
  *   recovered        Ready again after one of the above        data: { from: [event types], serial? }
  *   drill_failed     a near-expiry drill failed                data: { step, error, failedSteps, simulatedAt, trigger }
  *   drill_recovered  a drill passed after failing              data: { failingSince, trigger }
+ *   revoked          `certloop revoke` had the CA revoke one   data: { serial, reason, signedWith, directory, replacement }
  *
  * "Problem" events (failed, verify_overdue, expiring_soon, drift_detected) open a problem for the
  * certificate, remembered in the state store; notifiers repeat them at most once per `renotify`.
@@ -71,6 +72,8 @@ export interface EventData {
   ca_fallback: { directory: string; fallback: number };
   drill_failed: { step: string; error: string; failedSteps: string[]; simulatedAt: string; trigger: string };
   drill_recovered: { failingSince: string | null; trigger: string };
+  /** `replacement`: whether a new certificate is ordered now (false with --no-renew, or for a serial no longer in use). */
+  revoked: { serial: string; reason: string; signedWith: string; directory: string; replacement: boolean };
 }
 
 /** What a detector passes to `emit`. */
@@ -92,6 +95,8 @@ const SEVERITY: Record<EventType, Severity> = {
   // Nothing is broken yet: the next renewal would be. Time to fix it is the renewal window.
   drill_failed: 'warning',
   drill_recovered: 'info',
+  // Done on purpose by an operator, and a replacement is on its way; notifiers tell everyone else.
+  revoked: 'warning',
 };
 
 export function isProblem(type: EventType): boolean {

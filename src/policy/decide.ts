@@ -184,6 +184,8 @@ type Check = (input: DecideInput, policy: RenewalPolicy, now: Date) => Decision 
  * cert-manager's certificate policy chain).
  */
 const CHECKS: [string, Check][] = [
+  // Before `forced`: `certloop revoke` forces its replacement, and the reason should say why.
+  ['revoked', ({ record }) => (record?.issued ? revokedDecision(record) : undefined)],
   ['forced', ({ force }) => (force ? { action: 'issue', reason: 'Forced', message: 'renewal forced by the operator', source: 'forced' } : undefined)],
   [
     'order-in-progress',
@@ -247,6 +249,17 @@ const CHECKS: [string, Check][] = [
     },
   ],
 ];
+
+/**
+ * The current certificate was revoked (`certloop revoke`, issue 19): clients that check revocation
+ * reject it, so a replacement is due now, with a new key, whatever the renewal time says. When
+ * revoke ordered the replacement itself this is what its run decides; after `revoke --no-renew` it
+ * is what the next run decides.
+ */
+function revokedDecision(record: RecordSummary): Decision | undefined {
+  const r = record.revocations?.find((x) => x.serial === record.issued!.serial);
+  return r ? { action: 'issue', reason: 'Revoked', message: `certificate ${r.serial} was revoked (${r.reason}) at ${r.at}; ordering a replacement with a new key` } : undefined;
+}
 
 /** Equal lists without duplicates (then the Set comparison below would find them the same too). */
 function sameList(a: string[], b: string[]): boolean {

@@ -132,6 +132,21 @@ export interface AriRecord {
   error?: string;
 }
 
+/** RFC 5280 §5.3.1 reason names `certloop revoke --reason` accepts (those a subscriber may give: RFC 8555 §7.6, CA/B BR 4.9.1.1). */
+export type RevocationReason = 'unspecified' | 'keyCompromise' | 'affiliationChanged' | 'superseded' | 'cessationOfOperation';
+
+/** A certificate `certloop revoke` had the CA revoke. */
+export interface Revocation {
+  serial: string;
+  reason: RevocationReason;
+  /** ISO time the CA accepted the revocation (or said it was already revoked). */
+  at: string;
+  /** Whose key signed the request (RFC 8555 §7.6): the ACME account's, or the certificate's own. */
+  signedWith: 'account-key' | 'certificate-key';
+  /** The directory that revoked it (the one that issued it). */
+  directory: string;
+}
+
 export interface CertificateRecord {
   name: string;
   /** Optimistic-concurrency version; the store bumps it on every write. */
@@ -157,6 +172,8 @@ export interface CertificateRecord {
   caFailures?: Record<string, { count: number; problem: string; message: string; at: string; retryAfterUntil?: string }>;
   /** ACME Renewal Information for `issued`, when the CA offers it. */
   ari?: AriRecord;
+  /** Certificates of this name that were revoked, newest last (the last few are kept). */
+  revocations?: Revocation[];
   updatedAt: string;
 }
 

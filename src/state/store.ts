@@ -32,6 +32,18 @@ export interface AccountRecord {
   url?: string;
   email?: string;
   createdAt: string;
+  /**
+   * `certloop account rollover` in flight: the key the CA is being asked to switch to (RFC 8555
+   * §7.3.5), stored before the CA hears of it, so a crash after the CA switched cannot lose it.
+   * The next use of the account asks the CA which of the two it knows (acme/account.ts). Never logged.
+   */
+  nextKeyPem?: string;
+  /** When the account key was last replaced by a rollover. */
+  keyRolledAt?: string;
+  /** Set by `certloop account deactivate`: the CA refuses this account now; the next order registers a new one. */
+  deactivatedAt?: string;
+  /** Accounts this directory had before, deactivated, newest first (for `account show`). */
+  formerAccounts?: { url: string; deactivatedAt: string }[];
 }
 
 export interface Lease {

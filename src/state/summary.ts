@@ -8,7 +8,7 @@
  * (summaries) and run (full records) call the very same decision function. Whatever a new check in
  * decide.ts reads must be added here, or it does not type-check.
  */
-import type { AriRecord, CertificateRecord, FailureRecord, IssuedCertificate, PendingOrder, VerificationRecord } from './record.js';
+import type { AriRecord, CertificateRecord, FailureRecord, IssuedCertificate, PendingOrder, Revocation, VerificationRecord } from './record.js';
 
 export interface RecordSummary {
   name: string;
@@ -20,6 +20,7 @@ export interface RecordSummary {
   lastFailure?: FailureRecord;
   rollback?: CertificateRecord['rollback'];
   ari?: AriRecord;
+  revocations?: Pick<Revocation, 'serial' | 'reason' | 'at'>[];
 }
 
 export function summarize(r: CertificateRecord): RecordSummary {
@@ -32,5 +33,6 @@ export function summarize(r: CertificateRecord): RecordSummary {
   if (r.lastFailure) s.lastFailure = r.lastFailure;
   if (r.rollback) s.rollback = r.rollback;
   if (r.ari) s.ari = r.ari;
+  if (r.revocations?.length) s.revocations = r.revocations.map(({ serial, reason, at }) => ({ serial, reason, at }));
   return s;
 }

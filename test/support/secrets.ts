@@ -18,7 +18,11 @@ export function keyMaterialIn(stateFile: string): string[] {
       const r = JSON.parse(record);
       for (const k of [r.issued?.keyPem, r.previous?.keyPem, r.pendingOrder?.keyPem]) if (k) pems.push(k);
     }
-    for (const { record } of db.prepare('SELECT record FROM accounts').all() as { record: string }[]) pems.push(JSON.parse(record).keyPem);
+    for (const { record } of db.prepare('SELECT record FROM accounts').all() as { record: string }[]) {
+      const a = JSON.parse(record);
+      // nextKeyPem: the key of a rollover in flight (issue 19).
+      for (const k of [a.keyPem, a.nextKeyPem]) if (k) pems.push(k);
+    }
     return pems.flatMap((pem) => pem.split('\n').filter((l) => l.length >= 40 && !l.startsWith('-----')));
   } finally {
     db.close();

@@ -74,6 +74,10 @@ export function statusOf(cert: CertificateConfig, record: CertificateRecord | un
     ca: record?.issued ? caOf(record.issued.directory, acme) : null,
     /** CA-side failures since the last successful order, per directory. */
     caFailures: record?.caFailures ?? {},
+    /** The issued or deployed certificate's revocation (`certloop revoke`), while it is still the one in use. */
+    revoked: record?.revocations?.find((r) => r.serial === record.issued?.serial || r.serial === record.deployedSerial) ?? null,
+    /** Every revocation kept for this name, newest last. */
+    revocations: record?.revocations ?? [],
   };
 }
 
@@ -101,6 +105,7 @@ function printStatus(s: ReturnType<typeof statusOf> & { lastDrill?: DrillResult 
   else if (v.deadline) print(`  pending   since ${v.pendingSince}; overdue at ${v.deadline} (${relative(v.deadline, now)})`);
   for (const p of v.problems) print(`  PROBLEM   ${p.check} ${p.endpoint} ${p.address}: ${p.message}`);
   if (s.ca) print(`  ca        ${s.ca.directory} (${s.ca.label})`);
+  if (s.revoked) print(`  REVOKED   ${shortSerial(s.revoked.serial)} (${s.revoked.reason}) at ${s.revoked.at}, signed with the ${s.revoked.signedWith.replace('-', ' ')}`);
   if (s.rollback) print(`  rollback  to ${shortSerial(s.rollback.serial)} from ${shortSerial(s.rollback.from)} at ${s.rollback.at}`);
   const d = s.lastDrill;
   if (d) print(d.passed ? `  drill     passed ${d.at} (${relative(d.at, now)}, ${d.trigger})` : `  DRILL     failed ${d.at} (${relative(d.at, now)}, ${d.trigger}) at ${d.failedStep}: ${d.reason}${d.failingSince && d.failingSince !== d.at ? `; failing since ${d.failingSince}` : ''}`);

@@ -45,4 +45,22 @@ describe('the ACME client against Pebble', () => {
     // rejected nonce that came without a fresh one.
     assert.ok(heads <= 3, `${heads} HEAD newNonce requests for ${posts} POSTs: ${requests.join(', ')}`);
   });
+
+  it('a client opened before another process rolled the account key over is opened again, with the new key (issue 19)', async () => {
+    const opts = { directory: pebble.directory, email: 'ops@example.com', store };
+    const before = await accountClient(opts);
+    const stored = (await store.getAccount(pebble.directory))!;
+    // The other process (`certloop account rollover` beside a daemon): keyChange at the CA, then the new key in the shared state.
+    const other = new acme.Client({ directoryUrl: pebble.directory, accountKey: stored.keyPem, accountUrl: stored.url });
+    const newKey = (await acme.crypto.createPrivateEcdsaKey()).toString();
+    await other.updateAccountKey(newKey);
+    await store.putAccount({ ...stored, keyPem: newKey });
+    await assert.rejects(before.createOrder({ identifiers: [{ type: 'dns', value: 'stale.test' }] }), 'the client opened before signs with a key the CA refuses now');
+
+    const after = await accountClient(opts);
+    assert.notEqual(after, before);
+    const order = await after.createOrder({ identifiers: [{ type: 'dns', value: 'fresh.test' }] });
+    assert.equal(order.status, 'pending');
+    assert.equal(after.getAccountUrl(), stored.url);
+  });
 });

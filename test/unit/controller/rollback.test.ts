@@ -25,6 +25,12 @@ describe('when a rollback is refused', () => {
     ['only one certificate was ever deployed', rec({ issued: cert('BB', 0), deployedSerial: 'BB' }), at(1), /no previous certificate is kept/],
     ['the previous certificate has expired', rec({ issued: cert('BB', 60), previous: cert('AA', 0), deployedSerial: 'BB' }), at(91), /AA expired at 2026-04-01T00:00:00\.000Z; renew instead: certloop renew web --force/],
     ['the previous certificate is inside its emergency window', rec({ issued: cert('BB', 60), previous: cert('AA', 0), deployedSerial: 'BB' }), at(86), /inside its emergency window \(since 2026-03-27T12:00:00\.000Z\)/],
+    [
+      'the previous certificate was revoked',
+      rec({ issued: cert('BB', 60), previous: cert('AA', 0), deployedSerial: 'BB', revocations: [{ serial: 'AA', reason: 'keyCompromise', at: at(65).toISOString(), signedWith: 'certificate-key', directory: 'https://ca/dir' }] }),
+      at(70),
+      /AA was revoked \(keyCompromise\) at 2026-03-07T00:00:00\.000Z; renew instead/,
+    ],
     ['the previous certificate fails the pre-deploy checks', rec({ issued: cert('BB', 60), previous: cert('AA', 0), deployedSerial: 'BB' }), at(70), /AA fails the pre-deploy checks: no PEM certificate/],
   ];
   for (const [name, record, now, expected] of cases) {

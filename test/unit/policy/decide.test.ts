@@ -9,7 +9,7 @@ const T0 = Date.parse('2026-01-01T00:00:00Z');
 
 type Ari = { startDay: number; endDay: number; selectedDay: number; serial?: string };
 
-function record(opts: { lifetimeDays?: number; deployed?: boolean; verified?: boolean; failure?: { step: string; retryInMs: number }; pending?: boolean; rejected?: boolean; domains?: string[]; ari?: Ari } = {}): CertificateRecord {
+function record(opts: { lifetimeDays?: number; deployed?: boolean; verified?: boolean; failure?: { step: string; retryInMs: number }; pending?: boolean; rejected?: boolean; domains?: string[]; ari?: Ari; revoked?: string } = {}): CertificateRecord {
   const lifetime = (opts.lifetimeDays ?? 90) * DAY;
   const issued = {
     serial: 'AA',
@@ -45,6 +45,7 @@ function record(opts: { lifetimeDays?: number; deployed?: boolean; verified?: bo
           nextFetchAt: '',
         }
       : undefined,
+    revocations: opts.revoked ? [{ serial: opts.revoked, reason: 'keyCompromise', at: new Date(T0 + DAY).toISOString(), signedWith: 'certificate-key', directory: 'https://ca/dir' }] : undefined,
     updatedAt: '',
   };
 }
@@ -73,6 +74,11 @@ describe('decide', () => {
     ['an ARI window in the past (mass revocation) renews at once', { record: record({ ari: { startDay: 1, endDay: 2, selectedDay: 1.5 } }), domains: ['a.test'] }, at(3), 'issue', 'RenewalDue'],
     ['an ARI window for an older serial is ignored', { record: record({ ari: { startDay: 1, endDay: 2, selectedDay: 1.5, serial: 'OLD' } }), domains: ['a.test'] }, at(3), 'none', 'UpToDate'],
     ['the emergency floor overrides a late ARI window', { record: record({ ari: { startDay: 88, endDay: 89, selectedDay: 88.5 } }), domains: ['a.test'] }, at(86), 'issue', 'RenewalDue'],
+    ['a revoked certificate in use is replaced at once, long before renewal is due', { record: record({ revoked: 'AA' }), domains: ['a.test'] }, at(2), 'issue', 'Revoked'],
+    ['a revocation forced by `certloop revoke` says Revoked, not Forced', { record: record({ revoked: 'AA' }), domains: ['a.test'], force: true }, at(2), 'issue', 'Revoked'],
+    ['a revoked certificate whose replacement order was cut short is still replaced (the order resumes)', { record: record({ revoked: 'AA', pending: true }), domains: ['a.test'] }, at(2), 'issue', 'Revoked'],
+    ['a failed replacement of a revoked certificate waits for its retry time', { record: record({ revoked: 'AA', failure: { step: 'issue', retryInMs: 60_000 } }), domains: ['a.test'] }, at(70), 'wait', 'RetryScheduled'],
+    ['an older revoked serial does not touch the current certificate', { record: record({ revoked: 'OLD' }), domains: ['a.test'] }, at(2), 'none', 'UpToDate'],
     ['a force does not wait for a failed order\'s retry time', { record: record({ failure: { step: 'issue', retryInMs: 60_000 } }), domains: ['a.test'], force: true }, at(70), 'issue', 'Forced'],
   ];
   for (const [name, input, now, action, reason] of cases) {
