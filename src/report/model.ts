@@ -85,6 +85,8 @@ export interface CertificateView {
   /** True when the last verification checked an older deployment than the current one. */
   verificationOutdated: boolean;
   lastFailure?: { step: string; code: string; message: string; at: string; attempts: number; nextAttemptAt?: string };
+  /** The certificate in use was revoked (`certloop revoke`) and is not replaced yet. */
+  revoked?: { serial: string; reason: string; at: string };
   /** The last near-expiry drill (daemon schedule or `certloop drill`), when one ran. */
   lastDrill?: { at: string; passed: boolean; failedStep: string | null; reason: string | null; trigger: string };
   events: EventView[];
@@ -176,6 +178,7 @@ export function certificateView(cert: CertConfig, record: CertificateRecord | un
     lastVerifiedAt: v?.at,
     verificationOutdated: !!v && !!record?.deployedSerial && v.serial !== record.deployedSerial,
     lastFailure: record?.lastFailure && { ...record.lastFailure },
+    revoked: revokedInUse(record),
     lastDrill: drill && { at: drill.at, passed: drill.passed, failedStep: drill.failedStep, reason: drill.reason, trigger: drill.trigger },
     events: events.map(eventView),
   };
@@ -183,6 +186,11 @@ export function certificateView(cert: CertConfig, record: CertificateRecord | un
   view.attention = attention;
   view.reasons = reasons;
   return view;
+}
+
+function revokedInUse(record: CertificateRecord | undefined): CertificateView['revoked'] {
+  const r = record?.revocations?.find((x) => x.serial === record.issued?.serial || x.serial === record.deployedSerial);
+  return r && { serial: r.serial, reason: r.reason, at: r.at };
 }
 
 function addressViews(cert: CertConfig, record: CertificateRecord | undefined): AddressView[] {
@@ -229,6 +237,8 @@ function judge(c: CertificateView, now: Date): { attention: Attention; reasons: 
   const critical: string[] = [];
   const warning: string[] = [];
   const info: string[] = [];
+  // Clients that check revocation refuse it: as bad as expired, until the replacement is served.
+  if (c.revoked) critical.push(`The certificate in use ${c.revoked.serial} was revoked (${c.revoked.reason}) at ${utc(c.revoked.at)}; ${c.next.action === 'issue' ? 'the next run orders a replacement with a new key' : 'its replacement is not served yet'}.`);
   if (c.lastFailure) {
     critical.push(`The last ${c.lastFailure.step} failed (${c.lastFailure.code}): ${c.lastFailure.message}`);
   }

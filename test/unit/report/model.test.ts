@@ -241,3 +241,22 @@ certificates:
     assert.deepEqual(v.reasons, ['Deployed; unverified by choice (verify.unverified: true): nothing confirms it is served.']);
   });
 });
+
+describe('a revoked certificate on the status page (issue 19)', () => {
+  const [cert] = config(['web']).certificates;
+  const revoked = (serial: string) => {
+    const r = record('web', { serial: '0B01' });
+    r.revocations = [{ serial, reason: 'keyCompromise', at: NOW.toISOString(), signedWith: 'certificate-key', directory: 'https://ca.test/dir' }];
+    return r;
+  };
+  it('the certificate in use, revoked and not yet replaced, is critical and says what happens next', () => {
+    const v = certificateView(cert, revoked('0B01'), [], NOW);
+    assert.equal(v.attention, 'critical');
+    assert.match(v.reasons[0], /The certificate in use 0B01 was revoked \(keyCompromise\) at .*; the next run orders a replacement with a new key\./);
+  });
+  it('a revoked older certificate says nothing about the one in use', () => {
+    const v = certificateView(cert, revoked('0A99'), [], NOW);
+    assert.equal(v.revoked, undefined);
+    assert.equal(v.attention, 'ok');
+  });
+});
