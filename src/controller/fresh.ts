@@ -8,7 +8,7 @@
 import type { CertificateConfig } from '../config/schema.js';
 import { formatDuration } from '../util/duration.js';
 import { offersRenewalInfo } from '../policy/ari.js';
-import type { RenewalPolicy } from '../policy/decide.js';
+import type { RenewalPolicy } from '../policy/types.js';
 import { freshnessView, type FreshnessView } from '../state/freshness-view.js';
 import type { StateStore } from '../state/store.js';
 import { freshness, type Fresh } from '../verify/freshness.js';

@@ -11,7 +11,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { CertificateConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import type { RenewalPolicy } from '../policy/decide.js';
+import type { RenewalPolicy } from '../policy/types.js';
 import { resolvedPolicyFor } from '../policy/load.js';
 import type { StateStore } from '../state/store.js';
 import { createSolver, createTarget } from '../../providers/registry.js';

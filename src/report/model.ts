@@ -11,7 +11,8 @@
  */
 import type { Config } from '../config/schema.js';
 import { policyFor } from '../controller/run.js';
-import { decide, type TimeSource } from '../policy/decide.js';
+import { decide } from '../policy/decide.js';
+import type { TimeSource } from '../policy/types.js';
 import type { CertificateRecord, ConditionStatus, ConditionType, HistoryEvent } from '../state/record.js';
 import { readLastDrill, type DrillResult } from '../state/drill-result.js';
 import { certificateState, unverifiedOf, type CertificateState, type Unverified } from '../state/certificate-state.js';

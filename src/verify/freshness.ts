@@ -9,7 +9,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { CertificateConfig } from '../config/schema.js';
-import { decide, type Decision, type RenewalPolicy } from '../policy/decide.js';
+import { decide } from '../policy/decide.js';
+import type { Decision, RenewalPolicy } from '../policy/types.js';
 import type { FreshnessView } from '../state/freshness-view.js';
 
 export type Recheck = 'all' | 'due';

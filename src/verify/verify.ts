@@ -7,7 +7,7 @@ import type { X509Certificate } from 'node:crypto';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { EndpointConfig } from '../config/schema.js';
 import { loadPemCertificates, systemRootCertificates } from '../pki/certificate.js';
-import { DEFAULT_POLICY } from '../policy/decide.js';
+import { DEFAULT_POLICY } from '../policy/defaults.js';
 import type { AddressResult } from '../state/record.js';
 import { acceptedSerials, judgeAddress, type Companion, type VerifyProblem } from './address.js';
 import { confirmServed, type ConfirmedOutcome, type ConfirmOptions } from './confirm.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide, DEFAULT_POLICY } from '../../../src/policy/decide.js';
+import { decide } from '../../../src/policy/decide.js';
+import { DEFAULT_POLICY } from '../../../src/policy/defaults.js';
 import { emergencyTime } from '../../../src/policy/emergency.js';
 import type { CertificateRecord, IssuedCertificate } from '../../../src/state/record.js';
 
