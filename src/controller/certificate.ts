@@ -18,6 +18,7 @@ import { adoptFromTargets } from './adopt.js';
 import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/certificate.js';
 import type { CertificateBundle, Solver, Target } from '../plugins.js';
 import { decide } from '../policy/decide.js';
+import { freshness } from '../policy/freshness.js';
 import { nextAttempt, retryStepOf } from '../policy/retry.js';
 import type { Decision, RenewalPolicy } from '../policy/types.js';
 import { emptyRecord, setCondition, type CertificateRecord, type IssuedCertificate } from '../state/record.js';
@@ -26,7 +27,7 @@ import type { StateStore } from '../state/store.js';
 import { observeRenewalInfo, replacesFor } from './renewal-info.js';
 import type { LimitFunction } from 'p-limit';
 import { verificationState, verifyAlerts, type VerificationState, type VerifyAlert } from '../verify/deadline.js';
-import { freshness, verifyConfigKey, type Recheck } from '../verify/freshness.js';
+import { verifyConfigKey, type Recheck } from '../verify/freshness.js';
 import { carriedVerification } from './fresh.js';
 import { freshnessView } from '../state/freshness-view.js';
 import { loadRoots, pollUntilServed, verifyEndpoints, type VerifyOutcome, type VerifySettings } from '../verify/verify.js';
@@ -124,7 +125,7 @@ export async function reconcileCertificate(ctx: CertificateContext): Promise<Cer
     // Verify: always, even when nothing changed, so drift (a rollback, a stale node) is seen;
     // with `--recheck due`, once per recheckInterval when nothing else is to do (fresh.ts).
     const view = ctx.recheck === 'due' && !outcome.deployed && !ctx.force ? freshnessView(record) : undefined;
-    const fresh = view && freshness(view, config, ctx.policy, now());
+    const fresh = view && freshness(view, { domains: config.domains, configKey: verifyConfigKey(config.verify) }, ctx.policy, now());
     if (fresh && typeof fresh !== 'string') {
       outcome.verification = carriedVerification(view!, fresh, now());
       outcome.alerts = [];

@@ -1,5 +1,5 @@
 /**
- * `run --recheck due`: a certificate whose last verification still stands (verify/freshness.ts) is
+ * `run --recheck due`: a certificate whose last verification still stands (policy/freshness.ts) is
  * not probed again until its policy's `recheckInterval` has passed. When nothing else is due
  * either, it is reported from its freshness view (state/freshness-view.ts), without taking its
  * lock or writing anything: the path that lets a run every few minutes over thousands of
@@ -8,10 +8,11 @@
 import type { CertificateConfig } from '../config/schema.js';
 import { formatDuration } from '../util/duration.js';
 import { offersRenewalInfo } from '../policy/ari.js';
+import { freshness, type Fresh } from '../policy/freshness.js';
 import type { RenewalPolicy } from '../policy/types.js';
 import { freshnessView, type FreshnessView } from '../state/freshness-view.js';
 import type { StateStore } from '../state/store.js';
-import { freshness, type Fresh } from '../verify/freshness.js';
+import { verifyConfigKey } from '../verify/freshness.js';
 import type { CertificateOutcome, CertificateVerification } from './certificate.js';
 
 const DAY = 86_400_000;
@@ -31,7 +32,7 @@ export async function freshOutcome(
   directory: string,
   now: Date,
 ): Promise<CertificateOutcome | undefined> {
-  const fresh = freshness(view, cert, policy, now);
+  const fresh = freshness(view, { domains: cert.domains, configKey: verifyConfigKey(cert.verify) }, policy, now);
   if (typeof fresh === 'string' || (await renewalInfoDue(store, view!, policy, directory, now))) return undefined;
   return {
     name: cert.name,
