@@ -21,6 +21,7 @@ import { decide } from '../policy/decide.js';
 import { freshness } from '../policy/freshness.js';
 import { nextAttempt, retryStepOf } from '../policy/retry.js';
 import type { Decision, RenewalPolicy } from '../policy/types.js';
+import type { RenewalInfoClient } from '../acme/renewal-info.js';
 import { emptyRecord, setCondition, type CertificateRecord, type IssuedCertificate } from '../state/record.js';
 import { NO_ENDPOINTS, UNVERIFIED_BY_CHOICE, type Unverified } from '../state/certificate-state.js';
 import type { StateStore } from '../state/store.js';
@@ -48,6 +49,8 @@ export interface CertificateContext {
   force?: boolean;
   /** Which CA each order attempt goes to (primary, then acme.fallback); default: `directory` only. */
   ca?: CaSelector;
+  /** Asks the CA for renewal windows (ARI) in the observe step; absent, nothing is asked. */
+  renewalInfo?: RenewalInfoClient;
   /** A fire drill (`certloop drill`): no ARI fetch, no `replaces`; the caller gives a throwaway store. */
   drill?: boolean;
   /** Bound on TLS probes in flight, shared by the certificates of one run (default: process-wide). */
