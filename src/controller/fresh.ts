@@ -13,7 +13,7 @@ import type { RenewalPolicy } from '../policy/types.js';
 import { freshnessView, type FreshnessView } from '../state/freshness-view.js';
 import type { StateStore } from '../state/store.js';
 import { verifyConfigKey } from '../verify/freshness.js';
-import type { CertificateOutcome, CertificateVerification } from './certificate.js';
+import type { CertificateOutcome, CertificateVerification } from './types.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { issuesToProblemsAt, readYaml } from '../config/load.js';
+import { issuesToProblemsAt, readYaml } from '../config/read-yaml.js';
 import type { ConfigProblem } from '../errors.js';
 import { DEFAULT_POLICY } from './defaults.js';
 import { formatFraction } from './renewal-time.js';
