@@ -1,8 +1,9 @@
 /**
  * The emergency floor: the last `emergencyFraction` of a certificate's lifetime (certmagic: 1/20),
  * in which it must be replaced now whatever else says otherwise (ARI, a rollback hold, the CA
- * failover's patience). Computed here only; renewalTime, the `emergency` check, the rollback hold
- * and the CA selection all ask this function. Pure.
+ * failover's patience). Computed here only: renewalTime asks it once per decision and hands it to the
+ * checks (`RenewalTime.floor`: the `emergency` check, the rollback hold); the CA selection and
+ * `certloop rollback` ask it directly. Pure.
  */
 import type { RenewalPolicy } from './types.js';
 

@@ -17,39 +17,41 @@ export function renewalTime(cert: CertificateTimes, policy: RenewalPolicy, ari: 
   const lifetime = to - from;
   const hours = Math.round(lifetime / 3_600_000);
 
+  const floor = emergencyFloor(from, to, policy);
   let planned: RenewalTime;
   if (policy.ari && ari && ari.serial === cert.serial) {
     planned = {
       at: new Date(ari.selectedAt),
       source: 'ari',
       reason: `the CA suggests renewing between ${ari.windowStart} and ${ari.windowEnd} (ARI)`,
+      floor,
     };
   } else {
-    planned = lifetimeRule(cert, policy, lifetime, to, hours);
+    planned = lifetimeRule(cert, policy, lifetime, to, hours, floor);
   }
 
-  const floor = emergencyFloor(from, to, policy);
   if (floor < planned.at) {
     return {
       at: floor,
       source: 'emergency',
       reason: `only ${formatFraction(policy.emergencyFraction)} of the ${hours} h lifetime remains (emergency floor, overrides ${planned.source} time ${planned.at.toISOString()})`,
+      floor,
     };
   }
   return planned;
 }
 
-function lifetimeRule(cert: CertificateTimes, policy: RenewalPolicy, lifetime: number, to: number, hours: number): RenewalTime {
+function lifetimeRule(cert: CertificateTimes, policy: RenewalPolicy, lifetime: number, to: number, hours: number, floor: Date): RenewalTime {
   const jitter = jitterFor(cert.serial, policy.jitterMs);
   const jitterNote = jitter > 0 ? `, ${Math.round(jitter / 60_000)} min earlier (jitter)` : '';
   const days = policy.remainingDays;
   if (days !== undefined && days * DAY < lifetime) {
-    return { at: new Date(to - days * DAY - jitter), source: 'days', reason: `${days} days of the ${hours} h lifetime remain${jitterNote}` };
+    return { at: new Date(to - days * DAY - jitter), source: 'days', reason: `${days} days of the ${hours} h lifetime remain${jitterNote}`, floor };
   }
   const short = lifetime < policy.shortLifetimeMs;
   const fraction = short ? policy.shortLivedFraction : policy.remainingFraction;
   const why = days !== undefined && !short ? ` (the lifetime is shorter than ${days} days)` : '';
-  return { at: new Date(to - lifetime * fraction - jitter), source: 'fraction', reason: `${formatFraction(fraction)} of the ${hours} h lifetime remains${why}${jitterNote}` };
+  return { at: new Date(to - lifetime * fraction - jitter), source: 'fraction', reason: `${formatFraction(fraction)} of the ${hours} h lifetime remains${why}${jitterNote}`, floor };
 }
 
 /** A stable share of `jitterMs` for a serial (FNV-1a), so the same certificate always gets the same offset. */

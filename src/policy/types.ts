@@ -46,6 +46,11 @@ export interface RenewalTime {
   at: Date;
   source: TimeSource;
   reason: string;
+  /**
+   * The certificate's emergency floor (emergency.ts), which `at` never passes: worked out once
+   * with the renewal time, and read from here by the checks that need it (emergency, rolled-back).
+   */
+  floor: Date;
 }
 
 /**

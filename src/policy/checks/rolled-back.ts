@@ -6,16 +6,15 @@
  * first in the chain) or until the operator runs `certloop renew NAME --force` (`forced` comes
  * first too). Verification goes on as usual.
  */
-import { emergencyTime } from '../emergency.js';
 import type { Check } from '../types.js';
 
 export const rolledBack: Check = {
   name: 'rolled-back',
-  finds: ({ record, policy }) => {
+  finds: ({ record, renewal }) => {
     const rb = record?.rollback;
     const issued = record?.issued;
-    if (!rb || !issued || rb.serial !== issued.serial || record!.deployedSerial !== issued.serial) return undefined;
-    const until = emergencyTime(issued, policy);
+    if (!rb || !issued || !renewal || rb.serial !== issued.serial || record!.deployedSerial !== issued.serial) return undefined;
+    const until = renewal.floor;
     const message = `rolled back to ${rb.serial} (replacing ${rb.from}) at ${rb.at}; automatic renewal paused until ${until.toISOString()} or \`certloop renew ${record!.name} --force\``;
     const v = record!.lastVerification;
     const verified = v && v.serial === record!.deployedSerial && v.verified;
