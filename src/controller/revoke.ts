@@ -1,7 +1,7 @@
 /**
  * `certloop revoke NAME`: have the CA revoke a certificate certloop holds (RFC 8555 §7.6), under
  * the certificate's lease, and record it. The replacement is not ordered here: the record now says
- * the current certificate is revoked, and the ordinary loop (policy/decide.ts, check `revoked`)
+ * the current certificate is revoked, and the ordinary loop (policy/checks/revoked.ts)
  * orders one with a new key, deploys and verifies it, either at once (the CLI runs it) or on the
  * next run (`--no-renew`).
  *
@@ -49,8 +49,12 @@ export interface RevokeOutcome extends Revocation {
   alreadyRevoked: boolean;
   /** The revoked certificate was the one issued or deployed: it needs replacing. */
   inUse: boolean;
-  /** A new order is needed (the issued certificate itself was revoked), not just a deploy of the issued one. */
-  orderNeeded: boolean;
+  /**
+   * The replacement must be forced: the issued certificate itself was revoked and an earlier
+   * failure's retry time would hold its order back (policy/checks/retry-wait.ts). Otherwise the
+   * run finds `revoked` (a new order) or `not-deployed` (the newer certificate) on its own.
+   */
+  forceReplacement: boolean;
 }
 
 export async function revokeCertificate(o: RevokeOptions): Promise<RevokeOutcome> {
@@ -107,7 +111,7 @@ export async function revokeCertificate(o: RevokeOptions): Promise<RevokeOutcome
         data: { serial: target.serial, reason: o.reason, signedWith, directory: target.directory, replacement: inUse && o.renewNow },
       },
     );
-    return { name, ...revocation, alreadyRevoked, inUse, orderNeeded: target.serial === rec.issued?.serial };
+    return { name, ...revocation, alreadyRevoked, inUse, forceReplacement: target.serial === rec.issued?.serial && rec.lastFailure !== undefined };
   } finally {
     released(lease);
     await lease.release().catch(() => undefined);

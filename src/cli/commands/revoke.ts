@@ -30,8 +30,8 @@ export async function revokeCommand(opts: RevokeCommandOptions): Promise<number>
       const line = `revoked ${cert.name} ${revoked.serial} (${revoked.reason}, ${how})${revoked.alreadyRevoked ? ': the CA had revoked it already' : ''}`;
 
       // Replace it with the loop every run uses: the record says the issued certificate is revoked,
-      // so decide orders a new one (policy/decide.ts `revoked`) with a new key; a revoked deployed
-      // certificate with a newer one issued gets that one deployed.
+      // so the run finds `revoked` (policy/checks/revoked.ts) and orders a new one with a new key; a
+      // revoked deployed certificate with a newer one issued gets that one deployed.
       const replace = revoked.inUse && opts.renew;
       if (!opts.json) {
         print(line);
@@ -39,7 +39,7 @@ export async function revokeCommand(opts: RevokeCommandOptions): Promise<number>
         else if (!opts.renew) print(`not replaced now (--no-renew): the next run orders a replacement with a new key; see certloop status ${cert.name}`);
       }
       const summary = replace
-        ? await runOnce({ config, store, log, names: [cert.name], force: revoked.orderNeeded, events: observers.bus })
+        ? await runOnce({ config, store, log, names: [cert.name], force: revoked.forceReplacement, events: observers.bus })
         : undefined;
       const outcome = summary?.certificates[0];
       if (opts.json) {

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide, DEFAULT_POLICY, jitterFor, nextAttempt, renewalTime, type RenewalPolicy } from '../../../src/policy/decide.js';
+import { decide } from '../../../src/policy/decide.js';
+import { DEFAULT_POLICY } from '../../../src/policy/defaults.js';
+import { jitterFor, renewalTime } from '../../../src/policy/renewal-time.js';
+import { nextAttempt } from '../../../src/policy/retry.js';
+import type { RenewalPolicy } from '../../../src/policy/types.js';
 import type { CertificateRecord } from '../../../src/state/record.js';
 import { summarize, type RecordSummary } from '../../../src/state/summary.js';
 
@@ -75,8 +79,8 @@ describe('decide', () => {
     ['an ARI window for an older serial is ignored', { record: record({ ari: { startDay: 1, endDay: 2, selectedDay: 1.5, serial: 'OLD' } }), domains: ['a.test'] }, at(3), 'none', 'UpToDate'],
     ['the emergency floor overrides a late ARI window', { record: record({ ari: { startDay: 88, endDay: 89, selectedDay: 88.5 } }), domains: ['a.test'] }, at(86), 'issue', 'RenewalDue'],
     ['a revoked certificate in use is replaced at once, long before renewal is due', { record: record({ revoked: 'AA' }), domains: ['a.test'] }, at(2), 'issue', 'Revoked'],
-    ['a revocation forced by `certloop revoke` says Revoked, not Forced', { record: record({ revoked: 'AA' }), domains: ['a.test'], force: true }, at(2), 'issue', 'Revoked'],
-    ['a revoked certificate whose replacement order was cut short is still replaced (the order resumes)', { record: record({ revoked: 'AA', pending: true }), domains: ['a.test'] }, at(2), 'issue', 'Revoked'],
+    ['the operator forcing a renewal of a revoked certificate is still the operator\'s word', { record: record({ revoked: 'AA' }), domains: ['a.test'], force: true }, at(2), 'issue', 'Forced'],
+    ['a revoked certificate whose replacement order was cut short resumes that order (its key is already new)', { record: record({ revoked: 'AA', pending: true }), domains: ['a.test'] }, at(2), 'issue', 'OrderInProgress'],
     ['a failed replacement of a revoked certificate waits for its retry time', { record: record({ revoked: 'AA', failure: { step: 'issue', retryInMs: 60_000 } }), domains: ['a.test'] }, at(70), 'wait', 'RetryScheduled'],
     ['an older revoked serial does not touch the current certificate', { record: record({ revoked: 'OLD' }), domains: ['a.test'] }, at(2), 'none', 'UpToDate'],
     ['a force does not wait for a failed order\'s retry time', { record: record({ failure: { step: 'issue', retryInMs: 60_000 } }), domains: ['a.test'], force: true }, at(70), 'issue', 'Forced'],
