@@ -15,7 +15,7 @@ import { configureAcmeTimeouts } from '../acme/timeouts.js';
 import { trustAcmeServer } from '../acme/trust.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { CertificateConfig } from '../config/schema.js';
-import { CertloopError } from '../errors.js';
+import { CertloopError, describeError } from '../errors.js';
 import { emit, type EventBus } from '../observability/events.js';
 import type { Logger } from '../observability/logger.js';
 import { normalizeSerial, splitPem } from '../pki/certificate.js';
@@ -114,7 +114,7 @@ export async function revokeCertificate(o: RevokeOptions): Promise<RevokeOutcome
     return { name, ...revocation, alreadyRevoked, inUse, forceReplacement: target.serial === rec.issued?.serial && rec.lastFailure !== undefined };
   } finally {
     released(lease);
-    await lease.release().catch(() => undefined);
+    await lease.release().catch((err: unknown) => o.log.warn({ certificate: name, err: describeError(err) }, 'cannot release the lock'));
   }
 }
 
