@@ -83,7 +83,7 @@ ${EXIT_CODES_HELP}`,
         .default('all'),
     )
     .action(act(async (o: { metricsFile?: string; shard?: string; recheck: Recheck }, cmd: Command) => {
-      const { runCommand } = await import('./commands/run.js');
+      const { runCommand } = await import('./commands/run.action.js');
       return runCommand({ ...globalOptions(cmd), metricsFile: o.metricsFile, shard: o.shard, recheck: o.recheck });
     }));
 
@@ -104,7 +104,7 @@ Examples:
 ${EXIT_CODES_HELP}`,
     )
     .action(act(async (names: string[], o: { force?: boolean; ca?: string; metricsFile?: string }, cmd: Command) => {
-      const { runCommand } = await import('./commands/run.js');
+      const { runCommand } = await import('./commands/run.action.js');
       return runCommand({ ...globalOptions(cmd), names, force: o.force, ca: o.ca, metricsFile: o.metricsFile });
     }));
 
@@ -148,7 +148,7 @@ Examples:
 ${EXIT_CODES_HELP}`,
     )
     .action(act(async (names: string[], o: Record<string, unknown>, cmd: Command) => {
-      const { verifyCommand } = await import('./commands/verify.js');
+      const { verifyCommand } = await import('./commands/verify.action.js');
       return verifyCommand({ ...globalOptions(cmd), ...o, names: names.length ? names : undefined });
     }));
 
@@ -158,7 +158,7 @@ ${EXIT_CODES_HELP}`,
     .argument('[name...]', 'certificate names (default: all)')
     .addHelpText('after', `\nExit status is 0 when every certificate is Ready, 1 otherwise.\n${EXIT_CODES_HELP}`)
     .action(act(async (names: string[], _o, cmd: Command) => {
-      const { statusCommand } = await import('./commands/status.js');
+      const { statusCommand } = await import('./commands/status.action.js');
       return statusCommand({ ...globalOptions(cmd), names: names.length ? names : undefined });
     }));
 
@@ -183,7 +183,7 @@ Examples:
 ${EXIT_CODES_HELP}`,
     )
     .action(act(async (o: { html?: string }, cmd: Command) => {
-      const { reportCommand } = await import('./commands/report.js');
+      const { reportCommand } = await import('./commands/report.action.js');
       return reportCommand({ ...globalOptions(cmd), html: o.html });
     }));
 
@@ -205,7 +205,7 @@ Examples:
 ${EXIT_CODES_HELP}`,
     )
     .action(act(async (names: string[], o: { at?: string }, cmd: Command) => {
-      const { planCommand } = await import('./commands/plan.js');
+      const { planCommand } = await import('./commands/plan.action.js');
       return planCommand({ ...globalOptions(cmd), names: names.length ? names : undefined, at: o.at });
     }));
 
@@ -232,7 +232,7 @@ Examples:
 ${EXIT_CODES_HELP}`,
     )
     .action(act(async (names: string[], o: Record<string, string>, cmd: Command) => {
-      const { forecastCommand } = await import('./commands/forecast.js');
+      const { forecastCommand } = await import('./commands/forecast.action.js');
       return forecastCommand({ ...globalOptions(cmd), ...o, names: names.length ? names : undefined });
     }));
 
@@ -258,7 +258,7 @@ Examples:
 ${EXIT_CODES_HELP}`,
     )
     .action(act(async (names: string[], o: { at?: string }, cmd: Command) => {
-      const { drillCommand } = await import('./commands/drill.js');
+      const { drillCommand } = await import('./commands/drill.action.js');
       return drillCommand({ ...globalOptions(cmd), names: names.length ? names : undefined, at: o.at });
     }));
 
@@ -288,7 +288,7 @@ Examples:
 ${EXIT_CODES_HELP}`,
     )
     .action(act(async (o: { listen?: string; schedule?: string; verifyInterval?: number; initialRun?: boolean }, cmd: Command) => {
-      const { daemonCommand } = await import('./commands/daemon.js');
+      const { daemonCommand } = await import('./commands/daemon.action.js');
       return daemonCommand({ ...globalOptions(cmd), ...o });
     }));
 
@@ -319,7 +319,7 @@ Examples:
 ${EXIT_CODES_HELP}`,
     )
     .action(act(async (o: Record<string, unknown>, cmd: Command) => {
-      const { initCommand } = await import('./commands/init.js');
+      const { initCommand } = await import('./commands/init.action.js');
       return initCommand({ ...globalOptions(cmd), ...o });
     }));
 
@@ -340,7 +340,7 @@ Examples:
 `,
     )
     .action(act(async (_o, cmd: Command) => {
-      const { configCheckCommand } = await import('./commands/config.js');
+      const { configCheckCommand } = await import('./commands/config.action.js');
       return configCheckCommand(globalOptions(cmd));
     }));
   config
@@ -357,7 +357,7 @@ Examples:
 `,
     )
     .action(act(async () => {
-      const { configSchemaCommand } = await import('./commands/config.js');
+      const { configSchemaCommand } = await import('./commands/config.action.js');
       return configSchemaCommand();
     }));
 
@@ -382,7 +382,7 @@ Examples:
 ${EXIT_CODES_HELP}`,
     )
     .action(act(async (name: string, _o, cmd: Command) => {
-      const { rollbackCommand } = await import('./commands/rollback.js');
+      const { rollbackCommand } = await import('./commands/rollback.action.js');
       return rollbackCommand({ ...globalOptions(cmd), name });
     }));
 }

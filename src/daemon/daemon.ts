@@ -15,7 +15,7 @@
  * leases are released and the process exits 1. A second signal exits at once.
  */
 import { CronJob } from 'cron';
-import { statusOf } from '../cli/commands/status.js';
+import { statusOf } from '../cli/commands/status.action.js';
 import { createObservers } from '../cli/observers.js';
 import type { LoadedConfig } from '../config/load.js';
 import { drillAndRecord, isSkipped } from '../controller/drill-record.js';
