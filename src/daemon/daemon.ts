@@ -15,8 +15,6 @@
  * leases are released and the process exits 1. A second signal exits at once.
  */
 import { CronJob } from 'cron';
-import { statusOf } from '../cli/commands/status.action.js';
-import { createObservers } from '../cli/observers.js';
 import type { LoadedConfig } from '../config/load.js';
 import { drillAndRecord, isSkipped } from '../controller/drill-record.js';
 import { stagingDirectory, type DrillReport } from '../controller/drill.js';
@@ -27,6 +25,8 @@ import type { Logger } from '../observability/logger.js';
 import { stateHealth } from '../state/health.js';
 import type { StateStore } from '../state/store.js';
 import { buildStatusModel } from '../report/model.js';
+import { createObservers } from '../report/observers.js';
+import { statusOf } from '../report/status.js';
 import { credentialGate, statusPageHandler } from '../report/http.js';
 import { formatDuration } from '../util/duration.js';
 import { setLongInterval } from '../util/timers.js';

@@ -4,7 +4,7 @@ import type { DrillReport } from '../../controller/drill.js';
 import { CertloopError } from '../../errors.js';
 import { parseTimeArg } from '../../util/time-arg.js';
 import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
-import { createObservers } from '../observers.js';
+import { createObservers } from '../../report/observers.js';
 
 export async function drillCommand(opts: GlobalOptions & { names?: string[]; at?: string }): Promise<number> {
   return withContext(opts, async ({ config, store, log }) => {

@@ -2,7 +2,7 @@
 import { caEndpoints, resolveCaSpec } from '../../acme/ca-selection.js';
 import { runOnce, type RunSummary } from '../../controller/run.js';
 import { writeMetricsFile } from '../../observability/metrics.js';
-import { createObservers } from '../observers.js';
+import { createObservers } from '../../report/observers.js';
 import { ProgressLines } from '../progress.js';
 import type { CertificateOutcome } from '../../controller/certificate.js';
 import { CertloopError } from '../../errors.js';
