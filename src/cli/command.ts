@@ -8,12 +8,15 @@
  * implementation here would load it for every command (bench/idle).
  */
 import type { Command } from 'commander';
+import type { StepHook } from '../controller/step-hook.js';
 import type { GlobalOptions } from './context.js';
 
 /** One `main(argv)` call. */
 export interface CliInvocation {
   /** What the action returned: main's exit code. */
   exitCode: number;
+  /** From main's caller: test entry points only (step-hook.ts). */
+  onStep?: StepHook;
 }
 
 export type Register = (program: Command, cli: CliInvocation) => void;
@@ -35,9 +38,9 @@ export function act<A extends unknown[]>(cli: CliInvocation, fn: (...args: A) =>
   };
 }
 
-/** -c, --json and --log-level, wherever on the command line they were given. */
-export function globalOptions(_cli: CliInvocation, cmd: Command): GlobalOptions {
-  return cmd.optsWithGlobals() as GlobalOptions;
+/** -c, --json and --log-level, wherever on the command line they were given, and main's hooks. */
+export function globalOptions(cli: CliInvocation, cmd: Command): GlobalOptions {
+  return { ...(cmd.optsWithGlobals() as GlobalOptions), onStep: cli.onStep };
 }
 
 /** For a repeatable option: every value, in order. */

@@ -19,6 +19,7 @@ import { register as rollback } from './commands/rollback.js';
 import { register as run } from './commands/run.js';
 import { register as status } from './commands/status.js';
 import { register as verify } from './commands/verify.js';
+import type { StepHook } from '../controller/step-hook.js';
 import { EXIT } from './context.js';
 import { reportError, wantsJson } from './report-error.js';
 
@@ -38,8 +39,16 @@ export function buildProgram(cli: CliInvocation = { exitCode: EXIT.OK }): Comman
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const cli: CliInvocation = { exitCode: EXIT.OK };
+export interface MainOptions {
+  /**
+   * Called at each step boundary of each certificate (controller/step-hook.ts). For test entry
+   * points only (test/support/crash-entry.ts): bin.ts never sets it.
+   */
+  onStep?: StepHook;
+}
+
+export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
+  const cli: CliInvocation = { exitCode: EXIT.OK, onStep: options.onStep };
   try {
     await buildProgram(cli).parseAsync(argv);
     return cli.exitCode;

@@ -10,7 +10,6 @@ import { CertloopError, describeError, Interrupted, type Step } from '../errors.
 import { sleep } from '../util/timers.js';
 import type { Logger } from '../observability/logger.js';
 import { emit, progress, type EventBus } from '../observability/events.js';
-import { crashPoint } from '../testing/crash.js';
 import { reviewHealth } from './health.js';
 import { generatePrivateKey } from '../acme/keys.js';
 import type { CaSelector } from '../acme/ca-selection.js';
@@ -30,6 +29,7 @@ import { freshnessView } from '../state/freshness-view.js';
 import { loadRoots, pollUntilServed, verifyEndpoints, type VerifyOutcome, type VerifySettings } from '../verify/verify.js';
 import { settleOf } from '../verify/confirm.js';
 import { companionsOf } from './companions.js';
+import type { StepHook } from './step-hook.js';
 
 export interface CertificateContext {
   config: CertificateConfig;
@@ -55,6 +55,8 @@ export interface CertificateContext {
   signal?: AbortSignal;
   /** `due`: an earlier verification within the policy's recheckInterval stands (`run --recheck due`). */
   recheck?: Recheck;
+  /** Called at each step boundary: set by test entry points only (step-hook.ts). */
+  onStep?: StepHook;
 }
 
 /** A verification with what it means for the certificate: pending, overdue, drift, alerts. */
@@ -210,11 +212,11 @@ async function issueFrom(ctx: CertificateContext, record: CertificateRecord, dec
       onOrderPlaced: async (url) => {
         pending.orderUrl = url;
         await store.put(record);
-        crashPoint('order-placed');
+        ctx.onStep?.('order-placed');
       },
     }),
   );
-  crashPoint('downloaded');
+  ctx.onStep?.('downloaded');
 
   const leaf = describeCertificate(new X509Certificate(splitPem(fullchainPem)[0] ?? fullchainPem));
   const issued: IssuedCertificate = {
@@ -237,7 +239,7 @@ async function issueFrom(ctx: CertificateContext, record: CertificateRecord, dec
   setCondition(record, 'Deployed', 'False', 'NotDeployed', `certificate ${issued.serial} is not deployed yet`, now());
   setCondition(record, 'Ready', 'False', 'Deploying', 'a new certificate is being deployed', now());
   await store.put(record);
-  crashPoint('issued');
+  ctx.onStep?.('issued');
   await emit(ctx, { type: 'renewed', message: `issued ${issued.serial}, valid until ${issued.notAfter}`, data: { serial: issued.serial, notAfter: issued.notAfter, reason: decision.reason } });
   log.info({ certificate: name, serial: issued.serial, notAfter: issued.notAfter }, 'certificate issued');
 }
@@ -266,10 +268,10 @@ export async function deploy(ctx: CertificateContext, record: CertificateRecord)
     if (record.targets[target.id]?.serial === issued.serial) continue;
     log.info({ certificate: name, target: target.describe(), serial: issued.serial }, 'deploying');
     await target.deploy(bundle, { log, baseDir: ctx.baseDir });
-    crashPoint('reload-done', i + 1);
+    ctx.onStep?.('reload-done', i + 1);
     record.targets[target.id] = { serial: issued.serial, at: now().toISOString() };
     await store.put(record);
-    crashPoint('target-deployed', i + 1);
+    ctx.onStep?.('target-deployed', i + 1);
   }
   record.deployedSerial = issued.serial;
   record.deployedAt = now().toISOString();
@@ -307,7 +309,7 @@ export async function verify(ctx: CertificateContext, record: CertificateRecord,
     deadlineMs: config.verify.deadline ?? ctx.policy.verifyDeadlineMs,
     now: now(),
   });
-  crashPoint('mid-verify');
+  ctx.onStep?.('mid-verify');
   record.lastVerification = {
     serial,
     at: now().toISOString(),

@@ -14,6 +14,7 @@
 import type { LoadedConfig } from '../config/load.js';
 import { stagingDirectory } from '../controller/drill.js';
 import { releaseHeldLeases } from '../controller/lease.js';
+import type { StepHook } from '../controller/step-hook.js';
 import type { Logger } from '../observability/logger.js';
 import { createObservers } from '../report/observers.js';
 import type { StateStore } from '../state/store.js';
@@ -35,6 +36,8 @@ export interface DaemonOptions {
   initialRun?: boolean;
   /** Resolves when the daemon should stop (default: SIGTERM or SIGINT). */
   stopSignal?: Promise<string>;
+  /** Called at each step boundary of each certificate: test entry points only (controller/step-hook.ts). */
+  onStep?: StepHook;
 }
 
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
@@ -50,6 +53,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     verifyEveryMs: opts.verifyIntervalMs ?? config.verifyInterval,
     drill: drillPlan(config, installation, log),
     onRun: (summary) => observers.metrics.observeRun(summary),
+    onStep: opts.onStep,
   });
 
   const listen = opts.listen ?? config.listen;

@@ -14,6 +14,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { drillAndRecord, isSkipped } from '../controller/drill-record.js';
 import type { DrillReport } from '../controller/drill.js';
 import { runOnce, type RunSummary } from '../controller/run.js';
+import type { StepHook } from '../controller/step-hook.js';
 import { describeError, Interrupted } from '../errors.js';
 import type { EventBus } from '../observability/events.js';
 import type { Logger } from '../observability/logger.js';
@@ -35,6 +36,8 @@ export interface SchedulerOptions {
   drill: { schedule?: string; off?: string };
   /** A run (not a verify pass) finished. */
   onRun?: (summary: RunSummary) => void;
+  /** Called at each step boundary of each certificate: test entry points only (controller/step-hook.ts). */
+  onStep?: StepHook;
 }
 
 export class Scheduler {
@@ -141,7 +144,7 @@ export class Scheduler {
     if (!(await stateHealth(store, log)).ok) return;
     if (kind === 'drill') return this.drillPass();
     try {
-      const summary = await runOnce({ config, store, log, events, signal: this.abort.signal, verifyOnly: kind === 'verify' });
+      const summary = await runOnce({ config, store, log, events, signal: this.abort.signal, verifyOnly: kind === 'verify', onStep: this.opts.onStep });
       if (kind === 'run') {
         this.lastRun = summary;
         this.opts.onRun?.(summary);

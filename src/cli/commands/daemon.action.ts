@@ -11,6 +11,6 @@ export interface DaemonCommandOptions extends GlobalOptions {
 
 export async function daemonCommand(opts: DaemonCommandOptions): Promise<number> {
   return withContext(opts, ({ config, store, log }) =>
-    runDaemon({ config, store, log, listen: opts.listen, schedule: opts.schedule, verifyIntervalMs: opts.verifyInterval, initialRun: opts.initialRun }),
+    runDaemon({ config, store, log, listen: opts.listen, schedule: opts.schedule, verifyIntervalMs: opts.verifyInterval, initialRun: opts.initialRun, onStep: opts.onStep }),
   );
 }

@@ -17,7 +17,7 @@ export async function rollbackCommand(opts: GlobalOptions & { name: string }): P
     let outcome: RollbackOutcome;
     try {
       outcome = (await withLock(store, cert, owner, log, () =>
-        rollbackCertificate(certificateContext(config, cert, store, log)),
+        rollbackCertificate({ ...certificateContext(config, cert, store, log), onStep: opts.onStep }),
       )) as RollbackOutcome;
     } catch (err) {
       if (!(err instanceof CertloopError) || err.code !== 'ROLLBACK_REFUSED') throw err;

@@ -42,6 +42,7 @@ export async function runCommand(
       events: observers.bus,
       shard,
       recheck: opts.recheck,
+      onStep: opts.onStep,
       onOutcome: progress ? (o) => (lines ? lines.set(o.name, outcomeLine(o)) : print(outcomeLine(o))) : undefined,
     });
     await observers.dispatcher.drain();

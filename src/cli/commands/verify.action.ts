@@ -48,7 +48,7 @@ export async function verifyCommand(opts: VerifyOptions): Promise<number> {
     const missing = (opts.names ?? []).filter((n) => !certs.some((c) => c.name === n));
     if (missing.length) throw new CertloopError('USAGE', `no certificate named ${missing.join(', ')} in ${config.file}`, { retryable: false });
     const outcomes: RecordedOutcome[] = [];
-    for (const cert of certs) outcomes.push(await verifyAndRecord(certificateContext(config, withSamples(cert, opts.samples), store, log)));
+    for (const cert of certs) outcomes.push(await verifyAndRecord({ ...certificateContext(config, withSamples(cert, opts.samples), store, log), onStep: opts.onStep }));
     if (opts.json) {
       printJson({
         certificates: outcomes.map((o) => ({
