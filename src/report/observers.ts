@@ -8,6 +8,7 @@ import { NotificationDispatcher, notifierEntries } from '../notify/dispatch.js';
 import { EventBus } from '../observability/events.js';
 import type { Logger } from '../observability/logger.js';
 import { CertloopMetrics } from '../observability/metrics.js';
+import { decide } from '../policy/decide.js';
 // The policy lookup controller/run.js's policyFor makes, without loading the controller.
 import { resolvedPolicyFor as policyFor } from '../policy/load.js';
 import type { StateStore } from '../state/store.js';
@@ -38,7 +39,7 @@ export function createObservers(config: LoadedConfig, store: StateStore, log: Lo
       return metrics();
     },
     dispatcher,
-    refreshMetrics: (now = new Date()) => metrics().refresh(config.certificates, store, policyFor, now),
+    refreshMetrics: (now = new Date()) => metrics().refresh(config.certificates, store, (cert, record, at) => decide({ record, domains: cert.domains }, policyFor(cert), at).renewAt, now),
   };
 }
 
