@@ -4,7 +4,6 @@
  * RFC 7638 thumbprint.
  */
 import { CertloopError } from '../errors.js';
-import { crashPoint } from '../testing/crash.js';
 import type { AccountRecord } from '../state/store.js';
 import { keyAtCa, keyThumbprint, loadAccount } from './account-keys.js';
 import { accountClient, classifyAcmeError, configuredClient, forgetAccountClient, type AcmeAccountOptions } from './client.js';
@@ -13,9 +12,17 @@ import { generatePrivateKey, keyTypeOf } from './keys.js';
 import { captured, withResponseCapture } from './response-capture.js';
 import { acmeTimeouts } from './timeouts.js';
 
+/**
+ * The boundaries of a key rollover, for tests (controller/step-hook.ts): the new key is stored and
+ * the CA not asked yet; the CA took the new key and it is not stored as the account key yet.
+ */
+export type AccountStep = 'account-next-key-stored' | 'account-key-changed';
+
 export interface AccountOperationOptions extends AcmeAccountOptions {
   now?: () => Date;
   signal?: AbortSignal;
+  /** Test entry points only (test/support/crash-entry.ts). */
+  onStep?: (boundary: AccountStep) => void;
 }
 
 /** One account operation: its own deadline (acme.orderTimeout) and its own record of the CA's last error. */
@@ -117,7 +124,7 @@ export async function rolloverAccountKey(o: AccountOperationOptions): Promise<Ro
       account = { ...account, nextKeyPem };
       await o.store.putAccount(account);
     }
-    crashPoint('account-next-key-stored');
+    o.onStep?.('account-next-key-stored');
     try {
       await client.updateAccountKey(nextKeyPem);
     } catch (err) {
@@ -132,7 +139,7 @@ export async function rolloverAccountKey(o: AccountOperationOptions): Promise<Ro
       forgetAccountClient(o.directory);
       throw classifyAcmeError(err, 'ACME_ACCOUNT', `the CA did not change the account key of ${account.url}`, undefined, 'account');
     }
-    crashPoint('account-key-changed');
+    o.onStep?.('account-key-changed');
     const at = nowOf(o).toISOString();
     const rolled: AccountRecord = { ...account, keyPem: nextKeyPem, keyRolledAt: at };
     delete rolled.nextKeyPem;

@@ -21,7 +21,6 @@ import type { Logger } from '../observability/logger.js';
 import { normalizeSerial, splitPem } from '../pki/certificate.js';
 import { setCondition, type CertificateRecord, type IssuedCertificate, type Revocation, type RevocationReason } from '../state/record.js';
 import type { StateStore } from '../state/store.js';
-import { crashPoint } from '../testing/crash.js';
 import { acquireLease, holding, leaseOwner, released } from './lease.js';
 
 /** How many revocations a record keeps (status shows them; the CA keeps the authoritative list). */
@@ -91,7 +90,6 @@ export async function revokeCertificate(o: RevokeOptions): Promise<RevokeOutcome
       account: () => accountClient({ directory: ca!.directory, email: ca!.email, eab: ca!.eab, store: o.store }),
       signal: o.signal,
     });
-    crashPoint('revoked');
 
     const revocation: Revocation = { serial: target.serial, reason: o.reason, at: now().toISOString(), signedWith, directory: target.directory };
     const rec = record!;

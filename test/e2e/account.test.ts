@@ -6,9 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { askPebbleWithKey, pebbleCertStatus, storedAccount, thumbprint } from '../support/acme-account.js';
 import { capturedOutput, cli, startLab, type Lab } from '../support/lab.js';
 import { assertNoKeyMaterial } from '../support/secrets.js';
+
+/** The CLI with the test step hook: CERTLOOP_TEST_CRASH_AT kills it at a boundary (src/controller/step-hook.ts). */
+const CRASH_ENTRY = fileURLToPath(new URL('../support/crash-entry.js', import.meta.url));
 
 describe('certloop account against Pebble', () => {
   let lab: Lab;
@@ -73,8 +77,8 @@ describe('certloop account against Pebble', () => {
 
   it('a crash after the CA took the new key, before it was stored as the account key, loses neither: the next command keeps the key the CA holds', async () => {
     const old = account()!;
-    const crashed = await cli(['-c', lab.configFile, 'account', 'rollover'], { env: { CERTLOOP_TEST_CRASH_AT: 'account-key-changed' } });
-    assert.notEqual(crashed.code, 0);
+    const crashed = await cli(['-c', lab.configFile, 'account', 'rollover'], { env: { CERTLOOP_TEST_CRASH_AT: 'account-key-changed' }, entry: CRASH_ENTRY });
+    assert.match(crashed.stderr, /CERTLOOP_TEST_CRASH_AT=account-key-changed/);
     const between = account()!;
     assert.equal(between.keyPem, old.keyPem);
     assert.ok(between.nextKeyPem, 'the new key was stored before the CA was asked');
@@ -91,8 +95,8 @@ describe('certloop account against Pebble', () => {
 
   it('a crash before the CA was asked keeps the old key in use, and the next rollover finishes with the key it had stored', async () => {
     const old = account()!;
-    const crashed = await cli(['-c', lab.configFile, 'account', 'rollover'], { env: { CERTLOOP_TEST_CRASH_AT: 'account-next-key-stored' } });
-    assert.notEqual(crashed.code, 0);
+    const crashed = await cli(['-c', lab.configFile, 'account', 'rollover'], { env: { CERTLOOP_TEST_CRASH_AT: 'account-next-key-stored' }, entry: CRASH_ENTRY });
+    assert.match(crashed.stderr, /CERTLOOP_TEST_CRASH_AT=account-next-key-stored/);
     const pending = account()!.nextKeyPem!;
     assert.ok(pending);
     assert.equal((await askPebbleWithKey(lab.pebble, old.keyPem, old.url)).status, 'valid', 'the CA still has the old key');

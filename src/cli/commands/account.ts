@@ -1,73 +1,75 @@
-/** `certloop account show | rollover | deactivate`: the ACME account of a configured CA (acme/account.ts). */
-import { caEndpoints, resolveCaSpec, type CaEndpoint } from '../../acme/ca-selection.js';
-import { configureAcmeTimeouts } from '../../acme/timeouts.js';
-import { trustAcmeServer } from '../../acme/trust.js';
-import type { LoadedConfig } from '../../config/load.js';
-import { CertloopError } from '../../errors.js';
-import type { StateStore } from '../../state/store.js';
-import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
+/** `certloop account show | rollover | deactivate`: the ACME account of a configured CA (account.action.ts). */
+import { Option, type Command } from 'commander';
+import { act, EXIT_CODES_HELP, globalOptions, type CliInvocation } from '../command.js';
 
-export interface AccountCommandOptions extends GlobalOptions {
-  /** primary (default), fallback, fallback-N, or a configured directory URL, as `renew --ca`. */
-  ca?: string;
-}
+export function register(program: Command, cli: CliInvocation): void {
+  const account = program
+    .command('account')
+    .description('the ACME account: show it, roll its key over, or deactivate it');
+  const caOption = () => new Option('--ca <ca>', 'which configured CA: primary (default), fallback, fallback-N, or its directory URL');
+  account
+    .command('show')
+    .description('the account URL, status at the CA, contact, and key thumbprint (never the key)')
+    .addOption(caOption())
+    .addHelpText(
+      'after',
+      `
+Reads the account from the state store and asks the CA for its status (a POST-as-GET of the account
+URL). Registers nothing. The key is named by its RFC 7638 thumbprint. Exit 0 when the CA says the
+account is valid; 1 when there is none yet, it is deactivated, or the CA could not be asked.
 
-/** The CA the command is about, its trust and deadlines set, and the account operations loaded (acme-client only now). */
-async function prepare(config: LoadedConfig, store: StateStore, spec: string | undefined) {
-  const ca: CaEndpoint = resolveCaSpec(spec ?? 'primary', caEndpoints(config.acme));
-  trustAcmeServer(ca.caBundle);
-  configureAcmeTimeouts(config.acme);
-  const ops = await import('../../acme/account.js');
-  return { ca, ops, account: { directory: ca.directory, email: ca.email, eab: ca.eab, store } };
-}
+Examples:
+  certloop account show
+  certloop account show --ca fallback --json
+${EXIT_CODES_HELP}`,
+    )
+    .action(act(cli, async (o: { ca?: string }, cmd: Command) => {
+      const { accountShowCommand } = await import('./account.action.js');
+      return accountShowCommand({ ...globalOptions(cli, cmd), ca: o.ca });
+    }));
+  account
+    .command('rollover')
+    .description('replace the account key with a new one (RFC 8555 §7.3.5 keyChange); the CA then refuses the old key')
+    .addOption(caOption())
+    .addHelpText(
+      'after',
+      `
+A new key is generated and stored beside the old one, the CA is asked to switch (signed with both),
+and only once it said yes does the new key replace the old one in the state store. A crash or a lost
+answer in between keeps both keys: the next command that uses the account asks the CA which key it
+holds and keeps that one. Certificates are not touched: orders placed from now on use the new key.
+Roll the key over when it may have been exposed, or on a schedule. A daemon sharing the state picks
+up the new key with its next order.
 
-export async function accountShowCommand(opts: AccountCommandOptions): Promise<number> {
-  return withContext(opts, async ({ config, store }) => {
-    const { ca, ops, account } = await prepare(config, store, opts.ca);
-    const view = await ops.describeAccount(account);
-    if (opts.json) printJson({ ca: ca.label, ...view });
-    else {
-      print(`account   ${view.url ?? '(none registered yet)'}`);
-      print(`  ca        ${view.directory} (${ca.label})`);
-      print(`  status    ${view.status}${view.error ? ` (the CA could not be asked: ${view.error.message})` : ''}`);
-      if (view.contact.length) print(`  contact   ${view.contact.join(', ')}`);
-      if (view.key) print(`  key       ${view.key.type}, thumbprint ${view.key.thumbprint} (RFC 7638)`);
-      if (view.createdAt) print(`  created   ${view.createdAt}`);
-      if (view.keyRolledAt) print(`  rolled    ${view.keyRolledAt} (last key rollover)`);
-      if (view.deactivatedAt) print(`  deactivated ${view.deactivatedAt}`);
-      for (const f of view.formerAccounts) print(`  former    ${f.url} (deactivated ${f.deactivatedAt})`);
-      print(`  next      ${view.next}`);
-    }
-    return view.status === 'valid' ? EXIT.OK : EXIT.FAILED;
-  });
-}
+Examples:
+  certloop account rollover
+  certloop account rollover --ca fallback-2 --json
+${EXIT_CODES_HELP}`,
+    )
+    .action(act(cli, async (o: { ca?: string }, cmd: Command) => {
+      const { accountRolloverCommand } = await import('./account.action.js');
+      return accountRolloverCommand({ ...globalOptions(cli, cmd), ca: o.ca });
+    }));
+  account
+    .command('deactivate')
+    .description('deactivate the account for good (RFC 8555 §7.3.6); asks for --yes')
+    .addOption(caOption())
+    .option('--yes', 'yes, deactivate it: this cannot be undone')
+    .addHelpText(
+      'after',
+      `
+The CA refuses a deactivated account for ever (its certificates stay valid). certloop records the
+deactivation, and the next order registers a NEW account with a new key, so renewals go on; account
+show lists the old one as former. Certificates issued to the old account can still be revoked with
+--reason keyCompromise (signed with their own key). Without --yes nothing happens (exit 2).
 
-export async function accountRolloverCommand(opts: AccountCommandOptions): Promise<number> {
-  return withContext(opts, async ({ config, store, log }) => {
-    const { ops, account } = await prepare(config, store, opts.ca);
-    const r = await ops.rolloverAccountKey(account);
-    log.info({ directory: r.directory, account: r.url, from: r.from, to: r.to }, 'account key rolled over');
-    if (opts.json) printJson(r);
-    else if (r.finishedEarlier) print(`the earlier rollover of ${r.url} had been accepted by the CA; its new key ${r.to} is now stored (was ${r.from})`);
-    else print(`rolled over the key of ${r.url}: ${r.from} → ${r.to} (RFC 7638 thumbprints); the CA now accepts only the new key`);
-    return EXIT.OK;
-  });
-}
-
-export async function accountDeactivateCommand(opts: AccountCommandOptions & { yes?: boolean }): Promise<number> {
-  if (!opts.yes) {
-    throw new CertloopError(
-      'USAGE',
-      'deactivating an ACME account cannot be undone: the CA refuses the account from then on, and the next order registers a new account with a new key. Run again with --yes to do it',
-      { step: 'account', retryable: false },
-    );
-  }
-  return withContext(opts, async ({ config, store, log }) => {
-    const { ops, account } = await prepare(config, store, opts.ca);
-    const r = await ops.deactivateAccount(account);
-    log.warn({ directory: r.directory, account: r.url }, 'account deactivated');
-    if (opts.json) printJson({ ...r, next: 'the next order registers a new account with a new key' });
-    else print(`deactivated ${r.url}${r.already ? ' (it was deactivated already)' : ''}; the next order registers a new account with a new key`);
-    return EXIT.OK;
-  });
+Examples:
+  certloop account deactivate --yes
+  certloop account deactivate --ca fallback --yes --json
+${EXIT_CODES_HELP}`,
+    )
+    .action(act(cli, async (o: { ca?: string; yes?: boolean }, cmd: Command) => {
+      const { accountDeactivateCommand } = await import('./account.action.js');
+      return accountDeactivateCommand({ ...globalOptions(cli, cmd), ca: o.ca, yes: o.yes });
+    }));
 }
