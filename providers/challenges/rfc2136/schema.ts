@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { DurationWithin } from '../../../src/config/fields.js';
 import { BOUNDS } from '../../../src/config/bounds.js';
-import { TSIG_ALGORITHMS } from '../../../src/dns/tsig.js';
-import { Dns01CommonFields, DnsServerAddress, ZoneName } from '../dns-01-common/schema.js';
+import { TSIG_ALGORITHMS } from './tsig.js';
+import { Dns01CommonFields, DnsServerAddress, ZoneName } from '../../../src/dns/settings.js';
 
 const Base64Secret = z
   .string()

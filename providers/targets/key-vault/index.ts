@@ -29,6 +29,7 @@ import type {
   ObservableTarget,
   ObservedCertificate,
   Target,
+  TargetFactory,
 } from '../../../src/plugins.js';
 import { openClients, type KeyVaultClients } from './client.js';
 import { classifyKeyVaultError, type Operation } from './errors.js';
@@ -244,6 +245,4 @@ class KeyVaultDrillCopy extends KeyVaultTarget implements DrillCopy {
   }
 }
 
-export function createKeyVaultTarget(config: KeyVaultTargetConfig, certificate: string): KeyVaultTarget {
-  return new KeyVaultTarget(config, certificate);
-}
+export const create: TargetFactory<KeyVaultTargetConfig> = (config, certificate) => new KeyVaultTarget(config, certificate);

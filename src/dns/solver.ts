@@ -4,13 +4,13 @@
  * server of the zone answers it before present() returns (the CA is asked to validate right
  * after). Cleanup removes only the value it added, so other values on the name survive.
  */
-import { CertloopError, describeError } from '../../../src/errors.js';
-import { findZone, authoritativeServers, systemResolvers } from '../../../src/dns/authoritative.js';
-import { challengeRecordName, challengeRecordValue } from '../../../src/dns/challenge.js';
-import { parseServer, type DnsServer } from '../../../src/dns/client.js';
-import { waitForTxt } from '../../../src/dns/propagation.js';
-import type { ChallengeTask, Solver } from '../../../src/plugins.js';
-import type { Dns01CommonConfig } from './schema.js';
+import { CertloopError, describeError } from '../errors.js';
+import { findZone, authoritativeServers, systemResolvers } from './authoritative.js';
+import { challengeRecordName, challengeRecordValue } from './challenge.js';
+import { parseServer, type DnsServer } from './client.js';
+import { waitForTxt } from './propagation.js';
+import type { ChallengeTask, Solver } from '../plugins.js';
+import type { Dns01CommonConfig } from './settings.js';
 
 export interface TxtRecord {
   /** `_acme-challenge.<identifier>`, lower case, no trailing dot. */
