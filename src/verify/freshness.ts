@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { CertificateConfig } from '../config/schema.js';
 import { decide, type Decision, type RenewalPolicy } from '../policy/decide.js';
+import { isExpiring } from '../pki/expiry.js';
 import type { FreshnessView } from '../state/freshness-view.js';
 
 export type Recheck = 'all' | 'due';
@@ -48,9 +49,7 @@ export function freshness(record: FreshnessView | undefined, cert: CertificateCo
   const recheckAt = new Date(checkedAt.getTime() + policy.recheckIntervalMs);
   if (!(checkedAt <= now && now < recheckAt)) return 'the recheck interval has passed';
   // The served certificate is the deployed one: its not-expiring check would fail by now.
-  const from = Date.parse(record.issued.notBefore);
-  const to = Date.parse(record.issued.notAfter);
-  if (to - now.getTime() <= Math.min(policy.expiringAlertMs, (to - from) / 5)) return 'the certificate is inside its expiring-alert threshold';
+  if (isExpiring(record.issued, now, policy.expiringAlertMs)) return 'the certificate is inside its expiring-alert threshold';
   const decision = decide({ record, domains: cert.domains }, policy, now);
   if (decision.action !== 'none') return decision.message;
   return { decision, checkedAt, recheckAt };
