@@ -16,6 +16,7 @@ import { generatePrivateKey } from '../acme/keys.js';
 import type { CaSelector } from '../acme/ca-selection.js';
 import { adoptFromTargets } from './adopt.js';
 import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/certificate.js';
+import { sameDomains } from '../pki/domains.js';
 import type { CertificateBundle, Solver, Target } from '../plugins.js';
 import { decide, nextAttempt, retryStepOf, type Decision, type RenewalPolicy } from '../policy/decide.js';
 import { emptyRecord, setCondition, type CertificateRecord, type IssuedCertificate } from '../state/record.js';
@@ -462,10 +463,6 @@ export function toCertloopError(err: unknown, certificate: string): CertloopErro
     return new CertloopError(err.code, err.message, { certificate, step: err.step, cause: err.cause, retryable: err.retryable, retryAfterSeconds: err.retryAfterSeconds });
   }
   return new CertloopError('STATE_FAILED', describeError(err), { certificate, step: 'state', cause: err });
-}
-
-function sameDomains(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((d) => b.includes(d));
 }
 
 /**
