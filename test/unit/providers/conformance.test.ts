@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { z } from 'zod';
 import { CHALLENGE_TYPES, DNS01_PROVIDERS, NOTIFIER_TYPES, TARGET_TYPES } from '../../../providers/schemas.js';
-import { Dns01CommonFields } from '../../../src/dns/settings.js';
+import { Dns01CommonFields } from '../../../src/dns/schema.js';
 import { ROOT } from '../../support/lab.js';
 
 interface Registered {

@@ -28,9 +28,3 @@ export const Dns01CommonFields = {
   /** How long to wait for every authoritative server to answer the new value. */
   propagationTimeout: DurationWithin(1000, 60 * 60_000).default(120_000),
 };
-
-export interface Dns01CommonConfig {
-  nameservers?: string[];
-  resolvers?: string[];
-  propagationTimeout: number;
-}
