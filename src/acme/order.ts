@@ -4,6 +4,7 @@
  * happens, so a crash mid-order resumes the same order instead of placing a second one (CAs rate
  * limit duplicate orders: 5 per week at Let's Encrypt).
  */
+import net from 'node:net';
 import acme from 'acme-client';
 import { CertloopError, describeError, Interrupted } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -71,7 +72,10 @@ async function placeAndFinish(client: acme.Client, req: OrderRequest): Promise<s
 
   if (order.status === 'pending' || order.status === 'ready') {
     try {
-      const [, csr] = await acme.crypto.createCsr({ commonName: req.domains[0], altNames: req.domains }, req.keyPem);
+      // The subject names a DNS name, never an address: an IP-only certificate gets no common
+      // name (CAs take the names from the subjectAltName; Let's Encrypt leaves CN out of IP certificates).
+      const commonName = req.domains.find((d) => net.isIP(d) === 0);
+      const [, csr] = await acme.crypto.createCsr({ ...(commonName ? { commonName } : {}), altNames: [...req.domains] }, req.keyPem);
       order = await client.finalizeOrder(order, csr);
     } catch (err) {
       throw fail(err, 'finalizing the order failed');
@@ -88,8 +92,13 @@ async function placeAndFinish(client: acme.Client, req: OrderRequest): Promise<s
   }
 }
 
+/** RFC 8555 §9.7.7 "dns", or RFC 8738 §3 "ip" for an IPv4/IPv6 address. */
+export function acmeIdentifier(value: string): { type: 'dns' | 'ip'; value: string } {
+  return { type: net.isIP(value) === 0 ? 'dns' : 'ip', value };
+}
+
 function createOrder(client: acme.Client, domains: string[], replaces: string | undefined): Promise<acme.Order> {
-  const payload: Record<string, unknown> = { identifiers: domains.map((value) => ({ type: 'dns', value })) };
+  const payload: Record<string, unknown> = { identifiers: domains.map(acmeIdentifier) };
   if (replaces) payload.replaces = replaces;
   return client.createOrder(payload as unknown as Parameters<acme.Client['createOrder']>[0]);
 }

@@ -24,6 +24,8 @@ const REFERENCE_PATTERN = '\\$\\{(env|file):[^}]+\\}';
 
 // The last label is not all digits: that is an IPv4 address (fields.ts isDomainName).
 const DNS_NAME_PATTERN = '^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+(?![0-9]+$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$';
+// An IP identifier (RFC 8738): a dotted quad, or hex groups with colons (the loader checks the exact form).
+const IP_PATTERN = '^(\\d{1,3}\\.){3}\\d{1,3}$|^[0-9a-fA-F]{0,4}:[0-9a-fA-F:.]*$';
 const DURATION_PATTERN = '^\\s*(\\d+(\\.\\d+)?|(\\d+(\\.\\d+)?(ms|s|m|h|d|w))+)\\s*$';
 
 export function configJsonSchema(): JsonSchema {
@@ -35,7 +37,7 @@ export function configJsonSchema(): JsonSchema {
     unrepresentable: 'any',
     override: (ctx) => {
       const out = ctx.jsonSchema as JsonSchema;
-      if (ctx.zodSchema === DomainName) Object.assign(out, { pattern: DNS_NAME_PATTERN, maxLength: 255 });
+      if (ctx.zodSchema === DomainName) Object.assign(out, { pattern: `${DNS_NAME_PATTERN}|${IP_PATTERN}`, maxLength: 255 });
       // A domain listed twice is an error; the loader says so too.
       if (ctx.zodSchema._zod.def.type === 'array' && (ctx.zodSchema._zod.def as { element?: unknown }).element === DomainName) out.uniqueItems = true;
       const range = DURATION_RANGES.get(ctx.zodSchema);

@@ -12,7 +12,7 @@
  */
 import path from 'node:path';
 import type { z } from 'zod';
-import { configPathKey, DomainName, FilePath, isDomainName, resolvedPathKey, withBaseDir } from './fields.js';
+import { configPathKey, DomainName, FilePath, isDomainName, isIpIdentifier, resolvedPathKey, withBaseDir } from './fields.js';
 import { JsonScanner, parseableAsJsonObject } from './json-position.js';
 import { mayHaveReferences, parseConfigText, readConfigBytes, readConfigValue, resolveReferences, type LoadedConfig } from './load.js';
 import { quickAccept } from './quick-accept.js';
@@ -137,12 +137,12 @@ function validateSlices(
  * fails, so FilePath accepts exactly what its input schema accepts, without the path.resolve.
  */
 const filePathInput = FilePath.in;
-/** DomainName is a string refined by isDomainName and nothing else. */
+/** DomainName is a string refined by isDomainName or isIpIdentifier and nothing else. */
 const acceptCertificate = quickAccept(
   CertificateConfig,
   new Map<z.core.$ZodType, (v: unknown) => boolean>([
     [FilePath, (v) => filePathInput.safeParse(v).success],
-    [DomainName, (v) => typeof v === 'string' && isDomainName(v)],
+    [DomainName, (v) => typeof v === 'string' && (isDomainName(v) || isIpIdentifier(v))],
   ]),
 );
 
@@ -169,7 +169,8 @@ function quickCertificate(cert: unknown, files: HashSet53): CertificateOutline |
   const verify = (cert as { verify?: { unverified?: boolean; endpoints?: unknown[] } }).verify;
   if (verify?.unverified && (verify.endpoints?.length ?? 0) > 0) return undefined;
   for (let j = 0; j < domains.length; j++) {
-    if (domains[j].startsWith('*.')) return undefined;
+    // ... no IP address over dns-01 (left to zod whenever there is an IP address) ...
+    if (domains[j].startsWith('*.') || isIpIdentifier(domains[j])) return undefined;
     for (let k = 0; k < j; k++) if (domains[k] === domains[j]) return undefined;
   }
   // ... and no file written by two targets (target-files.ts), paths resolved as FilePath does.

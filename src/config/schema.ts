@@ -11,7 +11,7 @@ import { STARTTLS_PROTOCOLS } from '../verify/schema.js';
 import { validateCronExpression } from '../util/cron-expression.js';
 import { formatDuration } from '../util/duration.js';
 import { ChallengeConfig, NotifierConfig, TargetConfig } from '../../providers/schemas.js';
-import { DomainName, Duration, DurationWithin, FilePath, HostPort, Port } from './fields.js';
+import { DomainName, Duration, DurationWithin, FilePath, HostPort, isIpIdentifier, Port } from './fields.js';
 import { BOUNDS } from './bounds.js';
 import { DEFAULT_ACME_TIMEOUTS } from '../acme/timeouts.js';
 import { StateConfig } from '../state/config.js';
@@ -269,6 +269,13 @@ export const Config = z
             code: 'custom',
             path: ['certificates', i, 'domains', j],
             message: `wildcard "${d}" needs a dns-01 challenge; CAs never validate wildcards over http-01`,
+          });
+        }
+        if (isIpIdentifier(d) && c.challenge.type !== 'http-01') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['certificates', i, 'domains', j],
+            message: `"${d}" is an IP address: CAs validate IP identifiers over http-01 only (RFC 8738 §7 forbids dns-01, there is no reverse-DNS TXT challenge); use challenge: { type: http-01, ... } for this certificate`,
           });
         }
       });

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { constants, generateKeyPairSync, privateEncrypt, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import forge from 'node-forge';
@@ -136,7 +137,8 @@ export const days = (n: number) => new Date(Date.now() + n * DAY);
 
 /**
  * An ECDSA P-256 leaf for `names` signed by `issuer`, made with openssl (node-forge signs RSA only):
- * for servers that hold an ECDSA and an RSA certificate at once.
+ * for servers that hold an ECDSA and an RSA certificate at once. An IP address among `names`
+ * becomes an iPAddress entry (RFC 8738 certificates).
  */
 export function makeEcdsaLeaf(issuer: Issued, names: string[]): Omit<Issued, 'cert' | 'key'> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'certloop-ecdsa-'));
@@ -144,7 +146,7 @@ export function makeEcdsaLeaf(issuer: Issued, names: string[]): Omit<Issued, 'ce
     const f = (n: string) => path.join(dir, n);
     fs.writeFileSync(f('ca.pem'), issuer.certPem);
     fs.writeFileSync(f('ca.key'), issuer.keyPem);
-    fs.writeFileSync(f('ext'), `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`);
+    fs.writeFileSync(f('ext'), `subjectAltName=${names.map((n) => (net.isIP(n) ? `IP:${n}` : `DNS:${n}`)).join(',')}\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`);
     const serial = serialHex();
     const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
     run(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('leaf.key'), '-out', f('leaf.csr'), '-subj', `/CN=${names[0]}`]);

@@ -16,6 +16,8 @@ export interface NginxServer {
   more?: { cert: string; key: string }[];
   /** ssl_protocols (default: nginx's own; Debian's 1.22 offers TLSv1–TLSv1.2, no TLS 1.3). */
   protocols?: string;
+  /** Addresses to listen on (default 127.0.0.1), e.g. ["127.0.0.1", "::1"] for an IP certificate. */
+  addresses?: string[];
 }
 
 /** A TCP load balancer: nginx `stream` round robin from `port` over `backends` (TLS passes through). */
@@ -67,7 +69,7 @@ export async function startNginx(prefix: string, servers: NginxServer[], pools: 
     ...servers.map((s) =>
       [
         '  server {',
-        `    listen 127.0.0.1:${s.port} ssl;`,
+        ...(s.addresses ?? ['127.0.0.1']).map((a) => `    listen ${a.includes(':') ? `[${a}]` : a}:${s.port} ssl;`),
         `    server_name ${s.server_name};`,
         s.protocols ? `    ssl_protocols ${s.protocols};` : '',
         ...[{ cert: s.cert, key: s.key }, ...(s.more ?? [])].map((c) => `    ssl_certificate ${c.cert};\n    ssl_certificate_key ${c.key};`),

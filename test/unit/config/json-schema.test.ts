@@ -27,6 +27,7 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const NOT_EXPRESSIBLE: Record<string, string> = {
   'a YAML syntax error names the line': 'not YAML at all: the YAML parser rejects it before any schema sees it',
   'a wildcard over http-01': 'depends on two fields (a domain and the challenge type); the loader checks it',
+  'an IP address among the domains of a dns-01 certificate': 'depends on two fields (a domain and the challenge type); the loader checks it',
   'a duplicate certificate name': 'uniqueness of one property across list items; the loader checks it',
   'unverified: true beside endpoints': 'depends on two fields (unverified and the endpoints list); the loader checks it',
   'an unset environment reference': 'references are resolved at load time; the schema accepts any ${env:NAME}',
