@@ -69,6 +69,14 @@ export const DomainName = z.string().refine((s) => isDomainName(s) || isIpIdenti
       : 'expected a lower-case DNS name with at least one dot, such as www.example.com or *.example.com, or an IP address such as 192.0.2.10',
 });
 
+/**
+ * An ACME profile name (draft-ietf-acme-profiles): a key of the directory's meta.profiles, such
+ * as Let's Encrypt's classic, tlsserver or shortlived.
+ */
+export const ProfileName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+  message: 'expected an ACME profile name such as classic, tlsserver or shortlived (the names the CA lists in its directory\'s meta.profiles)',
+});
+
 /** An IPv4 or IPv6 address usable as an ACME "ip" identifier (RFC 8738 §3): no zone index. */
 export function isIpIdentifier(s: string): boolean {
   return net.isIP(s) !== 0 && !s.includes('%');

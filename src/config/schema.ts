@@ -11,7 +11,7 @@ import { STARTTLS_PROTOCOLS } from '../verify/schema.js';
 import { validateCronExpression } from '../util/cron-expression.js';
 import { formatDuration } from '../util/duration.js';
 import { ChallengeConfig, NotifierConfig, TargetConfig } from '../../providers/schemas.js';
-import { DomainName, Duration, DurationWithin, FilePath, HostPort, isIpIdentifier, Port } from './fields.js';
+import { DomainName, Duration, DurationWithin, FilePath, HostPort, isIpIdentifier, Port, ProfileName } from './fields.js';
 import { BOUNDS } from './bounds.js';
 import { DEFAULT_ACME_TIMEOUTS } from '../acme/timeouts.js';
 import { StateConfig } from '../state/config.js';
@@ -76,6 +76,8 @@ export const AcmeConfig = z.strictObject({
   connectTimeout: DurationWithin(100, 5 * 60_000).default(DEFAULT_ACME_TIMEOUTS.connectMs),
   /** Deadline of one order at one CA, from placing it to the download, waits for validation included. */
   orderTimeout: DurationWithin(10_000, 24 * 3_600_000).default(DEFAULT_ACME_TIMEOUTS.orderMs),
+  /** ACME profile (draft-ietf-acme-profiles) every order asks for unless a certificate or its policy names one; the CA must offer it. */
+  profile: ProfileName.optional(),
 });
 export type AcmeConfig = z.infer<typeof AcmeConfig>;
 
@@ -170,6 +172,8 @@ export const CertificateConfig = z.strictObject({
   verify: VerifyConfig.default({ endpoints: [], timeout: 10_000, pollFor: 15_000, samples: 3 }),
   /** Renewal policy: a name from policies/ (default "default"), or { name, ...fields to override }. */
   policy: PolicyRef.optional(),
+  /** ACME profile to order this certificate with (wins over the policy's and acme.profile); the CA must offer it. */
+  profile: ProfileName.optional(),
 });
 export type CertificateConfig = z.infer<typeof CertificateConfig>;
 

@@ -162,6 +162,7 @@ export function certificateContext(config: LoadedConfig, cert: CertificateConfig
     log,
     baseDir: config.baseDir,
     directory: config.acme.directory,
+    acmeProfile: config.acme.profile,
     now,
     acmeClient: () => Promise.reject(new Error(`${cert.name}: this command does not talk to the CA`)),
     solver: () => createSolver(cert.challenge, cert.name),

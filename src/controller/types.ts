@@ -27,6 +27,8 @@ export interface CertificateContext {
   log: Logger;
   baseDir: string;
   directory: string;
+  /** acme.profile: the profile orders ask for unless the certificate or its policy names one. */
+  acmeProfile?: string;
   now: () => Date;
   acmeClient: () => Promise<acme.Client>;
   solver: () => Promise<Solver>;

@@ -66,6 +66,7 @@ export function applyFields(base: RenewalPolicy, f: Omit<PolicyOverrides, 'name'
   if (f.verifyDeadline !== undefined) p.verifyDeadlineMs = f.verifyDeadline;
   if (f.recheckInterval !== undefined) p.recheckIntervalMs = f.recheckInterval;
   if (f.expiringAlert !== undefined) p.expiringAlertMs = f.expiringAlert;
+  if (f.profile !== undefined) p.profile = f.profile;
   if (p.remainingDays === undefined) delete p.remainingDays;
   if (p.description === undefined) delete p.description;
   return p;

@@ -38,6 +38,8 @@ export interface RenewalPolicy {
   recheckIntervalMs: number;
   /** Alert when a served certificate expires within this. */
   expiringAlertMs: number;
+  /** ACME profile the policy pairs with, used when the CA offers it (acme/profile.ts). */
+  profile?: string;
 }
 
 export type TimeSource = 'ari' | 'fraction' | 'days' | 'emergency' | 'retry' | 'forced';

@@ -195,7 +195,7 @@ ${reasons}
 <div><dt>Issued serial</dt><dd>${serial(c.serials.issued)}</dd></div>
 <div><dt>Deployed serial</dt><dd>${serial(c.serials.deployed)}${c.serials.issued && c.serials.deployed && c.serials.issued !== c.serials.deployed ? ' <strong class="flag">not the newest</strong>' : ''}</dd></div>
 <div><dt>Valid</dt><dd>${c.notBefore ? `${time(c.notBefore, now, false)} to ${time(c.notAfter, now)}` : '<span class="none">no certificate yet</span>'}</dd></div>
-<div><dt>Next renewal</dt><dd>${renewal(c, now)}</dd></div>
+${c.profile ? `<div><dt>ACME profile</dt><dd><code>${esc(c.profile)}</code></dd></div>\n` : ''}<div><dt>Next renewal</dt><dd>${renewal(c, now)}</dd></div>
 <div><dt>Next step</dt><dd><code>${esc(c.next.action)}</code> ${esc(c.next.message)}${c.next.retryAt ? ` (not before ${time(c.next.retryAt, now)})` : ''}</dd></div>
 <div><dt>Last verified</dt><dd>${time(c.lastVerifiedAt, now)}${c.verificationOutdated ? ' <strong class="flag">checked an older deployment</strong>' : ''}</dd></div>
 <div><dt>Last drill</dt><dd>${drill(c, now)}</dd></div>

@@ -70,6 +70,8 @@ export interface CertificateView {
   serials: { issued?: string; deployed?: string; previous?: string };
   notBefore?: string;
   notAfter?: string;
+  /** The ACME profile the issued certificate was ordered with (draft-ietf-acme-profiles). */
+  profile?: string;
   /**
    * The earliest expiry anyone can see: a served certificate's, else the deployed one's. `early`
    * when an endpoint serves a certificate that expires before the newest one is even due for
@@ -163,6 +165,7 @@ export function certificateView(cert: CertConfig, record: CertificateRecord | un
     serials: { issued: issued?.serial, deployed: record?.deployedSerial, previous: record?.previous?.serial },
     notBefore: issued?.notBefore,
     notAfter: issued?.notAfter,
+    profile: issued?.profile,
     soonestExpiry,
     renewal: decision.renewAt
       ? { at: decision.renewAt.toISOString(), source: decision.renewSource ?? 'unknown', overdue: decision.renewAt <= now }

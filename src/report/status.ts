@@ -35,6 +35,8 @@ export function statusOf(cert: CertificateConfig, record: CertificateRecord | un
     },
     notBefore: record?.issued?.notBefore ?? null,
     notAfter: record?.issued?.notAfter ?? null,
+    /** The ACME profile the issued certificate was ordered with; null: none (the CA's default). */
+    profile: record?.issued?.profile ?? null,
     renewAt: decision.renewAt?.toISOString() ?? null,
     renewSource: decision.renewSource ?? null,
     next: { action: decision.action, reason: decision.reason, message: decision.message, retryAt: decision.retryAt?.toISOString() ?? null },

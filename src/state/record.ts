@@ -31,6 +31,8 @@ export interface IssuedCertificate {
   orderUrl?: string;
   /** Set when the certificate was adopted from a target (its id) instead of issued by certloop. */
   adoptedFrom?: string;
+  /** The ACME profile it was ordered with (draft-ietf-acme-profiles); absent: the CA's default. */
+  profile?: string;
 }
 
 /** An order in flight: the key is saved before the order is placed, the URL as soon as it exists. */
@@ -42,6 +44,8 @@ export interface PendingOrder {
   orderUrl?: string;
   /** Why the order was placed (decision reason), for status. */
   reason: string;
+  /** The ACME profile the order was placed with. */
+  profile?: string;
 }
 
 export interface TargetDeployment {

@@ -27,6 +27,7 @@ function printStatus(s: CertificateStatus & { lastDrill?: DrillResult | null; ta
   print(`${s.name}  ${s.state}${s.verification.unverified === 'by-choice' ? ' (unverified by choice)' : ''}  (${s.domains.join(', ')})`);
   print(`  serial    issued ${shortSerial(s.serials.issued ?? undefined)}  deployed ${shortSerial(s.serials.deployed ?? undefined)}  served ${s.serials.served.map((x) => shortSerial(x ?? undefined)).join(', ') || '-'}`);
   if (s.notAfter) print(`  expires   ${s.notAfter} (${relative(s.notAfter, now)})`);
+  if (s.profile) print(`  profile   ${s.profile}`);
   if (s.renewAt) print(`  renews    ${s.renewAt} (${relative(s.renewAt, now)}, ${s.renewSource})`);
   for (const c of s.conditions) print(`  ${c.type.padEnd(9)} ${c.status.padEnd(7)} ${c.reason}${c.message ? `: ${c.message}` : ''}`);
   for (const t of s.targets ?? []) print(`  target    ${t.target} holds ${t.error ? `? (${t.error})` : `${shortSerial(t.serial ?? undefined)}${t.version ? ` (version ${t.version})` : ''}`}`);
