@@ -12,6 +12,7 @@ import { generatePrivateKey } from '../acme/keys.js';
 import { profileWishes } from '../acme/profile.js';
 import { adoptFromTargets } from './adopt.js';
 import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/certificate.js';
+import { sameDomains } from '../pki/domains.js';
 import type { CertificateBundle } from '../plugins.js';
 import { decide } from '../policy/decide.js';
 import { nextAttempt, retryStepOf } from '../policy/retry.js';
@@ -411,10 +412,6 @@ export function toCertloopError(err: unknown, certificate: string): CertloopErro
     return new CertloopError(err.code, err.message, { certificate, step: err.step, cause: err.cause, retryable: err.retryable, retryAfterSeconds: err.retryAfterSeconds });
   }
   return new CertloopError('STATE_FAILED', describeError(err), { certificate, step: 'state', cause: err });
-}
-
-function sameDomains(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((d) => b.includes(d));
 }
 
 /**

@@ -5,6 +5,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
+import { uncoveredDomains } from './domains.js';
 import { buildPath, pathProblems, type CertificatePath } from './path.js';
 
 /**
@@ -113,7 +114,7 @@ export function checkIssuedCertificate(
 
   const names = parseDnsNames(leaf.subjectAltName);
   // An IP identifier (RFC 8738) is an iPAddress SAN; checkIP compares addresses, whatever their spelling.
-  const missing = domains.filter((d) => (net.isIP(d) !== 0 ? leaf.checkIP(d) === undefined : !names.includes(d.toLowerCase())));
+  const missing = domains.filter((d) => (net.isIP(d) !== 0 ? leaf.checkIP(d) === undefined : uncoveredDomains([d], names).length > 0));
   results.push({
     name: 'covers-domains',
     ok: missing.length === 0,
