@@ -110,11 +110,6 @@ const LAYERS = [
 const KNOWN_EXCEPTIONS = [
   { branch: 'i17c', from: 'src/daemon/daemon.ts', to: 'src/cli/commands/status.ts' },
   { branch: 'i17c', from: 'src/daemon/daemon.ts', to: 'src/cli/observers.ts' },
-  { branch: 'i17b', from: 'src/policy/ari.ts', to: 'src/acme/http-get.ts' },
-  // The freshness rule of `run --recheck due` moves beside the checks in policy/ with i17b.
-  { branch: 'i17b', from: 'src/verify/freshness.ts', to: 'src/policy/decide.ts' },
-  { branch: 'i17b', circle: ['src/policy/decide.ts', 'src/policy/rollback-hold.ts'] },
-  { branch: 'i17b', circle: ['src/policy/decide.ts', 'src/policy/emergency.ts', 'src/policy/rollback-hold.ts'] },
 ];
 
 const CODE = '^(src|providers)/';

@@ -14,12 +14,15 @@ import { adoptFromTargets } from './adopt.js';
 import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/certificate.js';
 import { sameDomains } from '../pki/domains.js';
 import type { CertificateBundle } from '../plugins.js';
-import { decide, nextAttempt, retryStepOf, type Decision } from '../policy/decide.js';
+import { decide } from '../policy/decide.js';
+import { nextAttempt, retryStepOf } from '../policy/retry.js';
+import type { Decision } from '../policy/types.js';
 import { emptyRecord, setCondition, type CertificateRecord, type IssuedCertificate } from '../state/record.js';
 import { NO_ENDPOINTS, UNVERIFIED_BY_CHOICE } from '../state/certificate-state.js';
 import { observeRenewalInfo, replacesFor } from './renewal-info.js';
 import { verificationState, verifyAlerts, type VerifyAlert } from '../verify/deadline.js';
-import { freshness, verifyConfigKey } from '../verify/freshness.js';
+import { verifyConfigKey } from '../verify/freshness.js';
+import { freshness } from '../policy/freshness.js';
 import { carriedVerification } from './fresh.js';
 import { freshnessView } from '../state/freshness-view.js';
 import { loadRoots, pollUntilServed, verifyEndpoints, type VerifySettings } from '../verify/verify.js';
@@ -66,7 +69,7 @@ export async function reconcileCertificate(ctx: CertificateContext): Promise<Cer
     // Verify: always, even when nothing changed, so drift (a rollback, a stale node) is seen;
     // with `--recheck due`, once per recheckInterval when nothing else is to do (fresh.ts).
     const view = ctx.recheck === 'due' && !outcome.deployed && !ctx.force ? freshnessView(record) : undefined;
-    const fresh = view && freshness(view, config, ctx.policy, now());
+    const fresh = view && freshness(view, { domains: config.domains, configKey: verifyConfigKey(config.verify) }, ctx.policy, now());
     if (fresh && typeof fresh !== 'string') {
       outcome.verification = carriedVerification(view!, fresh, now());
       outcome.alerts = [];

@@ -6,12 +6,13 @@
 import type acme from 'acme-client';
 import type { LimitFunction } from 'p-limit';
 import type { CaSelector } from '../acme/ca-selection.js';
+import type { RenewalInfoClient } from '../acme/renewal-info.js';
 import type { CertificateConfig } from '../config/schema.js';
 import type { Step } from '../errors.js';
 import type { EventBus } from '../observability/events.js';
 import type { Logger } from '../observability/logger.js';
 import type { Solver, Target } from '../plugins.js';
-import type { Decision, RenewalPolicy } from '../policy/decide.js';
+import type { Decision, RenewalPolicy } from '../policy/types.js';
 import type { Unverified } from '../state/certificate-state.js';
 import type { StateStore } from '../state/store.js';
 import type { VerificationState, VerifyAlert } from '../verify/deadline.js';
@@ -32,6 +33,8 @@ export interface CertificateContext {
   force?: boolean;
   /** Which CA each order attempt goes to (primary, then acme.fallback); default: `directory` only. */
   ca?: CaSelector;
+  /** Asks the CA for renewal windows (ARI) in the observe step; absent, nothing is asked. */
+  renewalInfo?: RenewalInfoClient;
   /** A fire drill (`certloop drill`): no ARI fetch, no `replaces`; the caller gives a throwaway store. */
   drill?: boolean;
   /** Bound on TLS probes in flight, shared by the certificates of one run (default: process-wide). */

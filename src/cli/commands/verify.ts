@@ -9,7 +9,7 @@ import { certificateContext } from '../../controller/run.js';
 import { CertloopError } from '../../errors.js';
 import { VerifyConfig, type CertificateConfig, type EndpointConfig } from '../../config/schema.js';
 import { parseSerial } from '../../pki/certificate.js';
-import { DEFAULT_POLICY } from '../../policy/decide.js';
+import { DEFAULT_POLICY } from '../../policy/defaults.js';
 import type { AddressResult } from '../../state/record.js';
 import { formatDuration, parseDuration } from '../../util/duration.js';
 import { BOUNDS } from '../../config/bounds.js';
