@@ -3,8 +3,8 @@
  * providers/ and one line here (and its schema in schemas.ts); there is no discovery by file name.
  */
 import { CertloopError } from '../src/errors.js';
-import type { Notifier, Solver, Target } from '../src/plugins.js';
-import type { ChallengeConfig, Dns01Config, NotifierConfig, TargetConfig } from './schemas.js';
+import type { CertificateSource, Notifier, Solver, Target } from '../src/plugins.js';
+import type { CertificateSourceConfig, ChallengeConfig, Dns01Config, NotifierConfig, TargetConfig } from './schemas.js';
 import { createExecNotifier } from './notifiers/exec/index.js';
 import { createSlackNotifier } from './notifiers/slack/index.js';
 import { createTeamsNotifier } from './notifiers/teams/index.js';
@@ -63,6 +63,19 @@ export function createNotifier(config: NotifierConfig, id: string): Notifier {
   const factory = notifiers[config.type] as NotifierFactory<NotifierConfig> | undefined;
   if (!factory) throw new CertloopError('UNKNOWN_PROVIDER', `unknown notifier type "${config.type}"`, { retryable: false });
   return factory(config, id);
+}
+
+type SourceFactory<C> = (config: C, certificate: string) => Promise<CertificateSource>;
+
+/** Where certificates certloop does not issue come from (`certificates[].source`). */
+const certificateSources: { [K in CertificateSourceConfig['type']]: SourceFactory<Extract<CertificateSourceConfig, { type: K }>> } = {
+  'key-vault': async (c, name) => (await import('./certificate-sources/key-vault/index.js')).createKeyVaultSource(c, name),
+};
+
+export async function createCertificateSource(config: CertificateSourceConfig, certificate: string): Promise<CertificateSource> {
+  const factory = certificateSources[config.type] as SourceFactory<CertificateSourceConfig> | undefined;
+  if (!factory) throw new CertloopError('UNKNOWN_PROVIDER', `unknown source type "${config.type}"`, { certificate, retryable: false });
+  return factory(config, certificate);
 }
 
 export const SOLVER_TYPES = Object.keys(solvers);

@@ -9,6 +9,7 @@ import { Http01Config } from './challenges/http-01/schema.js';
 import { Rfc2136Config } from './challenges/rfc2136/schema.js';
 import { FileTargetConfig } from './targets/file/schema.js';
 import { KeyVaultTargetConfig } from './targets/key-vault/schema.js';
+import { describeKeyVaultSource, KeyVaultSourceConfig } from './certificate-sources/key-vault/schema.js';
 import { ExecNotifierConfig } from './notifiers/exec/schema.js';
 import { SlackNotifierConfig } from './notifiers/slack/schema.js';
 import { TeamsNotifierConfig } from './notifiers/teams/schema.js';
@@ -42,3 +43,17 @@ export const NotifierConfig = z.discriminatedUnion('type', [WebhookNotifierConfi
   error: (issue) => (issue.code === 'invalid_union' ? 'unknown notifier type: expected one of webhook, slack, teams, exec' : undefined),
 });
 export type NotifierConfig = z.infer<typeof NotifierConfig>;
+
+/**
+ * Where a certificate certloop does not issue comes from (`certificates[].source`); with one,
+ * `challenge` and `targets` may be left out (config/schema.ts).
+ */
+export const CertificateSourceConfig = z.discriminatedUnion('type', [KeyVaultSourceConfig], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'unknown source type: expected key-vault' : undefined),
+});
+export type CertificateSourceConfig = z.infer<typeof CertificateSourceConfig>;
+
+/** The source in words, for status and decisions: `Key Vault certificate "www" in https://…`. */
+export function describeCertificateSource(source: CertificateSourceConfig): string {
+  return describeKeyVaultSource(source);
+}

@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   UNKNOWN_PROVIDER: 'the configuration names a solver, target or notifier that does not exist',
   USAGE: 'the command line is wrong',
   ROLLBACK_REFUSED: 'there is no previous certificate, or it is expired, inside its emergency window or fails the pre-deploy checks',
+  SOURCE_FAILED: 'a source could not be read (a Key Vault that holds a certificate certloop does not issue)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -152,3 +152,45 @@ export interface NotifyContext {
   log: Logger;
   baseDir: string;
 }
+
+/**
+ * Where a certificate certloop does not issue comes from (providers/certificate-sources/): Key
+ * Vault renews it itself, or another tool writes it. certloop reads the version that should be
+ * served and verifies the endpoints serve it (issue 18 §3). Read-only by contract.
+ */
+export interface CertificateSource {
+  /** Stable identity used as the key in state ("key-vault:https://v.vault.azure.net/certificates/www"). */
+  readonly id: string;
+  describe(): string;
+  /**
+   * The version endpoints should serve now (Key Vault: the latest enabled version that is valid
+   * already), or undefined when the source holds none. Throws a CertloopError (code SOURCE_FAILED,
+   * step observe) that names the source and says what to do.
+   */
+  current(ctx: SourceContext): Promise<SourceVersion | undefined>;
+}
+
+export interface SourceContext {
+  log: Logger;
+  now: Date;
+  signal?: AbortSignal;
+}
+
+export interface SourceVersion {
+  serial: string;
+  /** The source's own version name (a Key Vault version id). */
+  version: string;
+  notBefore: Date;
+  notAfter: Date;
+  /** DNS names of the leaf. */
+  domains: string[];
+  /** Leaf PEM (no key: certloop never holds the key of a certificate it does not issue). */
+  certPem: string;
+  /**
+   * Since when this version is the one to serve: its creation, or later, when newer versions were
+   * disabled after it. Consumers' pick-up time (the verify deadline) runs from here.
+   */
+  currentSince: Date;
+  /** Newer versions passed over, each with why (disabled, not valid yet). */
+  skipped: { version: string; reason: string; notBefore?: Date }[];
+}

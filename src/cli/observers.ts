@@ -4,6 +4,7 @@
  */
 import { createNotifier } from '../../providers/registry.js';
 import type { LoadedConfig } from '../config/load.js';
+import { sourceLabel } from '../config/schema.js';
 import { policyFor } from '../controller/run.js';
 import { NotificationDispatcher, notifierEntries } from '../notify/dispatch.js';
 import { EventBus } from '../observability/events.js';
@@ -38,7 +39,7 @@ export function createObservers(config: LoadedConfig, store: StateStore, log: Lo
       return metrics();
     },
     dispatcher,
-    refreshMetrics: (now = new Date()) => metrics().refresh(config.certificates, store, (cert, record, at) => decide({ record, domains: cert.domains }, policyFor(cert), at).renewAt, now),
+    refreshMetrics: (now = new Date()) => metrics().refresh(config.certificates, store, (cert, record, at) => decide({ record, domains: cert.domains, source: sourceLabel(cert) }, policyFor(cert), at).renewAt, now),
   };
 }
 

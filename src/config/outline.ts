@@ -106,7 +106,7 @@ function validateSlices(
       top ??= others;
       validated.forEach((c, k) => (outlines[at[k]] = { name: c.name, domains: c.domains, ...(c.policy !== undefined ? { policy: c.policy } : {}) }));
       // Paths in the validated config are resolved already.
-      return !claim || validated.every((c) => claimFiles(c.targets, files, resolvedPathKey));
+      return !claim || validated.every((c) => claimFiles(c.targets ?? [], files, resolvedPathKey));
     };
     let first: unknown;
     let slice: unknown[] = [];
@@ -172,8 +172,11 @@ function quickCertificate(cert: unknown, files: HashSet53): CertificateOutline |
     if (domains[j].startsWith('*.')) return undefined;
     for (let k = 0; k < j; k++) if (domains[k] === domains[j]) return undefined;
   }
+  // Config's superRefine: challenge and targets unless there is a source (sourceProblems; left to zod).
+  const c = cert as Partial<CertificateConfig>;
+  if (c.source !== undefined || c.challenge === undefined || c.targets === undefined) return undefined;
   // ... and no file written by two targets (target-files.ts), paths resolved as FilePath does.
-  if (!claimFiles((cert as CertificateConfig).targets, files, configPathKey)) return undefined;
+  if (!claimFiles(c.targets, files, configPathKey)) return undefined;
   return policy === undefined ? { name, domains } : { name, domains, policy };
 }
 

@@ -10,7 +10,7 @@ import { PolicyRef } from '../policy/schema.js';
 import { STARTTLS_PROTOCOLS } from '../verify/schema.js';
 import { validateCronExpression } from '../util/cron-expression.js';
 import { formatDuration } from '../util/duration.js';
-import { ChallengeConfig, NotifierConfig, TargetConfig } from '../../providers/schemas.js';
+import { CertificateSourceConfig, ChallengeConfig, describeCertificateSource, NotifierConfig, TargetConfig } from '../../providers/schemas.js';
 import { DomainName, Duration, DurationWithin, FilePath, HostPort, Port } from './fields.js';
 import { BOUNDS } from './bounds.js';
 import { DEFAULT_ACME_TIMEOUTS } from '../acme/timeouts.js';
@@ -165,11 +165,18 @@ export const CertificateConfig = z.strictObject({
   name: CertificateName,
   domains: z.array(DomainName).min(1, 'list at least one domain'),
   key: z.strictObject({ type: z.enum(KEY_TYPES) }).default({ type: 'ecdsa-p256' }),
-  challenge: ChallengeConfig,
-  targets: z.array(TargetConfig).min(1, 'list at least one target, or certloop has nowhere to deploy'),
+  /** Required unless `source` is given (Config's superRefine says so with the usual message). */
+  challenge: ChallengeConfig.optional(),
+  /** Required unless `source` is given. */
+  targets: z.array(TargetConfig).min(1, 'list at least one target, or certloop has nowhere to deploy').optional(),
   verify: VerifyConfig.default({ endpoints: [], timeout: 10_000, pollFor: 15_000, samples: 3 }),
   /** Renewal policy: a name from policies/ (default "default"), or { name, ...fields to override }. */
   policy: PolicyRef.optional(),
+  /**
+   * A certificate certloop does not issue: read from here (Key Vault's latest enabled version) and
+   * verified on the endpoints, with the policy's verify deadline for the pick-up (issue 18 §3).
+   */
+  source: CertificateSourceConfig.optional(),
 });
 export type CertificateConfig = z.infer<typeof CertificateConfig>;
 
@@ -232,7 +239,8 @@ export const Config = z
     const seen = new Map<string, number>();
     const files = new FileClaims();
     cfg.certificates.forEach((c, i) => {
-      for (const claimed of targetFiles(c.targets, i)) {
+      for (const p of sourceProblems(c)) ctx.addIssue({ ...p, path: ['certificates', i, ...p.path] });
+      for (const claimed of targetFiles(c.targets ?? [], i)) {
         const first = files.claim(claimed);
         if (first) ctx.addIssue({ code: 'custom', path: claimed.at, message: collisionMessage(claimed.file, first) });
       }
@@ -264,7 +272,7 @@ export const Config = z
           ctx.addIssue({ code: 'custom', path: ['certificates', i, 'domains', j], message: `domain "${d}" is listed twice` });
         }
         domains.add(d);
-        if (d.startsWith('*.') && c.challenge.type === 'http-01') {
+        if (d.startsWith('*.') && c.challenge?.type === 'http-01') {
           ctx.addIssue({
             code: 'custom',
             path: ['certificates', i, 'domains', j],
@@ -275,3 +283,47 @@ export const Config = z
     });
   });
 export type Config = z.infer<typeof Config>;
+
+/** What `decide` is told about a certificate's source (its description), or undefined when certloop issues it. */
+export function sourceLabel(cert: { source?: CertificateSourceConfig }): string | undefined {
+  return cert.source ? describeCertificateSource(cert.source) : undefined;
+}
+
+type SourceProblem = { path: (string | number)[] } & (
+  | { code: 'invalid_type'; expected: 'object' | 'array'; input: undefined; message: string }
+  | { code: 'custom'; message: string }
+);
+
+/**
+ * `challenge` and `targets` are required unless the certificate has a `source`, with the very
+ * message a missing required field gets; with a source they would never be used, and a source
+ * needs a verify deadline that allows for its consumers' pick-up (the default policy's is 0s).
+ * Mirrored in config/outline.ts quickCertificate (which then leaves the certificate to zod).
+ */
+export function sourceProblems(c: Pick<CertificateConfig, 'challenge' | 'targets' | 'source' | 'policy' | 'verify'>): SourceProblem[] {
+  if (!c.source) {
+    return [
+      ...(c.challenge === undefined ? [{ code: 'invalid_type' as const, expected: 'object' as const, input: undefined, path: ['challenge'], message: 'required field is missing' }] : []),
+      ...(c.targets === undefined ? [{ code: 'invalid_type' as const, expected: 'array' as const, input: undefined, path: ['targets'], message: 'required field is missing' }] : []),
+    ];
+  }
+  const out: SourceProblem[] = [];
+  for (const field of ['challenge', 'targets'] as const) {
+    if (c[field] !== undefined) {
+      out.push({
+        code: 'custom',
+        path: [field],
+        message: `certloop does not issue a certificate with a source (it reads ${c.source.type} and verifies the endpoints), so ${field} would never be used: remove ${field}, or remove source to have certloop issue the certificate`,
+      });
+    }
+  }
+  if (c.policy === undefined && c.verify.deadline === undefined) {
+    out.push({
+      code: 'custom',
+      path: ['policy'],
+      message:
+        'a certificate from a source is picked up by its consumers on their own schedule: name the policy of what serves it (azure-app-gateway: polls every 4h; azure-app-service: within 24h; azure-front-door: up to 72h) or set verify.deadline; the default policy allows no pick-up time at all',
+    });
+  }
+  return out;
+}

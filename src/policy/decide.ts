@@ -175,6 +175,8 @@ export interface DecideInput {
   /** The domains the config asks for now. */
   domains: string[];
   force?: boolean;
+  /** The certificate comes from a source certloop does not issue (its description: `Key Vault certificate "www" in …`). */
+  source?: string;
 }
 
 type Check = (input: DecideInput, policy: RenewalPolicy, now: Date) => Decision | undefined;
@@ -184,6 +186,14 @@ type Check = (input: DecideInput, policy: RenewalPolicy, now: Date) => Decision 
  * cert-manager's certificate policy chain).
  */
 const CHECKS: [string, Check][] = [
+  // Issue 18 §3: nothing to issue, renew or deploy; every run reads the source and verifies.
+  [
+    'from-source',
+    ({ source }) =>
+      source
+        ? { action: 'none', reason: 'FromSource', message: `certloop does not issue this certificate: each run reads the latest enabled version of ${source} and verifies that every endpoint serves it` }
+        : undefined,
+  ],
   ['forced', ({ force }) => (force ? { action: 'issue', reason: 'Forced', message: 'renewal forced by the operator', source: 'forced' } : undefined)],
   [
     'order-in-progress',

@@ -9,7 +9,7 @@
  * Never copy a record wholesale into the model: records hold private keys, and the model is
  * rendered into a page that may be served over the network.
  */
-import type { Config } from '../config/schema.js';
+import { sourceLabel, type Config } from '../config/schema.js';
 import { decide, type TimeSource } from '../policy/decide.js';
 // The policy resolved when the config was loaded; controller/run.ts's policyFor is this lookup.
 import { resolvedPolicyFor as policyFor } from '../policy/load.js';
@@ -88,6 +88,8 @@ export interface CertificateView {
   /** The last near-expiry drill (daemon schedule or `certloop drill`), when one ran. */
   lastDrill?: { at: string; passed: boolean; failedStep: string | null; reason: string | null; trigger: string };
   events: EventView[];
+  /** A certificate certloop does not issue: its source and the version read last (issue 18 §3). */
+  source?: { description: string; version?: string; currentSince?: string; skipped: { version: string; reason: string }[] };
 }
 
 export interface StatusModel {
@@ -141,7 +143,7 @@ export async function buildStatusModel(
 type CertConfig = Config['certificates'][number];
 
 export function certificateView(cert: CertConfig, record: CertificateRecord | undefined, events: HistoryEvent[], now: Date, drill?: DrillResult): CertificateView {
-  const decision = decide({ record, domains: cert.domains }, policyFor(cert), now);
+  const decision = decide({ record, domains: cert.domains, source: sourceLabel(cert) }, policyFor(cert), now);
   const state = certificateState(record);
   const addresses = addressViews(cert, record);
   const issued = record?.issued;
@@ -178,10 +180,15 @@ export function certificateView(cert: CertConfig, record: CertificateRecord | un
     lastFailure: record?.lastFailure && { ...record.lastFailure },
     lastDrill: drill && { at: drill.at, passed: drill.passed, failedStep: drill.failedStep, reason: drill.reason, trigger: drill.trigger },
     events: events.map(eventView),
+    source: cert.source
+      ? { description: sourceLabel(cert)!, version: record?.source?.version, currentSince: record?.source?.currentSince, skipped: record?.source?.skipped ?? [] }
+      : undefined,
   };
   const { attention, reasons } = judge(view, now);
   view.attention = attention;
   view.reasons = reasons;
+  // Said of every such certificate, whatever its state: not a reason for attention.
+  if (view.source) view.reasons.push(`Read from ${view.source.description}${view.source.version ? ` (version ${view.source.version})` : ''}; certloop does not issue it.`);
   return view;
 }
 

@@ -8,7 +8,7 @@
  * threshold. Anything else is reconciled as usual. Pure: the clock is an argument.
  */
 import { createHash } from 'node:crypto';
-import type { CertificateConfig } from '../config/schema.js';
+import { sourceLabel, type CertificateConfig } from '../config/schema.js';
 import { decide, type Decision, type RenewalPolicy } from '../policy/decide.js';
 import type { FreshnessView } from '../state/freshness-view.js';
 
@@ -51,7 +51,7 @@ export function freshness(record: FreshnessView | undefined, cert: CertificateCo
   const from = Date.parse(record.issued.notBefore);
   const to = Date.parse(record.issued.notAfter);
   if (to - now.getTime() <= Math.min(policy.expiringAlertMs, (to - from) / 5)) return 'the certificate is inside its expiring-alert threshold';
-  const decision = decide({ record, domains: cert.domains }, policy, now);
+  const decision = decide({ record, domains: cert.domains, source: sourceLabel(cert) }, policy, now);
   if (decision.action !== 'none') return decision.message;
   return { decision, checkedAt, recheckAt };
 }

@@ -6,6 +6,7 @@ import { createObservers } from '../observers.js';
 import { ProgressLines } from '../progress.js';
 import type { CertificateOutcome } from '../../controller/certificate.js';
 import { CertloopError } from '../../errors.js';
+import { sourceLabel } from '../../config/schema.js';
 import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
 import { shortSerial, VERDICT_MARK } from '../format.js';
 import { NO_ENDPOINTS } from '../../state/certificate-state.js';
@@ -25,6 +26,17 @@ export async function runCommand(
       const unknown = opts.names.filter((n) => !known.has(n));
       if (unknown.length > 0) {
         throw new CertloopError('USAGE', `no certificate named ${unknown.join(', ')} in ${config.file} (known: ${[...known].join(', ')})`, { retryable: false });
+      }
+      // Issue 18 §3: nothing to force for a certificate certloop does not issue.
+      const sourced = config.certificates.filter((c) => c.source && opts.names!.includes(c.name));
+      if (opts.force && sourced.length > 0) {
+        throw new CertloopError(
+          'USAGE',
+          sourced
+            .map((c) => `certloop does not issue ${c.name}: its source is ${sourceLabel(c)}. Renew it there (Key Vault's own CA integration, or whatever writes it); \`certloop renew ${c.name}\` without --force reads the latest enabled version and verifies the endpoints serve it`)
+            .join('\n'),
+          { retryable: false },
+        );
       }
     }
     const progress = !opts.json && process.stdout.isTTY;
@@ -119,6 +131,8 @@ export function summaryJson(s: RunSummary) {
       drift: o.verification?.state.drift ?? false,
       error: o.error ?? null,
       fresh: o.verification?.fresh !== undefined,
+      /** A certificate certloop does not issue: the source's current version as read by this run. */
+      source: o.source ?? null,
       checkedAt: o.verification?.fresh?.checkedAt ?? null,
       recheckAt: o.verification?.fresh?.recheckAt ?? null,
     })),

@@ -1,6 +1,6 @@
 /** `certloop status`: what certloop knows about each certificate and what it will do next. */
 import { caEndpoints } from '../../acme/ca-selection.js';
-import type { AcmeConfig, CertificateConfig } from '../../config/schema.js';
+import { sourceLabel, type AcmeConfig, type CertificateConfig } from '../../config/schema.js';
 import { policyFor } from '../../controller/run.js';
 import { decide } from '../../policy/decide.js';
 import { currentVerificationState } from '../../verify/deadline.js';
@@ -33,7 +33,7 @@ export async function statusCommand(opts: GlobalOptions & { names?: string[] }):
 export type StatusState = CertificateState;
 
 export function statusOf(cert: CertificateConfig, record: CertificateRecord | undefined, now: Date, acme?: AcmeConfig) {
-  const decision = decide({ record, domains: cert.domains }, policyFor(cert), now);
+  const decision = decide({ record, domains: cert.domains, source: sourceLabel(cert) }, policyFor(cert), now);
   const v = record?.lastVerification;
   const unverified = unverifiedOf(record);
   // Nothing observed, nothing pending: the state says why (Deployed, or unverified by choice).
@@ -71,9 +71,11 @@ export function statusOf(cert: CertificateConfig, record: CertificateRecord | un
     /** Set while a `certloop rollback` is in place: { serial, from, at }. */
     rollback: record?.rollback && record.rollback.serial === record.deployedSerial ? record.rollback : null,
     /** The CA that issued the current certificate; `fallback` is 0 for the primary, N for acme.fallback[N-1]. */
-    ca: record?.issued ? caOf(record.issued.directory, acme) : null,
+    ca: record?.issued && !cert.source ? caOf(record.issued.directory, acme) : null,
     /** CA-side failures since the last successful order, per directory. */
     caFailures: record?.caFailures ?? {},
+    /** A certificate certloop does not issue: where it comes from and the version read last (issue 18 §3). */
+    source: cert.source ? { description: sourceLabel(cert)!, ...(record?.source ?? {}) } : null,
   };
 }
 
@@ -101,6 +103,11 @@ function printStatus(s: ReturnType<typeof statusOf> & { lastDrill?: DrillResult 
   else if (v.deadline) print(`  pending   since ${v.pendingSince}; overdue at ${v.deadline} (${relative(v.deadline, now)})`);
   for (const p of v.problems) print(`  PROBLEM   ${p.check} ${p.endpoint} ${p.address}: ${p.message}`);
   if (s.ca) print(`  ca        ${s.ca.directory} (${s.ca.label})`);
+  if (s.source) {
+    const v = s.source.version ? `: version ${s.source.version}, current since ${s.source.currentSince}, read ${s.source.readAt}` : ': not read yet';
+    print(`  source    ${s.source.description}${v} (certloop does not issue it)`);
+    for (const k of s.source.skipped ?? []) print(`  skipped   version ${k.version}: ${k.reason}`);
+  }
   if (s.rollback) print(`  rollback  to ${shortSerial(s.rollback.serial)} from ${shortSerial(s.rollback.from)} at ${s.rollback.at}`);
   const d = s.lastDrill;
   if (d) print(d.passed ? `  drill     passed ${d.at} (${relative(d.at, now)}, ${d.trigger})` : `  DRILL     failed ${d.at} (${relative(d.at, now)}, ${d.trigger}) at ${d.failedStep}: ${d.reason}${d.failingSince && d.failingSince !== d.at ? `; failing since ${d.failingSince}` : ''}`);
