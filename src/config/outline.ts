@@ -21,7 +21,7 @@ import { CertificateConfig, Config } from './schema.js';
 import { TARGET_FILE_FIELDS } from './target-files.js';
 import { attachPolicies } from '../policy/load.js';
 
-export type CertificateOutline = Pick<CertificateConfig, 'name' | 'domains' | 'policy'>;
+export type CertificateOutline = Pick<CertificateConfig, 'name' | 'domains' | 'policy' | 'source'>;
 
 export interface ConfigOutline extends Omit<LoadedConfig, 'certificates'> {
   certificates: CertificateOutline[];
@@ -104,7 +104,7 @@ function validateSlices(
       if (!r.success) return false;
       const { certificates: validated, ...others } = r.data;
       top ??= others;
-      validated.forEach((c, k) => (outlines[at[k]] = { name: c.name, domains: c.domains, ...(c.policy !== undefined ? { policy: c.policy } : {}) }));
+      validated.forEach((c, k) => (outlines[at[k]] = { name: c.name, domains: c.domains, ...(c.policy !== undefined ? { policy: c.policy } : {}), ...(c.source !== undefined ? { source: c.source } : {}) }));
       // Paths in the validated config are resolved already.
       return !claim || validated.every((c) => claimFiles(c.targets ?? [], files, resolvedPathKey));
     };

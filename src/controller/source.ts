@@ -17,7 +17,8 @@
 import { CertloopError, Interrupted } from '../errors.js';
 import { emit, progress, settle } from '../observability/events.js';
 import type { CertificateSource, SourceVersion } from '../plugins.js';
-import { decide, type RenewalPolicy } from '../policy/decide.js';
+import { decide } from '../policy/decide.js';
+import type { RenewalPolicy } from '../policy/types.js';
 import { emptyRecord, setCondition, type CertificateRecord } from '../state/record.js';
 import type { VerifyAlert } from '../verify/deadline.js';
 import { describeCertificateSource } from '../../providers/schemas.js';
