@@ -16,6 +16,7 @@
  */
 import { CertloopError, Interrupted } from '../errors.js';
 import { emit, progress, settle } from '../observability/events.js';
+import { isExpiring } from '../pki/expiry.js';
 import type { CertificateSource, SourceVersion } from '../plugins.js';
 import { decide } from '../policy/decide.js';
 import type { RenewalPolicy } from '../policy/types.js';
@@ -23,7 +24,6 @@ import { emptyRecord, setCondition, type CertificateRecord } from '../state/reco
 import type { VerifyAlert } from '../verify/deadline.js';
 import { describeCertificateSource } from '../../providers/schemas.js';
 import { recordFailure, toCertloopError, verdictOf, verify } from './certificate.js';
-import { EXPIRING_SOON_FRACTION } from './health.js';
 import type { CertificateContext, CertificateOutcome } from './types.js';
 
 /** One pass for a certificate with a `source`: run, the daemon's verify pass and `certloop verify` alike. */
@@ -132,16 +132,12 @@ function takeVersion(record: CertificateRecord, source: CertificateSource, v: So
 }
 
 /**
- * The source's current version is inside its expiring threshold and no newer version is on its
- * way (a version not valid yet that starts before this one ends is a successor). The threshold is
- * the policy's expiringAlert, capped at a sixth of the lifetime as for issued certificates
- * (health.ts): Key Vault renews at 80% of the lifetime by default, so a 90-day certificate
- * alerting at 21 days would cry wolf before the vault even tried (18 days left at renewal). Pure: the clock is an argument.
+ * The source's current version is expiring (pki/expiry.ts, the one rule: the policy's
+ * expiringAlert, at most a fifth of the lifetime) and no newer version is on its way (a version
+ * not valid yet that starts before this one ends is a successor). Pure: the clock is an argument.
  */
 export function sourceExpiring(v: Pick<SourceVersion, 'notBefore' | 'notAfter' | 'skipped'>, policy: Pick<RenewalPolicy, 'expiringAlertMs'>, now: Date): { remainingDays: number } | undefined {
-  const lifetime = v.notAfter.getTime() - v.notBefore.getTime();
-  const remaining = v.notAfter.getTime() - now.getTime();
-  if (remaining > Math.min(policy.expiringAlertMs, lifetime * EXPIRING_SOON_FRACTION)) return undefined;
+  if (!isExpiring(v, now, policy.expiringAlertMs)) return undefined;
   if (v.skipped.some((s) => s.notBefore && s.notBefore.getTime() < v.notAfter.getTime())) return undefined;
-  return { remainingDays: Math.round((remaining / 86_400_000) * 10) / 10 };
+  return { remainingDays: Math.round(((v.notAfter.getTime() - now.getTime()) / 86_400_000) * 10) / 10 };
 }

@@ -11,7 +11,7 @@ import { X509Certificate } from 'node:crypto';
 import type { CertificateProperties } from '@azure/keyvault-certificates';
 import { CertloopError } from '../../../src/errors.js';
 import { describeCertificate, normalizeSerial } from '../../../src/pki/certificate.js';
-import type { CertificateSource, SourceContext, SourceVersion } from '../../../src/plugins.js';
+import type { CertificateSource, SourceContext, SourceFactory, SourceVersion } from '../../../src/plugins.js';
 import { abortable } from '../../../src/util/timers.js';
 import { openClients, type KeyVaultClients } from '../../targets/key-vault/client.js';
 import { classifyKeyVaultError, type Operation } from '../../targets/key-vault/errors.js';
@@ -95,6 +95,4 @@ function isNotFound(err: unknown): boolean {
   return e?.statusCode === 404;
 }
 
-export function createKeyVaultSource(config: KeyVaultSourceConfig, certificate: string): KeyVaultSource {
-  return new KeyVaultSource(config, certificate);
-}
+export const create: SourceFactory<KeyVaultSourceConfig> = (config, certificate) => new KeyVaultSource(config, certificate);

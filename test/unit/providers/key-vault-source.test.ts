@@ -44,8 +44,8 @@ describe('when the vault itself is expiring', () => {
   const cases: [string, { notBefore: Date; notAfter: Date; skipped: { version: string; reason: string; notBefore?: Date }[] }, boolean][] = [
     ['a one-year version with 20 days left and nothing newer is expiring', { notBefore: at(-345), notAfter: at(20), skipped: [] }, true],
     ['a one-year version with 30 days left is not expiring yet', { notBefore: at(-335), notAfter: at(30), skipped: [] }, false],
-    ['a 90-day version with 16 days left is not: Key Vault renews at 80% (18 days left), the alert waits for a sixth', { notBefore: at(-74), notAfter: at(16), skipped: [] }, false],
-    ['a 90-day version with 14 days left is expiring', { notBefore: at(-76), notAfter: at(14), skipped: [] }, true],
+    ['a 90-day version with 20 days left is not: the threshold is at most a fifth of the lifetime (18 days)', { notBefore: at(-70), notAfter: at(20), skipped: [] }, false],
+    ['a 90-day version with 17 days left is expiring', { notBefore: at(-73), notAfter: at(17), skipped: [] }, true],
     ['an expired version with nothing newer is expiring (it has expired)', { notBefore: at(-100), notAfter: at(-1), skipped: [] }, true],
     ['a successor that starts before it ends means nothing is expiring', { notBefore: at(-345), notAfter: at(20), skipped: [{ version: 'n', reason: 'not valid yet', notBefore: at(5) }] }, false],
     ['a disabled newer version is no successor', { notBefore: at(-345), notAfter: at(20), skipped: [{ version: 'n', reason: 'disabled' }] }, true],
