@@ -1,7 +1,7 @@
 /** Running the built `certloop daemon` as a child process and reading its HTTP pages, for e2e tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { CLI, recordOutput } from './lab.js';
+import { CLI, recordOutput } from './cli.js';
 
 export interface Daemon {
   child: ChildProcess;

@@ -6,11 +6,14 @@
  * Pebble keeps everything in memory and makes new roots on every start, so the roots are fetched
  * from the management port each time.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
+import { makeListenerCertificate } from './listener-cert.js';
 import { freePort, waitFor } from './net.js';
+
+export { makeListenerCertificate };
 
 export interface PebbleOptions {
   /** Folder for generated files (certificates, config, logs). */
@@ -46,23 +49,6 @@ function requireBinary(name: string): void {
     if (fs.existsSync(path.join(dir, name))) return;
   }
   throw new Error(`${name} is not installed: run \`apt-get install -y pebble nginx\` (scripts/test.sh does this as root)`);
-}
-
-/** A throwaway CA and a localhost/127.0.0.1 certificate for Pebble's HTTPS listener. */
-export function makeListenerCertificate(dir: string): { ca: string; cert: string; key: string } {
-  fs.mkdirSync(dir, { recursive: true });
-  const ca = path.join(dir, 'listener-ca.pem');
-  const caKey = path.join(dir, 'listener-ca.key');
-  const cert = path.join(dir, 'listener.pem');
-  const key = path.join(dir, 'listener.key');
-  const csr = path.join(dir, 'listener.csr');
-  const ext = path.join(dir, 'listener.ext');
-  const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', caKey, '-out', ca, '-days', '2', '-subj', '/CN=certloop test listener CA']);
-  run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=localhost']);
-  fs.writeFileSync(ext, 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
-  run(['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext]);
-  return { ca, cert, key };
 }
 
 export async function startPebble(opts: PebbleOptions): Promise<Pebble> {

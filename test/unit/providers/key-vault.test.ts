@@ -18,7 +18,7 @@ import { KeyVaultTarget, TAGS } from '../../../providers/targets/key-vault/index
 import { KeyVaultTargetConfig } from '../../../providers/targets/key-vault/schema.js';
 import { makeTestCa, type TestCa, type TestCertificate } from '../../support/keyvault/certs.js';
 import { startFakeKeyVault, type FakeKeyVault } from '../../support/keyvault/server.js';
-import { tempDir } from '../../support/lab.js';
+import { tempDir } from '../../support/workspace.js';
 
 const CLIENT_ID = 'certloop-app';
 const CLIENT_SECRET = 'kv-test-client-secret-ABC123';
