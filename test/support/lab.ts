@@ -8,7 +8,6 @@ import path from 'node:path';
 import { capturedOutput, cli, type CliResult } from './cli.js';
 import { labConfig } from './lab-config.js';
 import { startNginx, writePlaceholder, type Nginx } from './nginx.js';
-import { freePort } from './net.js';
 import { startPebble, type Pebble, type PebbleOptions } from './pebble.js';
 import { assertNoKeyMaterial, keyMaterialIn } from './secrets.js';
 import { stateFilesUnder, tempDir } from './workspace.js';
@@ -35,17 +34,17 @@ export interface Lab {
 export async function startLab(name: string, pebbleOpts: Partial<PebbleOptions> = {}): Promise<Lab> {
   const dir = tempDir(name);
   const pebble = await startPebble({ dir: path.join(dir, 'pebble'), ...pebbleOpts });
-  const port = await freePort();
   const certFile = path.join(dir, 'live', 'web', 'fullchain.pem');
   const keyFile = path.join(dir, 'live', 'web', 'privkey.pem');
   writePlaceholder(certFile, keyFile);
   let nginx: Nginx;
   try {
-    nginx = await startNginx(path.join(dir, 'nginx'), [{ server_name: 'a.test', port, cert: certFile, key: keyFile }]);
+    nginx = await startNginx(path.join(dir, 'nginx'), [{ server_name: 'a.test', port: 'https', cert: certFile, key: keyFile }]);
   } catch (err) {
     await pebble.stop();
     throw err;
   }
+  const port = nginx.ports.https;
   const configFile = path.join(dir, 'certloop.yaml');
   const lab: Lab = {
     dir,
