@@ -26,6 +26,7 @@ import { promisify } from 'node:util';
 import pLimit from 'p-limit';
 import { loadRoots, verifyEndpoints, DEFAULT_PROBE_CONCURRENCY } from '../src/verify/verify.js';
 import { VerifyConfig } from '../src/config/schema.js';
+import { DEFAULT_POLICY } from '../src/policy/decide.js';
 import { makeListenerCertificate } from '../test/support/pebble.js';
 import { startNginxEndpoints } from './support/nginx-endpoints.js';
 import type { EndpointConfig } from '../src/config/schema.js';
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
     let connections = 0;
     const sweep = (sampled: boolean) => async (n: number) => {
       const settings = sampled ? { samples: DEFAULT_SAMPLES } : { samples: 1, profiles: false };
-      const out = await verifyEndpoints(config.slice(0, n), expected, 10_000, { roots, limit: pLimit(CONCURRENCY), ...settings });
+      const out = await verifyEndpoints(config.slice(0, n), expected, 10_000, { roots, limit: pLimit(CONCURRENCY), expiringAlertMs: DEFAULT_POLICY.expiringAlertMs, ...settings });
       if (!out.verified) throw new Error(`certloop sweep did not verify: ${out.summary.slice(0, 300)}`);
       if (sampled) connections = out.results.reduce((k, r) => k + (r.samples?.length ?? 1), 0);
     };

@@ -9,6 +9,7 @@ import { NotificationDispatcher, notifierEntries } from '../notify/dispatch.js';
 import { EventBus } from '../observability/events.js';
 import type { Logger } from '../observability/logger.js';
 import { CertloopMetrics } from '../observability/metrics.js';
+import { decide } from '../policy/decide.js';
 import type { StateStore } from '../state/store.js';
 
 export interface Observers {
@@ -37,7 +38,7 @@ export function createObservers(config: LoadedConfig, store: StateStore, log: Lo
       return metrics();
     },
     dispatcher,
-    refreshMetrics: (now = new Date()) => metrics().refresh(config.certificates, store, policyFor, now),
+    refreshMetrics: (now = new Date()) => metrics().refresh(config.certificates, store, (cert, record, at) => decide({ record, domains: cert.domains }, policyFor(cert), at).renewAt, now),
   };
 }
 

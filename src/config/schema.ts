@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { z } from 'zod';
 import { PolicyRef } from '../policy/schema.js';
-import { STARTTLS_PROTOCOLS } from '../verify/starttls.js';
+import { STARTTLS_PROTOCOLS } from '../verify/schema.js';
 import { validateCronExpression } from '../util/cron-expression.js';
 import { formatDuration } from '../util/duration.js';
 import { ChallengeConfig, NotifierConfig, TargetConfig } from '../../providers/schemas.js';

@@ -11,7 +11,7 @@ import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/ce
 import { isAdoptable } from '../plugins.js';
 import { renewalTime } from '../policy/decide.js';
 import { setCondition, type CertificateRecord, type IssuedCertificate } from '../state/record.js';
-import type { CertificateContext } from './certificate.js';
+import type { CertificateContext } from './types.js';
 
 /** Returns true when a certificate was adopted into `record.issued` (and stored). */
 export async function adoptFromTargets(ctx: CertificateContext, record: CertificateRecord): Promise<boolean> {

@@ -4,87 +4,30 @@
  * last recorded fact, with the same certificate: a later failure never causes a new order.
  */
 import { X509Certificate } from 'node:crypto';
-import type acme from 'acme-client';
-import type { CertificateConfig } from '../config/schema.js';
 import { CertloopError, describeError, Interrupted, type Step } from '../errors.js';
 import { sleep } from '../util/timers.js';
-import type { Logger } from '../observability/logger.js';
-import { emit, progress, type EventBus } from '../observability/events.js';
+import { emit, progress } from '../observability/events.js';
 import { crashPoint } from '../testing/crash.js';
 import { reviewHealth } from './health.js';
 import { generatePrivateKey } from '../acme/keys.js';
-import type { CaSelector } from '../acme/ca-selection.js';
 import { adoptFromTargets } from './adopt.js';
 import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/certificate.js';
-import type { CertificateBundle, Solver, Target } from '../plugins.js';
-import { decide, nextAttempt, retryStepOf, type Decision, type RenewalPolicy } from '../policy/decide.js';
+import type { CertificateBundle } from '../plugins.js';
+import { decide, nextAttempt, retryStepOf, type Decision } from '../policy/decide.js';
 import { emptyRecord, setCondition, type CertificateRecord, type IssuedCertificate } from '../state/record.js';
-import { NO_ENDPOINTS, UNVERIFIED_BY_CHOICE, type Unverified } from '../state/certificate-state.js';
-import type { StateStore } from '../state/store.js';
+import { NO_ENDPOINTS, UNVERIFIED_BY_CHOICE } from '../state/certificate-state.js';
 import { observeRenewalInfo, replacesFor } from './renewal-info.js';
-import type { LimitFunction } from 'p-limit';
-import { verificationState, verifyAlerts, type VerificationState, type VerifyAlert } from '../verify/deadline.js';
-import { freshness, verifyConfigKey, type Recheck } from '../verify/freshness.js';
+import { verificationState, verifyAlerts, type VerifyAlert } from '../verify/deadline.js';
+import { freshness, verifyConfigKey } from '../verify/freshness.js';
 import { carriedVerification } from './fresh.js';
 import { freshnessView } from '../state/freshness-view.js';
-import { loadRoots, pollUntilServed, verifyEndpoints, type VerifyOutcome, type VerifySettings } from '../verify/verify.js';
+import { loadRoots, pollUntilServed, verifyEndpoints, type VerifySettings } from '../verify/verify.js';
 import { settleOf } from '../verify/confirm.js';
 import { companionsOf } from './companions.js';
+import type { CertificateContext, CertificateOutcome, CertificateVerification, Verdict } from './types.js';
 
-export interface CertificateContext {
-  config: CertificateConfig;
-  policy: RenewalPolicy;
-  store: StateStore;
-  log: Logger;
-  baseDir: string;
-  directory: string;
-  now: () => Date;
-  acmeClient: () => Promise<acme.Client>;
-  solver: () => Promise<Solver>;
-  targets: () => Promise<Target[]>;
-  force?: boolean;
-  /** Which CA each order attempt goes to (primary, then acme.fallback); default: `directory` only. */
-  ca?: CaSelector;
-  /** A fire drill (`certloop drill`): no ARI fetch, no `replaces`; the caller gives a throwaway store. */
-  drill?: boolean;
-  /** Bound on TLS probes in flight, shared by the certificates of one run (default: process-wide). */
-  probeLimit?: LimitFunction;
-  /** Events go here (notifiers, metrics, progress); history is written either way. */
-  events?: EventBus;
-  /** Aborted on shutdown: the loop stops at the next step boundary (everything so far is stored). */
-  signal?: AbortSignal;
-  /** `due`: an earlier verification within the policy's recheckInterval stands (`run --recheck due`). */
-  recheck?: Recheck;
-}
-
-/** A verification with what it means for the certificate: pending, overdue, drift, alerts. */
-export type CertificateVerification = VerifyOutcome & {
-  alerts: VerifyAlert[];
-  state: VerificationState;
-  /** Set when there are no endpoints: nothing was observed (state/certificate-state.ts). */
-  unverified?: Unverified;
-  /** Set when this run relied on an earlier check instead of probing (`run --recheck due`). */
-  fresh?: { checkedAt: string; recheckAt: string };
-};
-
-/** `deployed`: deployed, and no endpoints to confirm it is served (not by choice). */
-export type Verdict = 'ready' | 'pending' | 'deployed' | 'failed' | 'waiting';
-
-export interface CertificateOutcome {
-  name: string;
-  decision: Decision;
-  verdict: Verdict;
-  issuedSerial?: string;
-  deployedSerial?: string;
-  renewed: boolean;
-  /** A certificate a target already held was adopted instead of ordering one. */
-  adopted?: boolean;
-  deployed: boolean;
-  verification?: CertificateVerification;
-  /** Things that need a human (drift, overdue, served-certificate problems): each makes the run exit 1. */
-  alerts?: VerifyAlert[];
-  error?: { step: Step; code: string; message: string };
-}
+// Defined in ./types.js (shared with the modules this one calls); exported here as before.
+export type { CertificateContext, CertificateOutcome, CertificateVerification, Verdict };
 
 export async function reconcileCertificate(ctx: CertificateContext): Promise<CertificateOutcome> {
   const { config, store, log, now } = ctx;

@@ -13,7 +13,7 @@ import { DIRECTORY_ALIASES, type CertificateConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { isDrillable, type DrillCopy, type Target } from '../plugins.js';
-import { decide } from '../policy/decide.js';
+import { decide, DEFAULT_POLICY } from '../policy/decide.js';
 import { MemoryStore } from '../state/memory.js';
 import { emptyRecord, type CertificateRecord } from '../state/record.js';
 import type { StateStore } from '../state/store.js';
@@ -199,6 +199,8 @@ async function checkEndpoints(cert: CertificateConfig, stored: CertificateRecord
   }
   const serial = stored?.deployedSerial;
   if (!serial) return add('endpoints', 'fail', 'nothing deployed yet: run `certloop run` first, then drill');
-  const outcome = await verifyEndpoints(endpoints, serial, cert.verify.timeout, { samples: cert.verify.samples, companions: await companionsOf(store, cert) });
+  // The default policy's not-expiring threshold, as the drill has always judged with (verify.ts's old default).
+  const settings = { samples: cert.verify.samples, companions: await companionsOf(store, cert), expiringAlertMs: DEFAULT_POLICY.expiringAlertMs };
+  const outcome = await verifyEndpoints(endpoints, serial, cert.verify.timeout, settings);
   add('endpoints', outcome.verified ? 'pass' : 'fail', outcome.verified ? `${outcome.summary} (the last deployed serial)` : `${outcome.summary} (expected the last deployed serial)`);
 }

@@ -12,7 +12,7 @@ import type { RenewalPolicy } from '../policy/decide.js';
 import { freshnessView, type FreshnessView } from '../state/freshness-view.js';
 import type { StateStore } from '../state/store.js';
 import { freshness, type Fresh } from '../verify/freshness.js';
-import type { CertificateOutcome, CertificateVerification } from './certificate.js';
+import type { CertificateOutcome, CertificateVerification } from './types.js';
 
 const DAY = 86_400_000;
 

@@ -9,7 +9,7 @@ import { splitPem } from '../pki/certificate.js';
 import { adoptWindow, certIdOf, fetchRenewalInfo, mayOfferRenewalInfo, noteFailure } from '../policy/ari.js';
 import { describeError } from '../errors.js';
 import type { CertificateRecord } from '../state/record.js';
-import type { CertificateContext } from './certificate.js';
+import type { CertificateContext } from './types.js';
 
 export async function observeRenewalInfo(ctx: CertificateContext, record: CertificateRecord): Promise<void> {
   const { log, now, config } = ctx;

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { BOUNDS } from '../config/bounds.js';
 import { Duration, DurationWithin } from '../config/fields.js';
-import { EVENT_TYPES, type EventType } from '../observability/events.js';
+import { EVENT_TYPES, type EventType } from '../observability/schema.js';
 
 /** Without an `events:` list a notifier hears about problems and recoveries, not routine success. */
 export const DEFAULT_NOTIFY_EVENTS: EventType[] = ['failed', 'verify_overdue', 'expiring_soon', 'drift_detected', 'recovered', 'drill_failed', 'drill_recovered'];

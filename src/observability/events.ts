@@ -35,9 +35,10 @@
 import { describeError } from '../errors.js';
 import type { StateStore } from '../state/store.js';
 import type { Logger } from './logger.js';
+import type { EventType } from './schema.js';
 
-export const EVENT_TYPES = ['renewed', 'deployed', 'verified', 'failed', 'verify_overdue', 'expiring_soon', 'drift_detected', 'recovered', 'ca_fallback', 'drill_failed', 'drill_recovered'] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+// Declared with the settings (a notifier's `events:` names them); here for everything else.
+export { EVENT_TYPES, type EventType } from './schema.js';
 
 export const PROBLEM_EVENTS: readonly EventType[] = ['failed', 'verify_overdue', 'expiring_soon', 'drift_detected'];
 

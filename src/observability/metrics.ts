@@ -13,7 +13,6 @@ import path from 'node:path';
 import type promClient from 'prom-client';
 import { lazyRequire } from '../util/lazy-require.js';
 import type { CertificateConfig } from '../config/schema.js';
-import { decide, type RenewalPolicy } from '../policy/decide.js';
 import { readLastDrill } from '../state/drill-result.js';
 import type { CertificateRecord } from '../state/record.js';
 import type { StateStore } from '../state/store.js';
@@ -21,6 +20,9 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import type { CertloopEvent } from './events.js';
 
 const seconds = (iso: string | undefined) => (iso ? Date.parse(iso) / 1000 : undefined);
+
+/** When the certificate's policy renews it (policy/decide.ts): the caller decides, metrics show it. */
+export type RenewalAt = (cert: CertificateConfig, record: CertificateRecord, now: Date) => Date | undefined;
 
 export interface RunFigures {
   startedAt: string;
@@ -80,11 +82,11 @@ export class CertloopMetrics {
   }
 
   /** Rebuild the certificate gauges from the stored records. */
-  async refresh(certificates: CertificateConfig[], store: StateStore, policyFor: (c: CertificateConfig) => RenewalPolicy, now: Date): Promise<void> {
+  async refresh(certificates: CertificateConfig[], store: StateStore, renewalAt: RenewalAt, now: Date): Promise<void> {
     for (const g of [this.m.expiration, this.m.notBefore, this.m.renewal, this.m.ready, this.m.failures, this.m.pending, this.m.lastVerified, this.m.match, this.m.served, this.m.drillSuccess, this.m.drillLast]) g.reset();
     for (const cert of certificates) {
       const record = await store.get(cert.name);
-      this.setCertificate(cert, record, policyFor(cert), now);
+      this.setCertificate(cert, record, renewalAt, now);
       const drill = await readLastDrill(store, cert.name);
       if (drill) {
         this.m.drillSuccess.set({ certificate: cert.name }, drill.passed ? 1 : 0);
@@ -93,7 +95,7 @@ export class CertloopMetrics {
     }
   }
 
-  private setCertificate(cert: CertificateConfig, record: CertificateRecord | undefined, policy: RenewalPolicy, now: Date): void {
+  private setCertificate(cert: CertificateConfig, record: CertificateRecord | undefined, renewalAt: RenewalAt, now: Date): void {
     const certificate = cert.name;
     const status = record?.conditions.Ready?.status ?? 'Unknown';
     for (const condition of ['True', 'False', 'Unknown']) this.m.ready.set({ certificate, condition }, condition === status ? 1 : 0);
@@ -104,7 +106,7 @@ export class CertloopMetrics {
     if (notAfter !== undefined) this.m.expiration.set({ certificate }, notAfter);
     const notBefore = seconds(inUse?.notBefore);
     if (notBefore !== undefined) this.m.notBefore.set({ certificate }, notBefore);
-    const renewAt = decide({ record, domains: cert.domains }, policy, now).renewAt;
+    const renewAt = renewalAt(cert, record, now);
     if (renewAt) this.m.renewal.set({ certificate }, renewAt.getTime() / 1000);
 
     const v = record.lastVerification;

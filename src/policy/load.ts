@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { issuesToProblemsAt, readYaml } from '../config/load.js';
+import { issuesToProblemsAt, readYaml } from '../config/read-yaml.js';
 import type { ConfigProblem } from '../errors.js';
 import { DEFAULT_POLICY, formatFraction, type RenewalPolicy } from './decide.js';
 import { PolicyFile, type PolicyOverrides, type PolicyRef } from './schema.js';

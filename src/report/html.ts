@@ -7,7 +7,7 @@
  * words as well as colour (contrast at least 4.5:1), the timeline described in text, and a layout
  * that stacks table rows into cards in a narrow window instead of scrolling sideways.
  */
-import { relative } from '../cli/format.js';
+import { relative } from '../util/relative-time.js';
 import type { AddressView, Attention, CertificateView, EventView, StatusModel } from './model.js';
 
 export interface RenderOptions {

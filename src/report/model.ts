@@ -10,8 +10,9 @@
  * rendered into a page that may be served over the network.
  */
 import type { Config } from '../config/schema.js';
-import { policyFor } from '../controller/run.js';
 import { decide, type TimeSource } from '../policy/decide.js';
+// The policy resolved when the config was loaded; controller/run.ts's policyFor is this lookup.
+import { resolvedPolicyFor as policyFor } from '../policy/load.js';
 import type { CertificateRecord, ConditionStatus, ConditionType, HistoryEvent } from '../state/record.js';
 import { readLastDrill, type DrillResult } from '../state/drill-result.js';
 import { certificateState, unverifiedOf, type CertificateState, type Unverified } from '../state/certificate-state.js';

@@ -11,7 +11,12 @@
  * again.
  */
 import { formatDuration } from '../util/duration.js';
-import type { VerifyOutcome } from './verify.js';
+
+/** What a poll must say: whether every address agreed, in a line a human can act on (a VerifyOutcome). */
+export interface PollOutcome {
+  verified: boolean;
+  summary: string;
+}
 
 export interface ConfirmOptions {
   /** Longest time to poll for (verify.pollFor). */
@@ -33,7 +38,7 @@ export interface Confirmation {
   resets: number;
 }
 
-export type ConfirmedOutcome = VerifyOutcome & { confirmation: Confirmation };
+export type Confirmed<T extends PollOutcome> = T & { confirmation: Confirmation };
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -42,7 +47,7 @@ function settleStep(settleMs: number): number {
   return Math.min(1000, Math.max(50, Math.floor(settleMs / 4)));
 }
 
-export async function confirmServed(poll: () => Promise<VerifyOutcome>, opts: ConfirmOptions): Promise<ConfirmedOutcome> {
+export async function confirmServed<T extends PollOutcome>(poll: () => Promise<T>, opts: ConfirmOptions): Promise<Confirmed<T>> {
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? defaultSleep;
   const deadline = now() + opts.budgetMs;
@@ -52,7 +57,7 @@ export async function confirmServed(poll: () => Promise<VerifyOutcome>, opts: Co
   let polls = 0;
   let resets = 0;
   let lastReset = '';
-  const finish = (outcome: VerifyOutcome, verified: boolean, stableMs: number): ConfirmedOutcome => {
+  const finish = (outcome: T, verified: boolean, stableMs: number): Confirmed<T> => {
     const notes: string[] = [];
     if (settle > 0 && outcome.verified) {
       notes.push(verified ? `held for ${formatDuration(stableMs)} (settle ${formatDuration(settle)})` : `but only for ${formatDuration(stableMs)} of the ${formatDuration(settle)} settle time within pollFor`);

@@ -16,9 +16,10 @@
  */
 import type net from 'node:net';
 import os from 'node:os';
+import type { StartTlsProtocol } from './schema.js';
 
-export const STARTTLS_PROTOCOLS = ['smtp', 'imap', 'pop3', 'ftp', 'postgres'] as const;
-export type StartTlsProtocol = (typeof STARTTLS_PROTOCOLS)[number];
+// Declared with the settings (config/schema.ts lists them); here for the probe and the CLI.
+export { STARTTLS_PROTOCOLS, type StartTlsProtocol } from './schema.js';
 
 export class StartTlsError extends Error {
   constructor(

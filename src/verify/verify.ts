@@ -7,10 +7,9 @@ import type { X509Certificate } from 'node:crypto';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { EndpointConfig } from '../config/schema.js';
 import { loadPemCertificates, systemRootCertificates } from '../pki/certificate.js';
-import { DEFAULT_POLICY } from '../policy/decide.js';
 import type { AddressResult } from '../state/record.js';
 import { acceptedSerials, judgeAddress, type Companion, type VerifyProblem } from './address.js';
-import { confirmServed, type ConfirmedOutcome, type ConfirmOptions } from './confirm.js';
+import { confirmServed, type Confirmed, type ConfirmOptions } from './confirm.js';
 import { defaultSni, probe, type ProbeResult, type ProbeTarget } from './probe.js';
 import { CLIENT_PROFILES } from './profiles.js';
 import { createLookup, type FamilyFailure, type Lookup } from './resolver.js';
@@ -35,8 +34,8 @@ export interface VerifySettings {
   resolver?: string[];
   /** Trust store for `chain-trusted`; default: Node's bundled roots. */
   roots?: X509Certificate[];
-  /** `not-expiring` alert threshold; default: the default policy's. */
-  expiringAlertMs?: number;
+  /** `not-expiring` alert threshold: the certificate's policy's expiringAlertMs (the caller knows the policy). */
+  expiringAlertMs: number;
   /** Serial of the certificate the deployed one replaced, to name it in results. */
   previousSerial?: string;
   now?: () => Date;
@@ -64,8 +63,14 @@ export interface VerifyOutcome {
   endpointOf?: number[];
 }
 
+/** A verification polled until it held for the settle time (confirm.ts), or the budget ended. */
+export type ConfirmedOutcome = Confirmed<VerifyOutcome>;
+
+/** What probing needs of the settings (judging needs the rest). */
+export type ProbeSettings = Pick<VerifySettings, 'resolver' | 'limit' | 'samples' | 'profiles'>;
+
 /** Resolves every endpoint (or takes its pinned addresses) and probes each address `samples` times and once per other client profile, bounded. */
-export async function probeEndpoints(endpoints: EndpointConfig[], timeoutMs: number, settings: VerifySettings = {}): Promise<ProbeResult[][]> {
+export async function probeEndpoints(endpoints: EndpointConfig[], timeoutMs: number, settings: ProbeSettings = {}): Promise<ProbeResult[][]> {
   const lookup = createLookup(settings.resolver, { timeoutMs: Math.min(timeoutMs, 2000) });
   const limit = settings.limit ?? sharedProbeLimit();
   const sampling = { profiles: settings.profiles !== false };
@@ -131,10 +136,10 @@ export function endpointLabel(ep: EndpointConfig, sni: string | undefined): stri
  * checks; overall, verified only when every address serves the expected serial on every
  * connection (and there is at least one address).
  */
-export function judge(endpoints: EndpointConfig[], probes: ProbeResult[][], expectedSerial: string | undefined, settings: VerifySettings = {}): VerifyOutcome {
+export function judge(endpoints: EndpointConfig[], probes: ProbeResult[][], expectedSerial: string | undefined, settings: VerifySettings): VerifyOutcome {
   const now = (settings.now ?? (() => new Date()))();
   const roots = settings.roots ?? systemRootCertificates();
-  const expiringAlertMs = settings.expiringAlertMs ?? DEFAULT_POLICY.expiringAlertMs;
+  const { expiringAlertMs } = settings;
   const results: AddressResult[] = [];
   const chosen: ProbeResult[] = [];
   const endpointOf: number[] = [];
@@ -184,7 +189,7 @@ function summarize(results: AddressResult[], expected: string | undefined, verif
   return `${good} of ${results.length} serve ${want}; ${bad.join('; ')}`;
 }
 
-export async function verifyEndpoints(endpoints: EndpointConfig[], expectedSerial: string, timeoutMs: number, settings: VerifySettings = {}): Promise<VerifyOutcome> {
+export async function verifyEndpoints(endpoints: EndpointConfig[], expectedSerial: string, timeoutMs: number, settings: VerifySettings): Promise<VerifyOutcome> {
   return judge(endpoints, await probeEndpoints(endpoints, timeoutMs, settings), expectedSerial, settings);
 }
 
@@ -199,8 +204,8 @@ export async function pollUntilServed(
   expectedSerial: string,
   timeoutMs: number,
   budgetMs: number,
-  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
-  settings: VerifySettings = {},
+  sleep: (ms: number) => Promise<void>,
+  settings: VerifySettings,
   confirm: Pick<ConfirmOptions, 'settleMs' | 'onReset'> = { settleMs: 0 },
 ): Promise<ConfirmedOutcome> {
   // Nothing to wait for without endpoints: polling could never change the outcome.

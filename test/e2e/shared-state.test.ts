@@ -83,6 +83,9 @@ state:
   type: azure-blob
   connectionString: \${env:CERTLOOP_TEST_BLOB}
   container: ${container}
+  # One Azurite serves four processes of 16 workers each on a shared 2-core machine: its answers can
+  # take longer than the default deadline under load, and this file tests sharding, not deadlines.
+  timeout: 2m
 ${extra}concurrency: 16
 certificates:
 ${certificates}`,
