@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ERROR_CODES } from '../../src/errors.js';
-import { ROOT } from '../support/lab.js';
+import { ROOT } from '../support/workspace.js';
 
 describe('error codes', () => {
   it('every code is documented in the README table, and the table lists no code that does not exist', () => {

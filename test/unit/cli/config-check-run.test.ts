@@ -12,7 +12,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { starterConfig } from '../../../src/config/starter.js';
 import { certloopInProcess as certloop, type InProcessResult as Outcome } from '../../support/cli-in-process.js';
-import { ROOT, tempDir } from '../../support/lab.js';
+import { ROOT, tempDir } from '../../support/workspace.js';
 import { ACCEPTED, GOOD, MALFORMED } from '../config/cases.js';
 
 const dir = tempDir('check-then-run');

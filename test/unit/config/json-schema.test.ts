@@ -15,7 +15,7 @@ import { configJsonSchema } from '../../../src/config/json-schema.js';
 import { parseConfigText } from '../../../src/config/load.js';
 import { starterConfig } from '../../../src/config/starter.js';
 import { demoConfig } from '../../../scripts/demo-config.js';
-import { ROOT } from '../../support/lab.js';
+import { ROOT } from '../../support/workspace.js';
 import { ACCEPTED, GOOD, MALFORMED } from './cases.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;

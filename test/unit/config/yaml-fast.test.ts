@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseDocument } from 'yaml';
 import { fastYaml } from '../../../src/config/yaml-fast.js';
-import { ROOT } from '../../support/lab.js';
+import { ROOT } from '../../support/workspace.js';
 import { ALIAS_BOMB, GOOD } from './cases.js';
 
 /** What `yaml` (the reference, as load.ts configures it) makes of the text, or an error. */

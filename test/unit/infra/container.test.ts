@@ -10,7 +10,7 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Arg, DockerfileParser, type Instruction } from 'dockerfile-ast';
-import { ROOT } from '../../support/lab.js';
+import { ROOT } from '../../support/workspace.js';
 import { assertCliArgs } from './cli-args.js';
 
 const FILE = path.join(ROOT, 'infra', 'container', 'Dockerfile');

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ALERT_CHECKS, CHECK_NAMES } from '../../../src/verify/checks.js';
 import { currentVerificationState, PROBLEM_REASON, verificationState, verifyAlerts } from '../../../src/verify/deadline.js';
-import { ROOT } from '../../support/lab.js';
+import { ROOT } from '../../support/workspace.js';
 import type { VerificationRecord } from '../../../src/state/record.js';
 
 const HOUR = 3_600_000;
