@@ -31,7 +31,7 @@ describe('daemon and metrics', () => {
     const r = await lab.run('run', '--json', '--metrics-file', file);
     assert.equal(r.code, 0, r.stderr);
     const web = r.json.certificates[0];
-    // The documented, stable shape of `run --json` (README "JSON output").
+    // The documented, stable shape of `run --json` (docs/json-output.md).
     assert.deepEqual(Object.keys(r.json), ['startedAt', 'durationMs', 'exitCode', 'summary', 'certificates', 'shard']);
     assert.deepEqual(Object.keys(r.json.summary), ['total', 'renewed', 'deployed', 'verified', 'pending', 'failed', 'waiting', 'locked', 'alerting', 'fresh']);
     assert.deepEqual(Object.keys(web), ['name', 'verdict', 'action', 'reason', 'message', 'renewAt', 'renewed', 'adopted', 'deployed', 'issuedSerial', 'deployedSerial', 'verified', 'unverified', 'endpoints', 'alerts', 'pendingSince', 'deadline', 'overdue', 'drift', 'error', 'fresh', 'checkedAt', 'recheckAt']);
