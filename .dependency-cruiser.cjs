@@ -76,6 +76,11 @@ const LAYERS = [
     paths: ['^providers/(?!schemas\\.ts$)(?![^/]+/[^/]+/schema\\.ts$)'],
   },
   {
+    name: 'watch',
+    what: 'watched endpoints (issue 18): the sweep over endpoints certloop does not issue for, their records and conditions',
+    paths: ['^src/watch/(?!schema\\.ts$)'],
+  },
+  {
     name: 'config-load',
     what: 'reading certloop.yaml: locate problems by file and line, attach the named policies',
     paths: ['^src/config/(load|outline|mask)\\.ts$'],

@@ -156,10 +156,40 @@ ${EXIT_CODES_HELP}`,
     .command('status')
     .description("each certificate's state, serials (issued, deployed, served), expiry, conditions and next action")
     .argument('[name...]', 'certificate names (default: all)')
-    .addHelpText('after', `\nExit status is 0 when every certificate is Ready, 1 otherwise.\n${EXIT_CODES_HELP}`)
+    .addHelpText('after', `\nExit status is 0 when every certificate is Ready and every watched endpoint was fine at its last sweep, 1 otherwise.\n${EXIT_CODES_HELP}`)
     .action(act(async (names: string[], _o, cmd: Command) => {
       const { statusCommand } = await import('./commands/status.js');
       return statusCommand({ ...globalOptions(cmd), names: names.length ? names : undefined });
+    }));
+
+  program
+    .command('watch')
+    .description('check the watched endpoints (watch: in the config) now: expiry, chain, expected serial, changes')
+    .argument('[name...]', 'watched endpoint names (default: all, with what the sources list)')
+    .option('--once', 'one sweep, then exit (default: sweep again every watch.interval until interrupted)')
+    .addHelpText(
+      'after',
+      `
+Endpoints certloop does not issue for: each address is probed as verify does, and what is served
+is recorded (serial, issuer, expiry, chain problems). Problems: expired, expiring_soon (the watch
+policy's expiringThresholds, default 30d 14d 7d 3d 1d, announced once per threshold), chain_problem,
+drift_detected (expectSerial is not served), and an address that does not answer. A served serial
+that changed since the last sweep is announced as "changed" (information). Events go to the
+notifiers like those of certificates; status, the status page and /metrics show the last sweep.
+
+Examples:
+  certloop watch --once
+  certloop watch --once legacy-api --json
+  certloop watch                 # sweep every watch.interval (the daemon does this too)
+
+Exit codes (with --once, or of the last sweep when interrupted):
+  0  every watched endpoint answers with a valid, trusted certificate not near expiry (and the expected serial)
+  1  one has a problem, or a source could not list its names
+  2  bad usage or configuration`,
+    )
+    .action(act(async (names: string[], o: { once?: boolean }, cmd: Command) => {
+      const { watchCommand } = await import('./commands/watch.js');
+      return watchCommand({ ...globalOptions(cmd), once: o.once, names: names.length ? names : undefined });
     }));
 
   addToolkitCommands(program);

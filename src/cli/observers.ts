@@ -11,6 +11,8 @@ import type { Logger } from '../observability/logger.js';
 import { CertloopMetrics } from '../observability/metrics.js';
 import { decide } from '../policy/decide.js';
 import type { StateStore } from '../state/store.js';
+import { readWatchDocument } from '../watch/record.js';
+import { watchedViews } from '../watch/view.js';
 
 export interface Observers {
   bus: EventBus;
@@ -38,7 +40,10 @@ export function createObservers(config: LoadedConfig, store: StateStore, log: Lo
       return metrics();
     },
     dispatcher,
-    refreshMetrics: (now = new Date()) => metrics().refresh(config.certificates, store, (cert, record, at) => decide({ record, domains: cert.domains }, policyFor(cert), at).renewAt, now),
+    refreshMetrics: async (now = new Date()) => {
+      await metrics().refresh(config.certificates, store, (cert, record, at) => decide({ record, domains: cert.domains }, policyFor(cert), at).renewAt, now);
+      if (config.watch) metrics().refreshWatch(watchedViews(await readWatchDocument(store), config.watch, now));
+    },
   };
 }
 

@@ -105,6 +105,26 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     });
   };
 
+  // Watched endpoints (issue 18) on their own timer, beside the passes: a sweep touches no
+  // certificate, so a long run must not hold it back an interval, nor it a run.
+  let sweeping: Promise<void> | undefined;
+  const watchPass = (): void => {
+    if (abort.signal.aborted || !config.watch) return;
+    if (sweeping) {
+      log.info({ pass: 'watch' }, 'the previous watch sweep is still working; skipping this one');
+      return;
+    }
+    sweeping = (async () => {
+      try {
+        const { sweep } = await import('../watch/sweep.js');
+        const r = await sweep({ watch: config.watch!, store, log, events: observers.bus, signal: abort.signal });
+        log.info({ pass: 'watch', ...r.counts, durationMs: r.durationMs }, 'watch sweep finished');
+      } catch (err) {
+        log.error({ pass: 'watch', err: describeError(err) }, 'watch sweep failed');
+      }
+    })().finally(() => (sweeping = undefined));
+  };
+
   async function drillPass(): Promise<void> {
     try {
       const results = await drillAndRecord({ config, store, log, certificates: config.certificates, trigger: 'daemon', events: observers.bus, signal: abort.signal });
@@ -178,7 +198,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     { url: server.url, schedule, verifyIntervalMs: verifyEvery, nextRun: job.nextDate().toJSDate().toISOString(), drillSchedule: drill.schedule ?? null, nextDrill: drillJob?.nextDate().toJSDate().toISOString() ?? null },
     `certloop daemon listening on ${server.url}`,
   );
-  if (opts.initialRun !== false) pass('run');
+  const watchTimer = config.watch ? setLongInterval(watchPass, config.watch.interval) : undefined;
+  if (opts.initialRun !== false) {
+    pass('run');
+    watchPass();
+  }
 
   const why = await (opts.stopSignal ?? waitForSignal());
   const stopBy = Date.now() + config.shutdownTimeout;
@@ -187,12 +211,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   job.stop();
   drillJob?.stop();
   verifyTimer.cancel();
+  watchTimer?.cancel();
   const forced = () => {
     log.warn('second signal: exiting now');
     process.exit(1);
   };
   process.once('SIGTERM', forced).once('SIGINT', forced);
-  if (!(await within(current, stopBy - Date.now()))) {
+  if (!(await within(Promise.all([current, sweeping]), stopBy - Date.now()))) {
     const count = await releaseHeldLeases(log);
     log.error({ releasedLeases: count }, `the ${currentKind ?? 'current'} pass did not stop within shutdownTimeout (${formatDuration(config.shutdownTimeout)}); leases released, exiting now`);
     process.exit(1);

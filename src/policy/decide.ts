@@ -43,6 +43,8 @@ export interface RenewalPolicy {
   recheckIntervalMs: number;
   /** Alert when a served certificate expires within this. */
   expiringAlertMs: number;
+  /** Watched endpoints: an expiring_soon alert as the time left crosses each of these (largest first). */
+  expiringThresholdsMs: number[];
 }
 
 const RETRY_ISSUE = [60_000, 600_000, 6_000_000, DAY];
@@ -61,6 +63,7 @@ export const DEFAULT_POLICY: RenewalPolicy = {
   verifyDeadlineMs: 0,
   recheckIntervalMs: 3_600_000,
   expiringAlertMs: 14 * DAY,
+  expiringThresholdsMs: [30, 14, 7, 3, 1].map((d) => d * DAY),
 };
 
 export type TimeSource = 'ari' | 'fraction' | 'days' | 'emergency' | 'retry' | 'forced';
