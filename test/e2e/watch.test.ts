@@ -169,16 +169,19 @@ notify:
     serve('changing', changedTo);
     serve('drift', driftExpected);
     execFileSync(nginx.reloadCommand[0], nginx.reloadCommand.slice(1));
-    await waitFor(async () => (await cli(['verify', '--endpoint', `127.0.0.1:${ports.changing}`, '--sni', 'changing.watch.test', '--expect-serial', changedTo.serial])).code === 0, 10_000, 'nginx to serve the new certificate');
+    await waitFor(async () => (await cli(['verify', '--endpoint', `127.0.0.1:${ports.changing}`, '--sni', 'changing.watch.test', '--expect-serial', changedTo.serial, '--trust', path.join(dir, 'root.pem')])).code === 0, 10_000, 'nginx to serve the new certificate');
     const r = await watch('--json', 'watch', '--once', 'changing', 'drift');
     assert.equal(r.code, 0, r.stdout);
     const changing = r.json.watched.endpoints.find((e: any) => e.name === 'changing');
     assert.equal(changing.changed.from, was);
     assert.equal(changing.changed.to, changedTo.serial);
-    await waitFor(() => eventsOf('changed').length === 1 && eventsOf('recovered').length === 1, 5000, 'changed and recovered');
-    assert.equal(eventsOf('changed')[0].certificate, 'changing');
-    assert.equal(eventsOf('changed')[0].data.to, changedTo.serial);
-    assert.equal(eventsOf('changed')[0].severity, 'info');
+    // Both serve another serial than before: the drift endpoint's new one is the expected one.
+    await waitFor(() => eventsOf('changed').length === 2 && eventsOf('recovered').length === 1, 5000, 'changed twice and recovered once');
+    const changed = eventsOf('changed', 'changing')[0];
+    assert.deepEqual(changed.data, { from: was, to: changedTo.serial, issuer: changing.issuer, notAfter: changing.notAfter });
+    assert.equal(changed.severity, 'info');
+    assert.equal(eventsOf('changed', 'drift')[0].data.to, driftExpected.serial);
+    assert.equal(eventsOf('recovered')[0].certificate, 'drift');
     assert.deepEqual(eventsOf('recovered')[0].data.from, ['drift_detected']);
     // The endpoints not named keep their records.
     const status = await watch('--json', 'status');
@@ -221,9 +224,12 @@ notify:
   it('the daemon sweeps on watch.interval, /metrics has the certloop_watch_ gauges, and the status page lists them under Watched', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const d = startDaemon(configFile, ['--listen', `127.0.0.1:${port}`]);
+    const everySecond = configFile.replace(/\.yaml$/, '-1s.yaml');
+    fs.writeFileSync(everySecond, fs.readFileSync(configFile, 'utf8').replace('  interval: 1h\n', '  interval: 1s\n'));
+    const d = startDaemon(everySecond, ['--listen', `127.0.0.1:${port}`]);
     daemons.push(d);
-    await waitFor(() => /"watch sweep finished"/.test(d.output()), 30_000, 'a watch sweep');
+    // The first sweep at start, then one every watch.interval.
+    await waitFor(() => (d.output().match(/"watch sweep finished"/g) ?? []).length >= 2, 30_000, 'two watch sweeps');
     const m = (await get(`${base}/metrics`)).body;
     assert.equal(metric(m, 'certloop_watch_ssl_earliest_cert_expiry', { endpoint: 'expired' }), Math.floor(served.expired.cert.validity.notAfter.getTime() / 1000));
     assert.equal(metric(m, 'certloop_watch_cert_expiration_timestamp_seconds', { endpoint: 'fine', address: '127.0.0.1' }), Math.floor(served.fine.cert.validity.notAfter.getTime() / 1000));
@@ -248,7 +254,7 @@ notify:
       ['drift', 'att-ok'],
       ['fine', 'att-ok'],
     ]);
-    assert.match((await section.locator('tr[data-watched="expired"]').innerText()).replace(/\s+/g, ' '), /expired Expired .* watch test intermediate/);
+    assert.match((await section.locator('tr[data-watched="expired"]').innerText()).replace(/\s+/g, ' '), /^expired expired\.watch\.test:\d+ ✕ Expired .* CN=watch test intermediate/);
     assert.match(await page.locator('ul.summary').innerText(), /3\s+watched with a problem/);
     await page.close();
     d.child.kill('SIGTERM');

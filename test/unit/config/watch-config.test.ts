@@ -23,7 +23,7 @@ describe('the watch section', () => {
     assert.equal(c.watch!.interval, 3_600_000);
     assert.deepEqual(c.watch!.sources, []);
     const ep = c.watch!.endpoints[0];
-    assert.deepEqual([ep.name, ep.host, ep.port, ep.expectSerial, ep.trust], ['legacy-api', 'api.example.com', 443, '0A1B2C', '/etc/certloop/roots.pem']);
+    assert.deepEqual([ep.name, ep.host, ep.port, ep.expectSerial, ep.trust], ['legacy-api', 'api.example.com', 443, 'A1B2C', '/etc/certloop/roots.pem']);
     assert.deepEqual(resolvedPolicyFor(c.watch!).expiringThresholdsMs, [30, 14, 7, 3, 1].map((d) => d * DAY));
   });
 
@@ -42,7 +42,7 @@ describe('the watch section', () => {
   const bad: [string, string, RegExp][] = [
     ['neither certificates nor watch is still an error', `${ACME}`, /certificates: list at least one certificate \(or endpoints to watch under watch:\)/],
     ['an empty certificates list without watch too', `${ACME}certificates: []\n`, /certificates: list at least one certificate/],
-    ['two watched endpoints with one name', `${ACME}watch:\n  - { name: a, host: a.example.com }\n  - { name: a, host: b.example.com }\n`, /watch\.endpoints\.1\.name: duplicate watched endpoint name "a" \(first used by watch\.endpoints\[0\]\)/],
+    ['two watched endpoints with one name', `${ACME}watch:\n  - { name: a, host: a.example.com }\n  - { name: a, host: b.example.com }\n`, /watch\.endpoints\[1\]\.name: duplicate watched endpoint name "a" \(first used by watch\.endpoints\[0\]\)/],
     ['a watched endpoint named like a certificate', `${ACME}${CERT}watch:\n  - { name: web, host: a.example.com }\n`, /"web" is also the name of certificates\[0\]/],
     ['an expectSerial that is not hex', `${ACME}watch:\n  - { name: a, host: a.example.com, expectSerial: xyz }\n`, /expectSerial: expected a serial in hex/],
     ['an unknown source type', `${ACME}watch:\n  sources:\n    - { type: zone-file, path: ./z }\n`, /unknown watch source type: expected one of file/],
