@@ -26,7 +26,7 @@ import { promisify } from 'node:util';
 import pLimit from 'p-limit';
 import { loadRoots, verifyEndpoints, DEFAULT_PROBE_CONCURRENCY } from '../src/verify/verify.js';
 import { VerifyConfig } from '../src/config/schema.js';
-import { DEFAULT_POLICY } from '../src/policy/decide.js';
+import { DEFAULT_POLICY } from '../src/policy/defaults.js';
 import { makeListenerCertificate } from '../test/support/pebble.js';
 import { startNginxEndpoints } from './support/nginx-endpoints.js';
 import type { EndpointConfig } from '../src/config/schema.js';

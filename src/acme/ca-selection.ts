@@ -12,7 +12,7 @@ import type acme from 'acme-client';
 import type { AcmeConfig } from '../config/schema.js';
 import { CertloopError, describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import type { RenewalPolicy } from '../policy/decide.js';
+import type { RenewalPolicy } from '../policy/types.js';
 import { emergencyTime } from '../policy/emergency.js';
 import type { CertificateRecord } from '../state/record.js';
 import type { StateStore } from '../state/store.js';

@@ -36,7 +36,8 @@ function note(res: ResponseLike | undefined): void {
   c.status = res.status;
   const type = (res.data as { type?: unknown } | undefined)?.type;
   c.problemType = typeof type === 'string' ? type : undefined;
-  c.retryAfterSeconds = parseRetryAfter(res.headers?.['retry-after']);
+  // An HTTP-date Retry-After counts from when the answer arrives: the wall clock, even in a drill.
+  c.retryAfterSeconds = parseRetryAfter(res.headers?.['retry-after'], Date.now());
 }
 
 acme.axios.interceptors.response.use(

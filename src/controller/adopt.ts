@@ -9,7 +9,7 @@ import { X509Certificate } from 'node:crypto';
 import { describeError } from '../errors.js';
 import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/certificate.js';
 import { isAdoptable } from '../plugins.js';
-import { renewalTime } from '../policy/decide.js';
+import { renewalTime } from '../policy/renewal-time.js';
 import { setCondition, type CertificateRecord, type IssuedCertificate } from '../state/record.js';
 import type { CertificateContext } from './types.js';
 

@@ -7,18 +7,20 @@ import { X509Certificate } from 'node:crypto';
 import { CertloopError, describeError, Interrupted, type Step } from '../errors.js';
 import { sleep } from '../util/timers.js';
 import { emit, progress } from '../observability/events.js';
-import { crashPoint } from '../testing/crash.js';
 import { reviewHealth } from './health.js';
 import { generatePrivateKey } from '../acme/keys.js';
 import { adoptFromTargets } from './adopt.js';
 import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/certificate.js';
 import type { CertificateBundle } from '../plugins.js';
-import { decide, nextAttempt, retryStepOf, type Decision } from '../policy/decide.js';
+import { decide } from '../policy/decide.js';
+import { nextAttempt, retryStepOf } from '../policy/retry.js';
+import type { Decision } from '../policy/types.js';
 import { emptyRecord, setCondition, type CertificateRecord, type IssuedCertificate } from '../state/record.js';
 import { NO_ENDPOINTS, UNVERIFIED_BY_CHOICE } from '../state/certificate-state.js';
 import { observeRenewalInfo, replacesFor } from './renewal-info.js';
 import { verificationState, verifyAlerts, type VerifyAlert } from '../verify/deadline.js';
-import { freshness, verifyConfigKey } from '../verify/freshness.js';
+import { verifyConfigKey } from '../verify/freshness.js';
+import { freshness } from '../policy/freshness.js';
 import { carriedVerification } from './fresh.js';
 import { freshnessView } from '../state/freshness-view.js';
 import { loadRoots, pollUntilServed, verifyEndpoints, type VerifySettings } from '../verify/verify.js';
@@ -65,7 +67,7 @@ export async function reconcileCertificate(ctx: CertificateContext): Promise<Cer
     // Verify: always, even when nothing changed, so drift (a rollback, a stale node) is seen;
     // with `--recheck due`, once per recheckInterval when nothing else is to do (fresh.ts).
     const view = ctx.recheck === 'due' && !outcome.deployed && !ctx.force ? freshnessView(record) : undefined;
-    const fresh = view && freshness(view, config, ctx.policy, now());
+    const fresh = view && freshness(view, { domains: config.domains, configKey: verifyConfigKey(config.verify) }, ctx.policy, now());
     if (fresh && typeof fresh !== 'string') {
       outcome.verification = carriedVerification(view!, fresh, now());
       outcome.alerts = [];
@@ -153,11 +155,11 @@ async function issueFrom(ctx: CertificateContext, record: CertificateRecord, dec
       onOrderPlaced: async (url) => {
         pending.orderUrl = url;
         await store.put(record);
-        crashPoint('order-placed');
+        ctx.onStep?.('order-placed');
       },
     }),
   );
-  crashPoint('downloaded');
+  ctx.onStep?.('downloaded');
 
   const leaf = describeCertificate(new X509Certificate(splitPem(fullchainPem)[0] ?? fullchainPem));
   const issued: IssuedCertificate = {
@@ -180,7 +182,7 @@ async function issueFrom(ctx: CertificateContext, record: CertificateRecord, dec
   setCondition(record, 'Deployed', 'False', 'NotDeployed', `certificate ${issued.serial} is not deployed yet`, now());
   setCondition(record, 'Ready', 'False', 'Deploying', 'a new certificate is being deployed', now());
   await store.put(record);
-  crashPoint('issued');
+  ctx.onStep?.('issued');
   await emit(ctx, { type: 'renewed', message: `issued ${issued.serial}, valid until ${issued.notAfter}`, data: { serial: issued.serial, notAfter: issued.notAfter, reason: decision.reason } });
   log.info({ certificate: name, serial: issued.serial, notAfter: issued.notAfter }, 'certificate issued');
 }
@@ -209,10 +211,10 @@ export async function deploy(ctx: CertificateContext, record: CertificateRecord)
     if (record.targets[target.id]?.serial === issued.serial) continue;
     log.info({ certificate: name, target: target.describe(), serial: issued.serial }, 'deploying');
     await target.deploy(bundle, { log, baseDir: ctx.baseDir });
-    crashPoint('reload-done', i + 1);
+    ctx.onStep?.('reload-done', i + 1);
     record.targets[target.id] = { serial: issued.serial, at: now().toISOString() };
     await store.put(record);
-    crashPoint('target-deployed', i + 1);
+    ctx.onStep?.('target-deployed', i + 1);
   }
   record.deployedSerial = issued.serial;
   record.deployedAt = now().toISOString();
@@ -250,7 +252,7 @@ export async function verify(ctx: CertificateContext, record: CertificateRecord,
     deadlineMs: config.verify.deadline ?? ctx.policy.verifyDeadlineMs,
     now: now(),
   });
-  crashPoint('mid-verify');
+  ctx.onStep?.('mid-verify');
   record.lastVerification = {
     serial,
     at: now().toISOString(),

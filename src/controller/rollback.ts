@@ -7,7 +7,7 @@
  *
  * The rolled-back certificate becomes `issued` and the one it replaced becomes `previous`, so a
  * crash mid-rollback resumes like any unfinished deploy, and a second rollback rolls forward.
- * Automatic renewal then pauses (policy/rollback-hold.ts).
+ * Automatic renewal then pauses (policy/checks/rolled-back.ts).
  */
 import { CertloopError, type Step } from '../errors.js';
 import { checkIssuedCertificate } from '../pki/certificate.js';

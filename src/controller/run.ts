@@ -5,13 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { CaEndpoint } from '../acme/ca-selection.js';
+import { RenewalInfoClient } from '../acme/renewal-info.js';
 import { configureAcmeTimeouts } from '../acme/timeouts.js';
 import { trustAcmeServer } from '../acme/trust.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { CertificateConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import type { RenewalPolicy } from '../policy/decide.js';
+import type { RenewalPolicy } from '../policy/types.js';
 import { resolvedPolicyFor } from '../policy/load.js';
 import type { StateStore } from '../state/store.js';
 import { createSolver, createTarget } from '../../providers/registry.js';
@@ -19,9 +20,10 @@ import { DEFAULT_PROBE_CONCURRENCY } from '../verify/verify.js';
 import type { Recheck } from '../verify/freshness.js';
 import { emit, type EventBus } from '../observability/events.js';
 import type { CertificateContext, CertificateOutcome } from './certificate.js';
-import { freshOutcome, freshnessViews } from './fresh.js';
+import { freshOutcome, freshnessViews, RenewalInfoOffers } from './fresh.js';
 import { acquireLease, holding, leaseOwner, released } from './lease.js';
 import { inShard, type Shard } from './shard.js';
+import type { StepHook } from './step-hook.js';
 
 export interface RunOptions {
   config: LoadedConfig;
@@ -45,6 +47,8 @@ export interface RunOptions {
   verifyOnly?: boolean;
   /** `due`: skip certificates with nothing to do whose endpoints were checked within the policy's recheckInterval (fresh.ts). Default `all`. */
   recheck?: Recheck;
+  /** Called at each step boundary of each certificate: test entry points only (step-hook.ts). */
+  onStep?: StepHook;
 }
 
 export interface RunSummary {
@@ -75,14 +79,17 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
   // One bound on TLS probes for the whole run, however many certificates verify at once.
   const probeLimit = pLimit(DEFAULT_PROBE_CONCURRENCY);
 
+  // This run's questions to the CA about renewal windows (ARI), with its clock and its randomness;
+  // what it learns about the CA's directory expires (acme/directory.ts), and the next run asks anew.
+  const renewalInfo = new RenewalInfoClient({ now, random: Math.random });
   // `--recheck due`: certificates with nothing to do are answered from their freshness views.
-  const views = opts.recheck === 'due' && !opts.force && !opts.verifyOnly ? freshnessViews(store) : undefined;
+  const quiet = opts.recheck === 'due' && !opts.force && !opts.verifyOnly ? { views: freshnessViews(store), offers: new RenewalInfoOffers(store, renewalInfo) } : undefined;
   const outcomes = await Promise.all(
     selected.map((cert) =>
       limit(async () => {
         if (opts.signal?.aborted) return notStarted(cert);
-        if (views) {
-          const fresh = await freshOutcome(store, await views(cert.name), cert, policyFor(cert), config.acme.directory, now());
+        if (quiet) {
+          const fresh = await freshOutcome(quiet.offers, await quiet.views(cert.name), cert, policyFor(cert), config.acme.directory, now());
           if (fresh) {
             opts.onOutcome?.(fresh);
             return fresh;
@@ -96,6 +103,7 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
           work({
             ...certificateContext(config, cert, store, log, now),
             acmeClient,
+            renewalInfo,
             force: opts.force,
             ca: caFailover({
               endpoints: caEndpoints(config.acme),
@@ -112,6 +120,7 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
             recheck: opts.recheck,
             events: opts.events,
             signal: opts.signal,
+            onStep: opts.onStep,
           }),
         );
         opts.onOutcome?.(outcome);

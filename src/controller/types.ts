@@ -6,17 +6,19 @@
 import type acme from 'acme-client';
 import type { LimitFunction } from 'p-limit';
 import type { CaSelector } from '../acme/ca-selection.js';
+import type { RenewalInfoClient } from '../acme/renewal-info.js';
 import type { CertificateConfig } from '../config/schema.js';
 import type { Step } from '../errors.js';
 import type { EventBus } from '../observability/events.js';
 import type { Logger } from '../observability/logger.js';
 import type { Solver, Target } from '../plugins.js';
-import type { Decision, RenewalPolicy } from '../policy/decide.js';
+import type { Decision, RenewalPolicy } from '../policy/types.js';
 import type { Unverified } from '../state/certificate-state.js';
 import type { StateStore } from '../state/store.js';
 import type { VerificationState, VerifyAlert } from '../verify/deadline.js';
 import type { Recheck } from '../verify/freshness.js';
 import type { VerifyOutcome } from '../verify/verify.js';
+import type { StepHook } from './step-hook.js';
 
 export interface CertificateContext {
   config: CertificateConfig;
@@ -32,6 +34,8 @@ export interface CertificateContext {
   force?: boolean;
   /** Which CA each order attempt goes to (primary, then acme.fallback); default: `directory` only. */
   ca?: CaSelector;
+  /** Asks the CA for renewal windows (ARI) in the observe step; absent, nothing is asked. */
+  renewalInfo?: RenewalInfoClient;
   /** A fire drill (`certloop drill`): no ARI fetch, no `replaces`; the caller gives a throwaway store. */
   drill?: boolean;
   /** Bound on TLS probes in flight, shared by the certificates of one run (default: process-wide). */
@@ -42,6 +46,8 @@ export interface CertificateContext {
   signal?: AbortSignal;
   /** `due`: an earlier verification within the policy's recheckInterval stands (`run --recheck due`). */
   recheck?: Recheck;
+  /** Called at each step boundary: set by test entry points only (step-hook.ts). */
+  onStep?: StepHook;
 }
 
 /** A verification with what it means for the certificate: pending, overdue, drift, alerts. */

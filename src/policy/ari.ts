@@ -2,13 +2,13 @@
  * ACME Renewal Information (RFC 9773): ask the CA when it would like a certificate renewed.
  * The CA answers with a suggested window; certloop picks a uniformly random moment inside it once
  * and keeps it until the CA moves the window (so every run agrees, and a fleet spreads its load).
- * This file does the I/O (directory, renewalInfo GET) and the pure pieces around it; decide.ts
- * only ever sees the stored result.
+ * This file holds the pure pieces: the certID, reading an answer, picking the moment, backing off.
+ * The HTTP calls live with the ACME client (acme/renewal-info.ts); the checks only ever see the
+ * stored result. The clock and the randomness are always arguments.
  */
 import { X509Certificate } from 'node:crypto';
 import type forgeModule from 'node-forge';
 import { lazyRequire } from '../util/lazy-require.js';
-import { getJson } from '../acme/http-get.js';
 import type { AriRecord } from '../state/record.js';
 
 const MINUTE = 60_000;
@@ -77,37 +77,8 @@ export type RenewalInfoResult =
   | { kind: 'ok'; info: RenewalInfo }
   | { kind: 'error'; message: string; retryAfterSeconds?: number };
 
-const directories = new Map<string, Promise<Record<string, unknown>>>();
-
-async function directoryOf(url: string): Promise<Record<string, unknown>> {
-  let p = directories.get(url);
-  if (!p) {
-    p = getJson(url).then((res) => {
-      if (res.status !== 200 || typeof res.json !== 'object' || res.json === null) throw new Error(`the ACME directory answered HTTP ${res.status}`);
-      return res.json as Record<string, unknown>;
-    });
-    directories.set(url, p);
-    p.catch(() => directories.delete(url));
-  }
-  return p;
-}
-
-/** Whether the CA's directory names renewalInfo; undefined when it cannot be read now. */
-export async function offersRenewalInfo(directoryUrl: string): Promise<boolean | undefined> {
-  try {
-    return typeof (await directoryOf(directoryUrl)).renewalInfo === 'string';
-  } catch {
-    return undefined;
-  }
-}
-
-/** False only when the CA's directory was read and names no renewalInfo (an unreadable one may). */
-export async function mayOfferRenewalInfo(directoryUrl: string): Promise<boolean> {
-  return (await offersRenewalInfo(directoryUrl)) !== false; // fetchRenewalInfo reports an unreadable one
-}
-
 /** Retry-After as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
+export function parseRetryAfter(value: unknown, now: number): number | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
   const s = String(value).trim();
   if (/^\d+$/.test(s)) return Number(s);
@@ -115,44 +86,29 @@ export function parseRetryAfter(value: unknown, now = Date.now()): number | unde
   return Number.isFinite(t) ? Math.max(0, Math.round((t - now) / 1000)) : undefined;
 }
 
-/** GET renewalInfo/{certID} (unauthenticated, RFC 9773 §4.2); never throws. */
-export async function fetchRenewalInfo(directoryUrl: string, certId: string): Promise<RenewalInfoResult> {
-  let base: unknown;
-  try {
-    base = (await directoryOf(directoryUrl)).renewalInfo;
-  } catch (err) {
-    return { kind: 'error', message: `cannot read the ACME directory: ${describe(err)}` };
+/**
+ * A renewalInfo answer (RFC 9773 §4.2) as certloop uses it: the suggested window, or why there is
+ * none, with the CA's Retry-After read against `now` (ms).
+ */
+export function readRenewalInfo(status: number, json: unknown, retryAfter: unknown, now: number): RenewalInfoResult {
+  const retryAfterSeconds = parseRetryAfter(retryAfter, now);
+  if (status !== 200) return { kind: 'error', message: `renewalInfo answered HTTP ${status}`, retryAfterSeconds };
+  const w = (json as { suggestedWindow?: { start?: unknown; end?: unknown } } | undefined)?.suggestedWindow;
+  const start = typeof w?.start === 'string' ? Date.parse(w.start) : NaN;
+  const end = typeof w?.end === 'string' ? Date.parse(w.end) : NaN;
+  if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) {
+    return { kind: 'error', message: 'renewalInfo returned no valid suggestedWindow', retryAfterSeconds };
   }
-  if (typeof base !== 'string') return { kind: 'unsupported' };
-  const url = `${base.replace(/\/$/, '')}/${certId}`;
-  try {
-    const res = await getJson(url);
-    const retryAfterSeconds = parseRetryAfter(res.headers['retry-after']);
-    if (res.status !== 200) return { kind: 'error', message: `renewalInfo answered HTTP ${res.status}`, retryAfterSeconds };
-    const w = (res.json as { suggestedWindow?: { start?: unknown; end?: unknown } })?.suggestedWindow;
-    const start = typeof w?.start === 'string' ? Date.parse(w.start) : NaN;
-    const end = typeof w?.end === 'string' ? Date.parse(w.end) : NaN;
-    if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) {
-      return { kind: 'error', message: 'renewalInfo returned no valid suggestedWindow', retryAfterSeconds };
-    }
-    const explanationURL = (res.json as { explanationURL?: unknown }).explanationURL;
-    return {
-      kind: 'ok',
-      info: {
-        windowStart: new Date(start).toISOString(),
-        windowEnd: new Date(end).toISOString(),
-        explanationURL: typeof explanationURL === 'string' ? explanationURL : undefined,
-        retryAfterSeconds,
-      },
-    };
-  } catch (err) {
-    return { kind: 'error', message: `cannot fetch renewalInfo: ${describe(err)}` };
-  }
-}
-
-function describe(err: unknown): string {
-  const e = err as { code?: string; message?: string };
-  return e.code ?? e.message ?? String(err);
+  const explanationURL = (json as { explanationURL?: unknown }).explanationURL;
+  return {
+    kind: 'ok',
+    info: {
+      windowStart: new Date(start).toISOString(),
+      windowEnd: new Date(end).toISOString(),
+      explanationURL: typeof explanationURL === 'string' ? explanationURL : undefined,
+      retryAfterSeconds,
+    },
+  };
 }
 
 /**
@@ -174,7 +130,7 @@ export function adoptWindow(
   certId: string,
   info: RenewalInfo,
   now: Date,
-  random: () => number = Math.random,
+  random: () => number,
 ): AriRecord {
   const same = previous?.serial === serial && previous.windowStart === info.windowStart && previous.windowEnd === info.windowEnd && previous.selectedAt;
   const start = Date.parse(info.windowStart);

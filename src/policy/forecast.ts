@@ -6,7 +6,9 @@
  * from one failed day, a verify deadline longer than the life left at renewal.
  */
 import type { CertificateRecord } from '../state/record.js';
-import { decide, renewalTime, type RenewalPolicy, type TimeSource } from './decide.js';
+import { decide } from './decide.js';
+import { renewalTime } from './renewal-time.js';
+import type { RenewalPolicy, TimeSource } from './types.js';
 import { formatDuration } from '../util/duration.js';
 
 const DAY = 86_400_000;

@@ -9,7 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { issuesToProblemsAt, readYaml } from '../config/read-yaml.js';
 import type { ConfigProblem } from '../errors.js';
-import { DEFAULT_POLICY, formatFraction, type RenewalPolicy } from './decide.js';
+import { DEFAULT_POLICY } from './defaults.js';
+import { formatFraction } from './renewal-time.js';
+import type { RenewalPolicy } from './types.js';
 import { PolicyFile, type PolicyOverrides, type PolicyRef } from './schema.js';
 
 const DAY = 86_400_000;
@@ -61,7 +63,6 @@ export function applyFields(base: RenewalPolicy, f: Omit<PolicyOverrides, 'name'
   if (f.retry?.issue) p.retrySchedulesMs.issue = f.retry.issue;
   if (f.retry?.deploy) p.retrySchedulesMs.deploy = f.retry.deploy;
   if (f.retry?.verify) p.retrySchedulesMs.verify = f.retry.verify;
-  p.retryScheduleMs = p.retrySchedulesMs.issue;
   if (f.verifyDeadline !== undefined) p.verifyDeadlineMs = f.verifyDeadline;
   if (f.recheckInterval !== undefined) p.recheckIntervalMs = f.recheckInterval;
   if (f.expiringAlert !== undefined) p.expiringAlertMs = f.expiringAlert;

@@ -4,12 +4,12 @@
  * predicts a real run at T.
  */
 import type { RecordSummary } from '../state/summary.js';
-import { decide, renewalTimeOf, type RenewalPolicy } from './decide.js';
+import { evaluate } from './decide.js';
+import type { RenewalPolicy } from './types.js';
 
 export function planCertificate(name: string, domains: string[], record: RecordSummary | undefined, policy: RenewalPolicy, at: Date) {
-  const decision = decide({ record, domains }, policy, at);
+  const { decision, renewal } = evaluate({ record, domains }, policy, at);
   const issued = record?.issued;
-  const renewal = renewalTimeOf(record, policy, at);
   const f = record?.lastFailure;
   return {
     name,

@@ -10,7 +10,8 @@
  * rendered into a page that may be served over the network.
  */
 import type { Config } from '../config/schema.js';
-import { decide, type TimeSource } from '../policy/decide.js';
+import { decide } from '../policy/decide.js';
+import type { TimeSource } from '../policy/types.js';
 // The policy resolved when the config was loaded; controller/run.ts's policyFor is this lookup.
 import { resolvedPolicyFor as policyFor } from '../policy/load.js';
 import type { CertificateRecord, ConditionStatus, ConditionType, HistoryEvent } from '../state/record.js';

@@ -1,5 +1,5 @@
 /**
- * What `run --recheck due` reads to know that a certificate has nothing to do (verify/freshness.ts):
+ * What `run --recheck due` reads to know that a certificate has nothing to do (policy/freshness.ts):
  * the decision summary (summary.ts) plus the last verification's verdict, without the per-address
  * results. A full record's is computed from it; the SQLite store keeps it in its own table beside
  * the record, so a quiet run over 1,000 certificates reads ~0.4 MB in one statement instead of

@@ -151,7 +151,7 @@ export interface CertificateRecord {
   lastVerification?: VerificationRecord;
   conditions: Partial<Record<ConditionType, Condition>>;
   lastFailure?: FailureRecord;
-  /** Set by `certloop rollback`: `serial` replaced `from`; automatic renewal pauses (policy/rollback-hold.ts). */
+  /** Set by `certloop rollback`: `serial` replaced `from`; automatic renewal pauses (policy/checks/rolled-back.ts). */
   rollback?: { serial: string; from: string; at: string };
   /** Per ACME directory: consecutive CA-side failures since the last successful order (acme/ca-selection.ts). */
   caFailures?: Record<string, { count: number; problem: string; message: string; at: string; retryAfterUntil?: string }>;

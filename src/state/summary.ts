@@ -6,7 +6,7 @@
  *
  * `decide` takes a `RecordSummary` and a full record is one too (it has every field), so plan
  * (summaries) and run (full records) call the very same decision function. Whatever a new check in
- * decide.ts reads must be added here, or it does not type-check.
+ * policy/checks/ reads must be added here, or it does not type-check.
  */
 import type { AriRecord, CertificateRecord, FailureRecord, IssuedCertificate, PendingOrder, VerificationRecord } from './record.js';
 

@@ -1,26 +1,12 @@
 /**
- * `run --recheck due`: whether the last verification of a certificate still stands, so a frequent
- * scheduled run may skip probing its endpoints until the policy's `recheckInterval` has passed.
- *
- * Only a certificate with nothing at all to do qualifies: not due, nothing to resume, retry or
- * deploy, the deployed serial served on every address of exactly the endpoints configured now,
- * every named check passing, and the deployed certificate not yet inside its expiring-alert
- * threshold. Anything else is reconciled as usual. Pure: the clock is an argument.
+ * `run --recheck due` on the verification side: the mode, and the key of what the endpoints were
+ * verified against, which a recorded check carries so that only a check of what is configured now
+ * stands. The rule that decides whether a check still stands is policy/freshness.ts.
  */
 import { createHash } from 'node:crypto';
 import type { CertificateConfig } from '../config/schema.js';
-import { decide, type Decision, type RenewalPolicy } from '../policy/decide.js';
-import type { FreshnessView } from '../state/freshness-view.js';
 
 export type Recheck = 'all' | 'due';
-
-export interface Fresh {
-  decision: Decision;
-  /** When the endpoints were last probed. */
-  checkedAt: Date;
-  /** When a `--recheck due` run will probe them again. */
-  recheckAt: Date;
-}
 
 /**
  * What the endpoints were verified against: a changed endpoint list (with its samples, family and
@@ -31,27 +17,4 @@ export interface Fresh {
 export function verifyConfigKey(verify: CertificateConfig['verify']): string {
   const { endpoints, resolver, trust, samples } = verify;
   return createHash('sha256').update(JSON.stringify({ endpoints, resolver, trust, samples })).digest('base64url').slice(0, 16);
-}
-
-/** Why a certificate cannot skip its probes, or the fresh verification it may rely on. */
-export function freshness(record: FreshnessView | undefined, cert: CertificateConfig, policy: RenewalPolicy, now: Date): Fresh | string {
-  if (policy.recheckIntervalMs <= 0) return 'the policy re-checks on every run';
-  if (!record?.issued || !record.deployedSerial) return 'nothing deployed yet';
-  if (record.issued.serial !== record.deployedSerial) return 'an issued certificate is not deployed everywhere';
-  if (record.lastFailure || record.pendingOrder) return 'an earlier step failed or did not finish';
-  const last = record.lastVerification;
-  if (!last || last.serial !== record.deployedSerial || !last.verified || last.drift || last.overdueSince) return 'the deployed certificate is not confirmed served';
-  if (last.configKey !== verifyConfigKey(cert.verify)) return 'the endpoints changed since the last check';
-  if (last.addresses === 0) return 'no endpoints were checked';
-  if (!last.passed) return 'a check failed last time';
-  const checkedAt = new Date(last.at);
-  const recheckAt = new Date(checkedAt.getTime() + policy.recheckIntervalMs);
-  if (!(checkedAt <= now && now < recheckAt)) return 'the recheck interval has passed';
-  // The served certificate is the deployed one: its not-expiring check would fail by now.
-  const from = Date.parse(record.issued.notBefore);
-  const to = Date.parse(record.issued.notAfter);
-  if (to - now.getTime() <= Math.min(policy.expiringAlertMs, (to - from) / 5)) return 'the certificate is inside its expiring-alert threshold';
-  const decision = decide({ record, domains: cert.domains }, policy, now);
-  if (decision.action !== 'none') return decision.message;
-  return { decision, checkedAt, recheckAt };
 }

@@ -12,7 +12,7 @@ import type { WatchConfig } from '../config/schema.js';
 import { CertloopError } from '../errors.js';
 import { emit, openProblems, settle, type EventBus, type EventContext } from '../observability/events.js';
 import type { Logger } from '../observability/logger.js';
-import type { RenewalPolicy } from '../policy/decide.js';
+import type { RenewalPolicy } from '../policy/types.js';
 import { resolvedPolicyFor } from '../policy/load.js';
 import type { StateStore } from '../state/store.js';
 import type { Recheck } from '../verify/freshness.js';

@@ -10,7 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { certIdOf } from '../../src/policy/ari.js';
 import { startAriProxy, type AriProxy } from '../support/ari-proxy.js';
+import { startDaemon } from '../support/daemon.js';
 import { startLab, type Lab } from '../support/lab.js';
+import { waitFor } from '../support/net.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -166,5 +168,26 @@ describe('ARI and retries against Pebble behind an ARI responder', () => {
     const bad = await lab.run('plan', '--at', 'tomorrow');
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--at expects an ISO 8601 time .* got "tomorrow"/);
+  });
+
+  it('a daemon notices a CA that starts offering renewalInfo after its first look at the directory', async () => {
+    timePasses();
+    proxy.offerRenewalInfo(false);
+    proxy.setWindow(certId(), { start: new Date(Date.now() + 10 * DAY), end: new Date(Date.now() + 11 * DAY) });
+    const asked = () => proxy.renewalInfoRequests.filter((id) => id === certId()).length;
+    const before = asked();
+    const d = startDaemon(lab.configFile, ['--listen', '127.0.0.1:0', '--schedule', '*/1 * * * * *', '--verify-interval', '1h']);
+    try {
+      const runs = () => d.output().split('\n').filter((l) => /"run finished"/.test(l)).length;
+      await waitFor(() => runs() >= 1, 30_000, 'a first pass against a CA without renewalInfo');
+      assert.equal(asked(), before, 'nothing to ask while the directory names no renewalInfo');
+      proxy.offerRenewalInfo(true);
+      await waitFor(() => asked() > before, 30_000, 'a later pass of the same daemon to ask for the renewal window');
+      await waitFor(() => /renewal time picked inside it/.test(d.output()), 10_000, 'the window to be adopted');
+    } finally {
+      proxy.offerRenewalInfo(true);
+      d.child.kill('SIGTERM');
+      assert.equal((await d.exited).code, 0, d.output().slice(-3000));
+    }
   });
 });

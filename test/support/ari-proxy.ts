@@ -1,6 +1,6 @@
 /**
  * An ARI responder in front of Pebble 2.4 (which has no renewalInfo): an HTTPS reverse proxy that
- * adds `renewalInfo` to the directory, answers GET renewalInfo/{certID} with windows the test sets
+ * adds `renewalInfo` to the directory (or not, as a CA before it offers ARI), answers GET renewalInfo/{certID} with windows the test sets
  * per certificate, records the JWS payload of every newOrder (to assert `replaces`), can answer
  * newOrder with a rate limit (429 + Retry-After) or refuse `replaces`, and forwards everything else
  * to Pebble byte for byte. Requests are JWS-signed over their URL, so bodies are never changed; the
@@ -29,6 +29,8 @@ export interface AriProxy {
   directory: string;
   /** Set the window for one certID (base64url(AKI).base64url(serial)). */
   setWindow(certId: string, window: AriWindowSpec): void;
+  /** Name renewalInfo in the directory (the default) or leave it out, as a CA that does not offer ARI yet. */
+  offerRenewalInfo(on: boolean): void;
   /** Answer every renewalInfo request with this status (undefined: answer normally). */
   failRenewalInfo(status: number | undefined): void;
   /** The next `count` newOrder requests get 429 with this Retry-After. */
@@ -49,6 +51,7 @@ export async function startAriProxy(pebble: Pebble, opts: { retryAfterSeconds?: 
   const windows = new Map<string, AriWindowSpec>();
   const orders: RecordedOrder[] = [];
   const renewalInfoRequests: string[] = [];
+  let offering = true;
   let failStatus: number | undefined;
   let rateLimited = 0;
   let rateLimitRetryAfter = 0;
@@ -105,7 +108,7 @@ export async function startAriProxy(pebble: Pebble, opts: { retryAfterSeconds?: 
             upRes.on('end', () => {
               const dir = JSON.parse(Buffer.concat(parts).toString('utf8').split(upstream.origin).join(self)) as Record<string, unknown>;
               newOrderPath = new URL(String(dir.newOrder)).pathname;
-              dir.renewalInfo = `${self}${RENEWAL_INFO.slice(0, -1)}`;
+              if (offering) dir.renewalInfo = `${self}${RENEWAL_INFO.slice(0, -1)}`;
               const text = JSON.stringify(dir);
               const headers = { ...upRes.headers, 'content-length': String(Buffer.byteLength(text)) };
               res.writeHead(upRes.statusCode ?? 200, headers);
@@ -124,6 +127,7 @@ export async function startAriProxy(pebble: Pebble, opts: { retryAfterSeconds?: 
   return {
     directory: `https://127.0.0.1:${port}${upstream.pathname}`,
     setWindow: (certId, w) => windows.set(certId, w),
+    offerRenewalInfo: (on) => (offering = on),
     failRenewalInfo: (status) => (failStatus = status),
     rateLimitNewOrders: (count, retryAfter) => {
       rateLimited = count;

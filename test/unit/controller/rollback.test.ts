@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rollbackRefusal } from '../../../src/controller/rollback.js';
 import type { CertificateConfig } from '../../../src/config/schema.js';
-import { DEFAULT_POLICY } from '../../../src/policy/decide.js';
+import { DEFAULT_POLICY } from '../../../src/policy/defaults.js';
 import type { CertificateRecord, IssuedCertificate } from '../../../src/state/record.js';
 
 const DAY = 86_400_000;

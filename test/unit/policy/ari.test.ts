@@ -63,8 +63,8 @@ describe('Retry-After for ARI', () => {
     assert.equal(wait(undefined), 6 * 3_600_000);
   });
   it('reads delta-seconds and HTTP dates', () => {
-    assert.equal(parseRetryAfter('120'), 120);
+    assert.equal(parseRetryAfter('120', NOW.getTime()), 120);
     assert.equal(parseRetryAfter(new Date(NOW.getTime() + 90_000).toUTCString(), NOW.getTime()), 90);
-    assert.equal(parseRetryAfter('soon'), undefined);
+    assert.equal(parseRetryAfter('soon', NOW.getTime()), undefined);
   });
 });

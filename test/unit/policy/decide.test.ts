@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide, DEFAULT_POLICY, jitterFor, nextAttempt, renewalTime, type RenewalPolicy } from '../../../src/policy/decide.js';
+import { decide } from '../../../src/policy/decide.js';
+import { DEFAULT_POLICY } from '../../../src/policy/defaults.js';
+import { jitterFor, renewalTime } from '../../../src/policy/renewal-time.js';
+import { nextAttempt } from '../../../src/policy/retry.js';
+import type { RenewalPolicy } from '../../../src/policy/types.js';
 import type { CertificateRecord } from '../../../src/state/record.js';
 import { summarize, type RecordSummary } from '../../../src/state/summary.js';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_POLICY, type RenewalPolicy } from '../../../src/policy/decide.js';
+import { DEFAULT_POLICY } from '../../../src/policy/defaults.js';
+import type { RenewalPolicy } from '../../../src/policy/types.js';
 import { forecast, recoveryTime, type ForecastCertificateInput } from '../../../src/policy/forecast.js';
 import { forecastSvg } from '../../../src/policy/forecast-svg.js';
 import { loadPolicySet } from '../../../src/policy/load.js';

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { parseConfigText } from '../../../src/config/load.js';
 import { policyFor } from '../../../src/controller/run.js';
 import { ConfigError } from '../../../src/errors.js';
-import { DEFAULT_POLICY } from '../../../src/policy/decide.js';
+import { DEFAULT_POLICY } from '../../../src/policy/defaults.js';
 import { loadPolicySet, shippedPoliciesDir } from '../../../src/policy/load.js';
 import { parseDuration } from '../../../src/util/duration.js';
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decide, DEFAULT_POLICY } from '../../../src/policy/decide.js';
-import { emergencyTime } from '../../../src/policy/emergency.js';
-import type { CertificateRecord, IssuedCertificate } from '../../../src/state/record.js';
+import { decide } from '../../../../src/policy/decide.js';
+import { DEFAULT_POLICY } from '../../../../src/policy/defaults.js';
+import { emergencyTime } from '../../../../src/policy/emergency.js';
+import type { CertificateRecord, IssuedCertificate } from '../../../../src/state/record.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-01-01T00:00:00Z');
