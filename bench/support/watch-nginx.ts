@@ -55,11 +55,11 @@ export async function startFleet(dir: string, ports: number, names: number): Pro
 function fleetCertificate(dir: string, ports: number): { ca: string; cert: string; key: string } {
   const f = (n: string) => path.join(dir, n);
   const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '30', '-subj', '/CN=certloop bench watch CA']);
+  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '90', '-subj', '/CN=certloop bench watch CA']);
   run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('fleet.key'), '-out', f('fleet.csr'), '-subj', '/CN=watch.bench']);
   // Names are n<i>.p<j>.watch.bench: a wildcard covers one label only, so one per port.
   const sans = Array.from({ length: ports }, (_, p) => `DNS:*.p${p}.watch.bench`).join(',');
   fs.writeFileSync(f('fleet.ext'), `subjectAltName=${sans}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
-  run(['x509', '-req', '-in', f('fleet.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('fleet.pem'), '-days', '30', '-extfile', f('fleet.ext')]);
+  run(['x509', '-req', '-in', f('fleet.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('fleet.pem'), '-days', '90', '-extfile', f('fleet.ext')]);
   return { ca: f('ca.pem'), cert: f('fleet.pem'), key: f('fleet.key') };
 }

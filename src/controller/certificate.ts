@@ -11,6 +11,7 @@ import { reviewHealth } from './health.js';
 import { generatePrivateKey } from '../acme/keys.js';
 import { adoptFromTargets } from './adopt.js';
 import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/certificate.js';
+import { sameDomains } from '../pki/domains.js';
 import type { CertificateBundle } from '../plugins.js';
 import { decide } from '../policy/decide.js';
 import { nextAttempt, retryStepOf } from '../policy/retry.js';
@@ -407,10 +408,6 @@ export function toCertloopError(err: unknown, certificate: string): CertloopErro
     return new CertloopError(err.code, err.message, { certificate, step: err.step, cause: err.cause, retryable: err.retryable, retryAfterSeconds: err.retryAfterSeconds });
   }
   return new CertloopError('STATE_FAILED', describeError(err), { certificate, step: 'state', cause: err });
-}
-
-function sameDomains(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((d) => b.includes(d));
 }
 
 /**

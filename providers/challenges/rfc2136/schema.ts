@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { DurationWithin } from '../../../src/config/fields.js';
 import { BOUNDS } from '../../../src/config/bounds.js';
-import { TSIG_ALGORITHMS } from '../../../src/dns/tsig.js';
-import { Dns01CommonFields, DnsServerAddress, ZoneName } from '../dns-01-common/schema.js';
+import { Dns01CommonFields, DnsServerAddress, ZoneName } from '../../../src/dns/schema.js';
+
+/** The HMACs of RFC 8945 §6 that certloop signs with (./tsig.ts); the schema is where the list lives. */
+export const TSIG_ALGORITHMS = ['hmac-sha256', 'hmac-sha384', 'hmac-sha512', 'hmac-sha224', 'hmac-sha1'] as const;
+export type TsigAlgorithm = (typeof TSIG_ALGORITHMS)[number];
 
 const Base64Secret = z
   .string()

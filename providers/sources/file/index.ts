@@ -6,10 +6,12 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import { CertloopError } from '../../../src/errors.js';
-import type { DiscoveredEndpoint, WatchSource } from '../../../src/plugins.js';
+import type { DiscoveredEndpoint, WatchSource, WatchSourceFactory } from '../../../src/plugins.js';
 import type { FileSourceConfig } from './schema.js';
 
 const HEADER = /^(host|hostname|name|fqdn|endpoint|address|domain)$/i;
+
+export const create: WatchSourceFactory<FileSourceConfig> = (config) => createFileSource(config);
 
 export function createFileSource(config: FileSourceConfig): WatchSource {
   return {

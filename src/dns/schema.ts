@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Duration, DurationWithin, PORT_TEXT } from '../../../src/config/fields.js';
+import { Duration, DurationWithin, PORT_TEXT } from '../config/fields.js';
 
 /** A DNS server: "host" or "host:port" (port 53 when omitted), IPv6 in brackets: "[::1]:5353". */
 export const DnsServerAddress = z.string().regex(new RegExp(`^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+)(:${PORT_TEXT})?$`), {
@@ -28,9 +28,3 @@ export const Dns01CommonFields = {
   /** How long to wait for every authoritative server to answer the new value. */
   propagationTimeout: DurationWithin(1000, 60 * 60_000).default(120_000),
 };
-
-export interface Dns01CommonConfig {
-  nameservers?: string[];
-  resolvers?: string[];
-  propagationTimeout: number;
-}
