@@ -3,8 +3,8 @@
  * providers/ and one line here (and its schema in schemas.ts); there is no discovery by file name.
  */
 import { CertloopError } from '../src/errors.js';
-import type { Notifier, Solver, Target } from '../src/plugins.js';
-import type { ChallengeConfig, Dns01Config, NotifierConfig, TargetConfig } from './schemas.js';
+import type { Notifier, Solver, Target, WatchSource } from '../src/plugins.js';
+import type { ChallengeConfig, Dns01Config, NotifierConfig, TargetConfig, WatchSourceConfig } from './schemas.js';
 import { createExecNotifier } from './notifiers/exec/index.js';
 import { createSlackNotifier } from './notifiers/slack/index.js';
 import { createTeamsNotifier } from './notifiers/teams/index.js';
@@ -65,7 +65,22 @@ export function createNotifier(config: NotifierConfig, id: string): Notifier {
   return factory(config, id);
 }
 
+type SourceFactory<C> = (config: C) => WatchSource | Promise<WatchSource>;
+
+/** Watch sources (`watch.sources`), loaded when a sweep first lists them. */
+const sources: { [K in WatchSourceConfig['type']]: SourceFactory<Extract<WatchSourceConfig, { type: K }>> } = {
+  axfr: async (c) => (await import('./sources/axfr/index.js')).createAxfrSource(c),
+  'azure-dns': async (c) => (await import('./sources/azure-dns/index.js')).createAzureDnsSource(c),
+};
+
+export async function createWatchSource(config: WatchSourceConfig): Promise<WatchSource> {
+  const factory = sources[config.type] as SourceFactory<WatchSourceConfig> | undefined;
+  if (!factory) throw new CertloopError('UNKNOWN_PROVIDER', `unknown watch source type "${config.type}"`, { retryable: false });
+  return factory(config);
+}
+
 export const SOLVER_TYPES = Object.keys(solvers);
 export const DNS01_PROVIDER_NAMES = Object.keys(dns01Providers);
 export const TARGET_TYPES = Object.keys(targets);
 export const NOTIFIER_TYPES = Object.keys(notifiers);
+export const WATCH_SOURCE_NAMES = Object.keys(sources);

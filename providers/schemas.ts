@@ -13,6 +13,8 @@ import { ExecNotifierConfig } from './notifiers/exec/schema.js';
 import { SlackNotifierConfig } from './notifiers/slack/schema.js';
 import { TeamsNotifierConfig } from './notifiers/teams/schema.js';
 import { WebhookNotifierConfig } from './notifiers/webhook/schema.js';
+import { AxfrSourceConfig } from './sources/axfr/schema.js';
+import { AzureDnsSourceConfig } from './sources/azure-dns/schema.js';
 
 /** dns-01 solvers, one per DNS provider, chosen by `provider`. */
 export const DNS01_PROVIDERS = ['rfc2136', 'azure-dns', 'exec'] as const;
@@ -42,3 +44,10 @@ export const NotifierConfig = z.discriminatedUnion('type', [WebhookNotifierConfi
   error: (issue) => (issue.code === 'invalid_union' ? 'unknown notifier type: expected one of webhook, slack, teams, exec' : undefined),
 });
 export type NotifierConfig = z.infer<typeof NotifierConfig>;
+
+/** Where `watch.sources` find names to watch (providers/sources/<type>/). */
+export const WATCH_SOURCE_TYPES = ['axfr', 'azure-dns'] as const;
+export const WatchSourceConfig = z.discriminatedUnion('type', [AxfrSourceConfig, AzureDnsSourceConfig], {
+  error: (issue) => (issue.code === 'invalid_union' ? `unknown watch source type: expected one of ${WATCH_SOURCE_TYPES.join(', ')}` : undefined),
+});
+export type WatchSourceConfig = z.infer<typeof WatchSourceConfig>;

@@ -1,16 +1,8 @@
 import { z } from 'zod';
-import { Duration, DurationWithin, PORT_TEXT } from '../../../src/config/fields.js';
+import { Duration, DurationWithin } from '../../../src/config/fields.js';
+import { DnsServerAddress } from '../../../src/dns/schema.js';
 
-/** A DNS server: "host" or "host:port" (port 53 when omitted), IPv6 in brackets: "[::1]:5353". */
-export const DnsServerAddress = z.string().regex(new RegExp(`^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+)(:${PORT_TEXT})?$`), {
-  message: 'expected HOST or HOST:PORT (a port up to 65535), for example ns1.example.com, 127.0.0.1:5353 or [::1]:5353',
-});
-
-/** A zone name; a trailing dot is allowed and dropped, case is folded. */
-export const ZoneName = z
-  .string()
-  .regex(/^[A-Za-z0-9_.-]+$/, { message: 'expected a zone name such as example.com' })
-  .transform((z) => z.toLowerCase().replace(/\.$/, ''));
+export { DnsServerAddress, ZoneName } from '../../../src/dns/schema.js';
 
 /**
  * Settings every dns-01 provider shares: where to check that the record is visible, and for how

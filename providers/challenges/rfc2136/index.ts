@@ -5,7 +5,7 @@
  */
 import { findZone } from '../../../src/dns/authoritative.js';
 import { parseServer, type DnsServer } from '../../../src/dns/client.js';
-import type { TsigKey } from '../../../src/dns/tsig.js';
+import { tsigKey, type TsigKey } from '../../../src/dns/tsig.js';
 import { DnsUpdateError, sendUpdate, type TxtChange } from '../../../src/dns/update.js';
 import { relativeName } from '../../../src/dns/challenge.js';
 import { Dns01Solver, DnsProviderError, type TxtRecord, type TxtRecordProvider } from '../dns-01-common/solver.js';
@@ -22,9 +22,7 @@ export class Rfc2136Provider implements TxtRecordProvider {
 
   constructor(private readonly config: Rfc2136Config) {
     this.server = parseServer(config.server);
-    if (config.tsig) {
-      this.key = { name: config.tsig.name, algorithm: config.tsig.algorithm, secret: Buffer.from(config.tsig.secret, 'base64') };
-    }
+    if (config.tsig) this.key = tsigKey(config.tsig);
   }
 
   /** The configured zone, or the one the primary server says holds the name. */

@@ -1,14 +1,8 @@
 import { z } from 'zod';
 import { DurationWithin } from '../../../src/config/fields.js';
 import { BOUNDS } from '../../../src/config/bounds.js';
-import { TSIG_ALGORITHMS } from '../../../src/dns/tsig.js';
+import { TsigKeyConfig } from '../../../src/dns/schema.js';
 import { Dns01CommonFields, DnsServerAddress, ZoneName } from '../dns-01-common/schema.js';
-
-const Base64Secret = z
-  .string()
-  .refine((s) => /^[A-Za-z0-9+/]+={0,2}$/.test(s) && s.length % 4 === 0, {
-    message: 'expected the key secret in base64, as in the server\'s key file (secret "…";)',
-  });
 
 /**
  * rfc2136: dynamic updates (RFC 2136) to the zone's primary server, signed with TSIG (RFC 8945).
@@ -22,13 +16,7 @@ export const Rfc2136Config = z.strictObject({
   /** The zone to update; default: asked from the server (the owner of the SOA for the record). */
   zone: ZoneName.optional(),
   /** The TSIG key; without it the update is unsigned (only for servers that allow updates by address). */
-  tsig: z
-    .strictObject({
-      name: z.string().min(1, 'expected the key name as the server knows it'),
-      algorithm: z.enum(TSIG_ALGORITHMS).default('hmac-sha256'),
-      secret: Base64Secret,
-    })
-    .optional(),
+  tsig: TsigKeyConfig.optional(),
   /** TTL of the TXT record, in seconds. */
   ttl: z.number().int().min(1).max(86_400).default(60),
   /** How long one update may take. */
