@@ -21,7 +21,7 @@ const LAYERS = [
   {
     name: 'libraries',
     what: 'X.509 and chains (pki), DNS messages and TSIG (dns), Azure credentials (azure)',
-    paths: ['^src/(pki|dns|azure)/'],
+    paths: ['^src/(pki|dns|azure)/(?!schema\\.ts$)'],
   },
   {
     name: 'config',
@@ -69,6 +69,11 @@ const LAYERS = [
     name: 'notify',
     what: 'delivering events to notifiers: throttling, retries, message formats',
     paths: ['^src/notify/(?!schema\\.ts$)'],
+  },
+  {
+    name: 'discover',
+    what: 'discovery (issue 18 §2): sort what watch sources name into managed, watched and unlisted; try unlisted names for TLS; extend an inventory',
+    paths: ['^src/discover/'],
   },
   {
     name: 'providers',
