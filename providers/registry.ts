@@ -1,40 +1,50 @@
 /**
- * The one explicit list of provider implementations. Adding a provider means adding a folder under
- * providers/ and one line here (and its schema in schemas.ts); there is no discovery by file name.
+ * The one explicit list of provider implementations: every name of schemas.ts, mapped to its
+ * folder's `create` (one signature per kind, src/plugins.ts). Adding a provider means adding a
+ * folder under providers/ and one line here and one in schemas.ts (providers/README.md); there is
+ * no discovery by file name. The types make a name in one list and not the other a compile error.
  */
 import { CertloopError } from '../src/errors.js';
-import type { Notifier, Solver, Target, WatchSource } from '../src/plugins.js';
-import type { ChallengeConfig, Dns01Config, NotifierConfig, TargetConfig, WatchSourceConfig } from './schemas.js';
-import { createExecNotifier } from './notifiers/exec/index.js';
-import { createSlackNotifier } from './notifiers/slack/index.js';
-import { createTeamsNotifier } from './notifiers/teams/index.js';
-import { createWebhookNotifier } from './notifiers/webhook/index.js';
+import type { Notifier, NotifierFactory, Solver, SolverFactory, Target, TargetFactory, WatchSource, WatchSourceFactory } from '../src/plugins.js';
+import type { CHALLENGE_TYPES, ChallengeConfig, Dns01Config, DNS01_PROVIDERS, NotifierConfig, NOTIFIER_TYPES, TargetConfig, TARGET_TYPES, WatchSourceConfig, WATCH_SOURCE_TYPES } from './schemas.js';
+import * as execNotifier from './notifiers/exec/index.js';
+import * as slack from './notifiers/slack/index.js';
+import * as teams from './notifiers/teams/index.js';
+import * as webhook from './notifiers/webhook/index.js';
 
-type SolverFactory<C> = (config: C, certificate: string) => Solver | Promise<Solver>;
-type TargetFactory<C> = (config: C, certificate: string) => Target | Promise<Target>;
+/** A provider folder's index.ts, imported when first used. */
+type Lazy<F> = () => Promise<{ create: F }>;
 
 // Solvers and targets are imported when first used: the Azure SDKs alone take longer to load than
 // a whole quiet run over 1,000 certificates (bench/idle).
 
 /** dns-01 solvers, keyed by the DNS provider name (`challenge.provider`). */
-const dns01Providers: { [K in Dns01Config['provider']]: SolverFactory<Extract<Dns01Config, { provider: K }>> } = {
-  rfc2136: async (c, name) => (await import('./challenges/rfc2136/index.js')).createRfc2136Solver(c, name),
-  'azure-dns': async (c, name) => (await import('./challenges/azure-dns/index.js')).createAzureDnsSolver(c, name),
-  exec: async (c, name) => (await import('./challenges/exec/index.js')).createExecDnsSolver(c, name),
+const dns01Providers: { [K in keyof typeof DNS01_PROVIDERS]: Lazy<SolverFactory<Extract<Dns01Config, { provider: K }>>> } = {
+  rfc2136: () => import('./challenges/rfc2136/index.js'),
+  'azure-dns': () => import('./challenges/azure-dns/index.js'),
+  exec: () => import('./challenges/exec/index.js'),
 };
 
-const solvers: { [K in ChallengeConfig['type']]: SolverFactory<Extract<ChallengeConfig, { type: K }>> } = {
-  'http-01': async (c) => (await import('./challenges/http-01/index.js')).createHttp01Solver(c),
-  'dns-01': (c, name) => {
-    const factory = dns01Providers[c.provider] as SolverFactory<Dns01Config> | undefined;
-    if (!factory) throw new CertloopError('UNKNOWN_PROVIDER', `unknown dns-01 provider "${c.provider}"`, { certificate: name, retryable: false });
-    return factory(c, name);
+const solvers: { [K in keyof typeof CHALLENGE_TYPES]: SolverFactory<Extract<ChallengeConfig, { type: K }>> } = {
+  'http-01': async (c, name) => (await import('./challenges/http-01/index.js')).create(c, name),
+  'dns-01': async (c, name) => {
+    const load = dns01Providers[c.provider] as Lazy<SolverFactory<Dns01Config>> | undefined;
+    if (!load) throw new CertloopError('UNKNOWN_PROVIDER', `unknown dns-01 provider "${c.provider}"`, { certificate: name, retryable: false });
+    return (await load()).create(c, name);
   },
 };
 
-const targets: { [K in TargetConfig['type']]: TargetFactory<Extract<TargetConfig, { type: K }>> } = {
-  file: async (c, name) => (await import('./targets/file/index.js')).createFileTarget(c, name),
-  'key-vault': async (c, name) => (await import('./targets/key-vault/index.js')).createKeyVaultTarget(c, name),
+const targets: { [K in keyof typeof TARGET_TYPES]: Lazy<TargetFactory<Extract<TargetConfig, { type: K }>>> } = {
+  file: () => import('./targets/file/index.js'),
+  'key-vault': () => import('./targets/key-vault/index.js'),
+};
+
+/** Notifiers are small and made while a run starts: imported with the registry. */
+const notifiers: { [K in keyof typeof NOTIFIER_TYPES]: NotifierFactory<Extract<NotifierConfig, { type: K }>> } = {
+  webhook: webhook.create,
+  slack: slack.create,
+  teams: teams.create,
+  exec: execNotifier.create,
 };
 
 export async function createSolver(config: ChallengeConfig, certificate: string): Promise<Solver> {
@@ -44,19 +54,10 @@ export async function createSolver(config: ChallengeConfig, certificate: string)
 }
 
 export async function createTarget(config: TargetConfig, certificate: string): Promise<Target> {
-  const factory = targets[config.type] as TargetFactory<TargetConfig> | undefined;
-  if (!factory) throw new CertloopError('UNKNOWN_PROVIDER', `unknown target type "${config.type}"`, { certificate, retryable: false });
-  return factory(config, certificate);
+  const load = targets[config.type] as Lazy<TargetFactory<TargetConfig>> | undefined;
+  if (!load) throw new CertloopError('UNKNOWN_PROVIDER', `unknown target type "${config.type}"`, { certificate, retryable: false });
+  return (await load()).create(config, certificate);
 }
-
-type NotifierFactory<C> = (config: C, id: string) => Notifier;
-
-const notifiers: { [K in NotifierConfig['type']]: NotifierFactory<Extract<NotifierConfig, { type: K }>> } = {
-  webhook: (c, id) => createWebhookNotifier(c, id),
-  slack: (c, id) => createSlackNotifier(c, id),
-  teams: (c, id) => createTeamsNotifier(c, id),
-  exec: (c, id) => createExecNotifier(c, id),
-};
 
 /** `id` names the notifier in throttling state and metrics (see src/notify/dispatch.ts). */
 export function createNotifier(config: NotifierConfig, id: string): Notifier {
@@ -65,22 +66,14 @@ export function createNotifier(config: NotifierConfig, id: string): Notifier {
   return factory(config, id);
 }
 
-type SourceFactory<C> = (config: C) => WatchSource | Promise<WatchSource>;
-
-/** Watch sources (`watch.sources`), loaded when a sweep first lists them. */
-const sources: { [K in WatchSourceConfig['type']]: SourceFactory<Extract<WatchSourceConfig, { type: K }>> } = {
-  axfr: async (c) => (await import('./sources/axfr/index.js')).createAxfrSource(c),
-  'azure-dns': async (c) => (await import('./sources/azure-dns/index.js')).createAzureDnsSource(c),
+/** Watch sources (`watch.sources`), imported when a listing first needs them. */
+const sources: { [K in keyof typeof WATCH_SOURCE_TYPES]: Lazy<WatchSourceFactory<Extract<WatchSourceConfig, { type: K }>>> } = {
+  axfr: () => import('./sources/axfr/index.js'),
+  'azure-dns': () => import('./sources/azure-dns/index.js'),
 };
 
 export async function createWatchSource(config: WatchSourceConfig): Promise<WatchSource> {
-  const factory = sources[config.type] as SourceFactory<WatchSourceConfig> | undefined;
-  if (!factory) throw new CertloopError('UNKNOWN_PROVIDER', `unknown watch source type "${config.type}"`, { retryable: false });
-  return factory(config);
+  const load = sources[config.type] as Lazy<WatchSourceFactory<WatchSourceConfig>> | undefined;
+  if (!load) throw new CertloopError('UNKNOWN_PROVIDER', `unknown watch source type "${config.type}"`, { retryable: false });
+  return (await load()).create(config);
 }
-
-export const SOLVER_TYPES = Object.keys(solvers);
-export const DNS01_PROVIDER_NAMES = Object.keys(dns01Providers);
-export const TARGET_TYPES = Object.keys(targets);
-export const NOTIFIER_TYPES = Object.keys(notifiers);
-export const WATCH_SOURCE_NAMES = Object.keys(sources);

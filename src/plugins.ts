@@ -5,6 +5,17 @@
 import type { CertloopEvent } from './observability/events.js';
 import type { Logger } from './observability/logger.js';
 
+/**
+ * How a provider of each kind is made: one signature per kind, so every provider folder exports
+ * the same `create` (see providers/README.md). `certificate` names the managed certificate the
+ * solver or target works for (in messages and hook environments); a notifier's `id` is its
+ * configured name or "<type>-<index>" (throttling state, metrics).
+ */
+export type SolverFactory<C> = (config: C, certificate: string) => Solver | Promise<Solver>;
+export type TargetFactory<C> = (config: C, certificate: string) => Target | Promise<Target>;
+export type NotifierFactory<C> = (config: C, id: string) => Notifier;
+export type WatchSourceFactory<C> = (config: C) => WatchSource | Promise<WatchSource>;
+
 /** One challenge to satisfy for one identifier of an order. */
 export interface ChallengeTask {
   /** The identifier being validated, without any "*." prefix. */

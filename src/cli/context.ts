@@ -6,6 +6,7 @@ import { defaultConfigPath, loadConfig, type LoadedConfig } from '../config/load
 import { createLogger, type Logger } from '../observability/logger.js';
 import { openStore } from '../state/open.js';
 import type { StateStore } from '../state/store.js';
+import type { StepHook } from '../controller/step-hook.js';
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 
@@ -13,6 +14,8 @@ export interface GlobalOptions {
   config?: string;
   json?: boolean;
   logLevel?: string;
+  /** Not an option: set by a test entry point through main() (controller/step-hook.ts). */
+  onStep?: StepHook;
 }
 
 export interface CommandContext {

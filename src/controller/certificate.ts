@@ -7,11 +7,11 @@ import { X509Certificate } from 'node:crypto';
 import { CertloopError, describeError, Interrupted, type Step } from '../errors.js';
 import { sleep } from '../util/timers.js';
 import { emit, progress } from '../observability/events.js';
-import { crashPoint } from '../testing/crash.js';
 import { reviewHealth } from './health.js';
 import { generatePrivateKey } from '../acme/keys.js';
 import { adoptFromTargets } from './adopt.js';
 import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/certificate.js';
+import { sameDomains } from '../pki/domains.js';
 import type { CertificateBundle } from '../plugins.js';
 import { decide } from '../policy/decide.js';
 import { nextAttempt, retryStepOf } from '../policy/retry.js';
@@ -156,11 +156,11 @@ async function issueFrom(ctx: CertificateContext, record: CertificateRecord, dec
       onOrderPlaced: async (url) => {
         pending.orderUrl = url;
         await store.put(record);
-        crashPoint('order-placed');
+        ctx.onStep?.('order-placed');
       },
     }),
   );
-  crashPoint('downloaded');
+  ctx.onStep?.('downloaded');
 
   const leaf = describeCertificate(new X509Certificate(splitPem(fullchainPem)[0] ?? fullchainPem));
   const issued: IssuedCertificate = {
@@ -183,7 +183,7 @@ async function issueFrom(ctx: CertificateContext, record: CertificateRecord, dec
   setCondition(record, 'Deployed', 'False', 'NotDeployed', `certificate ${issued.serial} is not deployed yet`, now());
   setCondition(record, 'Ready', 'False', 'Deploying', 'a new certificate is being deployed', now());
   await store.put(record);
-  crashPoint('issued');
+  ctx.onStep?.('issued');
   await emit(ctx, { type: 'renewed', message: `issued ${issued.serial}, valid until ${issued.notAfter}`, data: { serial: issued.serial, notAfter: issued.notAfter, reason: decision.reason } });
   log.info({ certificate: name, serial: issued.serial, notAfter: issued.notAfter }, 'certificate issued');
 }
@@ -212,10 +212,10 @@ export async function deploy(ctx: CertificateContext, record: CertificateRecord)
     if (record.targets[target.id]?.serial === issued.serial) continue;
     log.info({ certificate: name, target: target.describe(), serial: issued.serial }, 'deploying');
     await target.deploy(bundle, { log, baseDir: ctx.baseDir });
-    crashPoint('reload-done', i + 1);
+    ctx.onStep?.('reload-done', i + 1);
     record.targets[target.id] = { serial: issued.serial, at: now().toISOString() };
     await store.put(record);
-    crashPoint('target-deployed', i + 1);
+    ctx.onStep?.('target-deployed', i + 1);
   }
   record.deployedSerial = issued.serial;
   record.deployedAt = now().toISOString();
@@ -253,7 +253,7 @@ export async function verify(ctx: CertificateContext, record: CertificateRecord,
     deadlineMs: config.verify.deadline ?? ctx.policy.verifyDeadlineMs,
     now: now(),
   });
-  crashPoint('mid-verify');
+  ctx.onStep?.('mid-verify');
   record.lastVerification = {
     serial,
     at: now().toISOString(),
@@ -408,10 +408,6 @@ export function toCertloopError(err: unknown, certificate: string): CertloopErro
     return new CertloopError(err.code, err.message, { certificate, step: err.step, cause: err.cause, retryable: err.retryable, retryAfterSeconds: err.retryAfterSeconds });
   }
   return new CertloopError('STATE_FAILED', describeError(err), { certificate, step: 'state', cause: err });
-}
-
-function sameDomains(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((d) => b.includes(d));
 }
 
 /**

@@ -23,6 +23,7 @@ import type { CertificateContext, CertificateOutcome } from './certificate.js';
 import { freshOutcome, freshnessViews, RenewalInfoOffers } from './fresh.js';
 import { acquireLease, holding, leaseOwner, released } from './lease.js';
 import { inShard, type Shard } from './shard.js';
+import type { StepHook } from './step-hook.js';
 
 export interface RunOptions {
   config: LoadedConfig;
@@ -46,6 +47,8 @@ export interface RunOptions {
   verifyOnly?: boolean;
   /** `due`: skip certificates with nothing to do whose endpoints were checked within the policy's recheckInterval (fresh.ts). Default `all`. */
   recheck?: Recheck;
+  /** Called at each step boundary of each certificate: test entry points only (step-hook.ts). */
+  onStep?: StepHook;
 }
 
 export interface RunSummary {
@@ -117,6 +120,7 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
             recheck: opts.recheck,
             events: opts.events,
             signal: opts.signal,
+            onStep: opts.onStep,
           }),
         );
         opts.onOutcome?.(outcome);

@@ -18,6 +18,7 @@ import type { StateStore } from '../state/store.js';
 import type { VerificationState, VerifyAlert } from '../verify/deadline.js';
 import type { Recheck } from '../verify/freshness.js';
 import type { VerifyOutcome } from '../verify/verify.js';
+import type { StepHook } from './step-hook.js';
 
 export interface CertificateContext {
   config: CertificateConfig;
@@ -45,6 +46,8 @@ export interface CertificateContext {
   signal?: AbortSignal;
   /** `due`: an earlier verification within the policy's recheckInterval stands (`run --recheck due`). */
   recheck?: Recheck;
+  /** Called at each step boundary: set by test entry points only (step-hook.ts). */
+  onStep?: StepHook;
 }
 
 /** A verification with what it means for the certificate: pending, overdue, drift, alerts. */

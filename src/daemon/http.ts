@@ -1,6 +1,6 @@
 /**
  * The daemon's small HTTP server: a route table, GET and HEAD only. Adding a page is one line in
- * the table the daemon builds (see daemon.ts `routes`). Binds to loopback unless told otherwise.
+ * the daemon's table (routes.ts). Binds to loopback unless told otherwise.
  *
  * Total by construction (issue 16: `GET http://[/ HTTP/1.1` threw "Invalid URL" and killed the
  * daemon): a request target that names no path is 400, an unknown path 404, another method 405,

@@ -13,6 +13,7 @@ import path from 'node:path';
 import type promClient from 'prom-client';
 import { lazyRequire } from '../util/lazy-require.js';
 import type { CertificateConfig } from '../config/schema.js';
+import { certificateInUse } from '../state/certificate-state.js';
 import { readLastDrill } from '../state/drill-result.js';
 import type { CertificateRecord } from '../state/record.js';
 import type { StateStore } from '../state/store.js';
@@ -101,7 +102,7 @@ export class CertloopMetrics {
     for (const condition of ['True', 'False', 'Unknown']) this.m.ready.set({ certificate, condition }, condition === status ? 1 : 0);
     this.m.failures.set({ certificate, step: record?.lastFailure?.step ?? 'none' }, record?.lastFailure?.attempts ?? 0);
     if (!record) return;
-    const inUse = [record.issued, record.previous].find((c) => c && c.serial === record.deployedSerial) ?? record.issued;
+    const inUse = certificateInUse(record);
     const notAfter = seconds(inUse?.notAfter);
     if (notAfter !== undefined) this.m.expiration.set({ certificate }, notAfter);
     const notBefore = seconds(inUse?.notBefore);

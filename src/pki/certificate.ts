@@ -4,6 +4,7 @@
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
+import { uncoveredDomains } from './domains.js';
 import { buildPath, pathProblems, type CertificatePath } from './path.js';
 
 /**
@@ -102,7 +103,7 @@ export function checkIssuedCertificate(
   });
 
   const names = parseDnsNames(leaf.subjectAltName);
-  const missing = domains.filter((d) => !names.includes(d.toLowerCase()));
+  const missing = uncoveredDomains(domains, names);
   results.push({
     name: 'covers-domains',
     ok: missing.length === 0,

@@ -10,6 +10,7 @@ import { decide } from './decide.js';
 import { renewalTime } from './renewal-time.js';
 import type { RenewalPolicy, TimeSource } from './types.js';
 import { formatDuration } from '../util/duration.js';
+import { expiringThresholdMs, isExpiring } from '../pki/expiry.js';
 
 const DAY = 86_400_000;
 
@@ -149,9 +150,9 @@ function forecastOne(c: ForecastCertificateInput, opts: ForecastOptions, end: nu
       continue;
     }
     if (notAfter !== undefined) {
-      if (notAfter - t <= policy.expiringAlertMs && !alerted.has(record.issued!.serial)) {
+      if (isExpiring(record.issued!, t, policy.expiringAlertMs) && !alerted.has(record.issued!.serial)) {
         alerted.add(record.issued!.serial);
-        alerts.push({ at: now.toISOString(), serial: record.issued!.serial, message: `${record.issued!.serial} expires within ${formatDuration(policy.expiringAlertMs)} (at ${record.issued!.notAfter}) and is not renewed yet` });
+        alerts.push({ at: now.toISOString(), serial: record.issued!.serial, message: `${record.issued!.serial} expires within ${formatDuration(expiringThresholdMs(record.issued!, policy.expiringAlertMs))} (at ${record.issued!.notAfter}) and is not renewed yet` });
       }
       if (notAfter < t + opts.everyMs && notAfter > t) {
         risk('expires-before-next-run', notAfter, `${record.issued!.serial} expires at ${record.issued!.notAfter}, before the next run at ${new Date(t + opts.everyMs).toISOString()}`);

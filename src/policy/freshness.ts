@@ -8,6 +8,7 @@
  * certificate not yet inside its expiring-alert threshold. Anything else is reconciled as usual.
  * Pure: the clock and what the config asks for are arguments.
  */
+import { isExpiring } from '../pki/expiry.js';
 import type { FreshnessView } from '../state/freshness-view.js';
 import { decide } from './decide.js';
 import type { Decision, RenewalPolicy } from './types.js';
@@ -41,9 +42,7 @@ export function freshness(record: FreshnessView | undefined, wanted: Wanted, pol
   const recheckAt = new Date(checkedAt.getTime() + policy.recheckIntervalMs);
   if (!(checkedAt <= now && now < recheckAt)) return 'the recheck interval has passed';
   // The served certificate is the deployed one: its not-expiring check would fail by now.
-  const from = Date.parse(record.issued.notBefore);
-  const to = Date.parse(record.issued.notAfter);
-  if (to - now.getTime() <= Math.min(policy.expiringAlertMs, (to - from) / 5)) return 'the certificate is inside its expiring-alert threshold';
+  if (isExpiring(record.issued, now, policy.expiringAlertMs)) return 'the certificate is inside its expiring-alert threshold';
   const decision = decide({ record, domains: wanted.domains }, policy, now);
   if (decision.action !== 'none') return decision.message;
   return { decision, checkedAt, recheckAt };

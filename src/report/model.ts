@@ -16,13 +16,10 @@ import type { TimeSource } from '../policy/types.js';
 import { resolvedPolicyFor as policyFor } from '../policy/load.js';
 import type { CertificateRecord, ConditionStatus, ConditionType, HistoryEvent } from '../state/record.js';
 import { readLastDrill, type DrillResult } from '../state/drill-result.js';
-import { certificateState, unverifiedOf, type CertificateState, type Unverified } from '../state/certificate-state.js';
+import { certificateInUse, certificateState, unverifiedOf, type CertificateState, type Unverified } from '../state/certificate-state.js';
+import { isExpiring, type Validity } from '../pki/expiry.js';
 import type { StateStore } from '../state/store.js';
 
-const DAY = 86_400_000;
-
-/** A served certificate closer than this to its expiry makes the certificate critical. */
-export const EXPIRY_CRITICAL_MS = 7 * DAY;
 /** How many events to show per certificate and overall. */
 export const EVENTS_PER_CERTIFICATE = 8;
 export const RECENT_EVENTS = 30;
@@ -142,7 +139,8 @@ export async function buildStatusModel(
 type CertConfig = Config['certificates'][number];
 
 export function certificateView(cert: CertConfig, record: CertificateRecord | undefined, events: HistoryEvent[], now: Date, drill?: DrillResult): CertificateView {
-  const decision = decide({ record, domains: cert.domains }, policyFor(cert), now);
+  const policy = policyFor(cert);
+  const decision = decide({ record, domains: cert.domains }, policy, now);
   const state = certificateState(record);
   const addresses = addressViews(cert, record);
   const issued = record?.issued;
@@ -180,7 +178,9 @@ export function certificateView(cert: CertConfig, record: CertificateRecord | un
     lastDrill: drill && { at: drill.at, passed: drill.passed, failedStep: drill.failedStep, reason: drill.reason, trigger: drill.trigger },
     events: events.map(eventView),
   };
-  const { attention, reasons } = judge(view, now);
+  // A served certificate is judged by the lifetime of the one in use; with none, by the policy's alone.
+  const inUse: Validity = (record && certificateInUse(record)) ?? { notBefore: -Infinity, notAfter: Infinity };
+  const { attention, reasons } = judge(view, now, (at) => isExpiring(inUse, now, policy.expiringAlertMs, at));
   view.attention = attention;
   view.reasons = reasons;
   return view;
@@ -226,7 +226,7 @@ function soonest(addresses: AddressView[], deployed: CertificateView['soonestExp
 }
 
 /** Decides the attention level with the sentences that justify it. */
-function judge(c: CertificateView, now: Date): { attention: Attention; reasons: string[] } {
+function judge(c: CertificateView, now: Date, expiring: (at: string) => boolean): { attention: Attention; reasons: string[] } {
   const critical: string[] = [];
   const warning: string[] = [];
   const info: string[] = [];
@@ -236,7 +236,7 @@ function judge(c: CertificateView, now: Date): { attention: Attention; reasons: 
   if (c.soonestExpiry) {
     const left = Date.parse(c.soonestExpiry.at) - now.getTime();
     if (left <= 0) critical.push(`The certificate ${c.soonestExpiry.what} expired at ${utc(c.soonestExpiry.at)}.`);
-    else if (left < EXPIRY_CRITICAL_MS) critical.push(`The certificate ${c.soonestExpiry.what} expires within ${Math.max(1, Math.round(left / 3_600_000))} h.`);
+    else if (expiring(c.soonestExpiry.at)) critical.push(`The certificate ${c.soonestExpiry.what} expires within ${Math.max(1, Math.round(left / 3_600_000))} h.`);
   }
   const unreachable = c.addresses.filter((a) => a.status === 'unreachable').length;
   if (c.staleAddresses > 0) {

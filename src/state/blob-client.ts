@@ -4,6 +4,7 @@
  */
 import { AnonymousCredential, BlobServiceClient, ContainerClient, newPipeline, StorageSharedKeyCredential } from '@azure/storage-blob';
 import type { TokenCredential } from '@azure/identity';
+import { createAzureCredential } from '../azure/credential.js';
 import { CertloopError } from '../errors.js';
 import { BlobStore } from './blob.js';
 import type { AzureBlobStateConfig, AzureCredentialConfig } from './config.js';
@@ -84,16 +85,5 @@ async function credentialFor(c: AzureCredentialConfig | undefined, endpoint: str
     const account = /^[\d.]+$|^localhost$|^\[/.test(u.hostname) ? u.pathname.split('/').filter(Boolean)[0] ?? '' : u.hostname.split('.')[0];
     return new StorageSharedKeyCredential(account, c.accountKey);
   }
-  const identity = await import('@azure/identity');
-  switch (c?.type) {
-    case undefined:
-    case 'default':
-      return new identity.DefaultAzureCredential();
-    case 'managed-identity':
-      return c.clientId ? new identity.ManagedIdentityCredential({ clientId: c.clientId }) : new identity.ManagedIdentityCredential();
-    case 'workload-identity':
-      return new identity.WorkloadIdentityCredential({ clientId: c.clientId, tenantId: c.tenantId });
-    case 'client-secret':
-      return new identity.ClientSecretCredential(c.tenantId, c.clientId, c.clientSecret);
-  }
+  return createAzureCredential(c ?? { type: 'default' });
 }

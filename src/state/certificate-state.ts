@@ -25,6 +25,13 @@ export function unverifiedOf(record: CertificateRecord | undefined): Unverified 
   return undefined;
 }
 
+/** The certificate endpoints rely on: the deployed one, else whatever was issued. */
+export function certificateInUse(record: CertificateRecord): { serial: string; notBefore: string; notAfter: string } | undefined {
+  if (record.issued && record.issued.serial === record.deployedSerial) return record.issued;
+  if (record.previous && record.previous.serial === record.deployedSerial) return record.previous;
+  return record.issued;
+}
+
 export function certificateState(record: CertificateRecord | undefined): CertificateState {
   if (!record?.issued) return record?.pendingOrder ? 'InProgress' : record?.lastFailure ? 'Failed' : 'New';
   if (record.lastFailure) return 'Failed';

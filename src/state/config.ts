@@ -13,6 +13,13 @@
  * Kept apart from the store implementations so loading a config never imports the Azure SDK.
  */
 import { z } from 'zod';
+import {
+  ClientSecretCredentialConfig,
+  credentialSetting,
+  DefaultCredentialConfig,
+  ManagedIdentityCredentialConfig,
+  WorkloadIdentityCredentialConfig,
+} from '../azure/credential.js';
 import { Duration, DurationWithin, FilePath } from '../config/fields.js';
 
 export const SqliteStateConfig = z.strictObject({
@@ -20,25 +27,17 @@ export const SqliteStateConfig = z.strictObject({
   path: FilePath,
 });
 
-const AzureCredentialConfig = z.discriminatedUnion(
-  'type',
-  [
-    /** DefaultAzureCredential: environment, workload identity, managed identity, Azure CLI. */
-    z.strictObject({ type: z.literal('default') }),
-    z.strictObject({ type: z.literal('managed-identity'), clientId: z.string().min(1).optional() }),
-    /** Kubernetes Azure Workload Identity: the webhook injects AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE. */
-    z.strictObject({ type: z.literal('workload-identity'), clientId: z.string().min(1).optional(), tenantId: z.string().min(1).optional() }),
-    z.strictObject({ type: z.literal('client-secret'), tenantId: z.string().min(1), clientId: z.string().min(1), clientSecret: z.string().min(1) }),
-    /** The storage account key (prefer an identity); give it as ${env:...} or ${file:...}. */
-    z.strictObject({ type: z.literal('account-key'), accountKey: z.string().min(1) }),
-  ],
-  {
-    error: (issue) =>
-      issue.code === 'invalid_union'
-        ? 'unknown credential type: expected one of default, managed-identity, workload-identity, client-secret, account-key'
-        : undefined,
-  },
-);
+/** The storage account key (prefer an identity); give it as ${env:...} or ${file:...}. */
+export const AccountKeyCredentialConfig = z.strictObject({ type: z.literal('account-key'), accountKey: z.string().min(1) });
+
+/** The identities every Azure part accepts (src/azure/credential.ts), plus the storage account key. */
+const AzureCredentialConfig = credentialSetting([
+  DefaultCredentialConfig,
+  ManagedIdentityCredentialConfig,
+  WorkloadIdentityCredentialConfig,
+  ClientSecretCredentialConfig,
+  AccountKeyCredentialConfig,
+]);
 export type AzureCredentialConfig = z.infer<typeof AzureCredentialConfig>;
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);

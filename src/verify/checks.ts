@@ -21,6 +21,7 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import { normalizeSerial, oneLine, trustOf, validityOf } from '../pki/certificate.js';
+import { expiringThresholdMs, isExpiring } from '../pki/expiry.js';
 import { buildPath, dateProblems, selfSigned, usageProblems, type CertificatePath } from '../pki/path.js';
 import { formatDuration } from '../util/duration.js';
 
@@ -144,14 +145,15 @@ function validity(leaf: X509Certificate, now: Date, expiringAlertMs: number): Ad
   const to = new Date(leaf.validTo);
   if (now < from) return [{ name: 'not-expired', ok: false, message: `not valid before ${from.toISOString()}` }];
   if (now >= to) return [{ name: 'not-expired', ok: false, message: `expired ${formatDuration(now.getTime() - to.getTime())} ago (${to.toISOString()})` }];
-  const threshold = Math.min(expiringAlertMs, (to.getTime() - from.getTime()) / 5);
+  const validity = { notBefore: from, notAfter: to };
   const left = to.getTime() - now.getTime();
+  const ok = !isExpiring(validity, now, expiringAlertMs);
   return [
     { name: 'not-expired', ok: true, message: `valid until ${to.toISOString()}` },
     {
       name: 'not-expiring',
-      ok: left > threshold,
-      message: left > threshold ? `${formatDuration(left)} left` : `expires in ${formatDuration(left)} (alert threshold ${formatDuration(threshold)})`,
+      ok,
+      message: ok ? `${formatDuration(left)} left` : `expires in ${formatDuration(left)} (alert threshold ${formatDuration(expiringThresholdMs(validity, expiringAlertMs))})`,
     },
   ];
 }

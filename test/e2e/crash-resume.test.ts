@@ -1,7 +1,7 @@
 /**
- * Crash-resume: the process is killed with SIGKILL (the test hook CERTLOOP_TEST_CRASH_AT, see
- * src/testing/crash.ts) at every step boundary, and the next plain `certloop run` must finish the
- * job with the same certificate: no second order at the CA (counted in Pebble's own log), no lost
+ * Crash-resume: the process is killed with SIGKILL at every step boundary (test/support/crash-entry.ts:
+ * the CLI with a step hook that crashes where CERTLOOP_TEST_CRASH_AT says), and the next plain
+ * `certloop run` must finish the job with the same certificate: no second order at the CA (counted in Pebble's own log), no lost
  * key, no half-written file, the lock of the dead process taken over.
  */
 import assert from 'node:assert/strict';
@@ -10,7 +10,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { fileURLToPath } from 'node:url';
 import { cli, startLab, type Lab } from '../support/lab.js';
+
+const CRASH_ENTRY = fileURLToPath(new URL('../support/crash-entry.js', import.meta.url));
 
 const serialOf = (pem: string) => new X509Certificate(pem).serialNumber.replace(/^0+/, '').toUpperCase();
 
@@ -19,7 +22,7 @@ describe('crash-resume at every step boundary', () => {
   let stateFile: string;
   const pebbleLog = () => fs.readFileSync(path.join(lab.dir, 'pebble', 'pebble.log'), 'utf8');
   const count = (re: RegExp) => pebbleLog().split('\n').filter((l) => re.test(l)).length;
-  const run = (args: string[], env: Record<string, string> = {}) => cli(['-c', lab.configFile, ...args], { env });
+  const run = (args: string[], opts: { env?: Record<string, string>; entry?: string } = {}) => cli(['-c', lab.configFile, ...args], opts);
   const targets = () => [
     { cert: lab.certFile, key: lab.keyFile },
     { cert: path.join(lab.dir, 'backup', 'web', 'fullchain.pem'), key: path.join(lab.dir, 'backup', 'web', 'privkey.pem') },
@@ -91,7 +94,7 @@ certificates:
       const issuedByCa = count(/Issued certificate serial/);
       const previousServed = serialOf(fs.readFileSync(lab.certFile, 'utf8'));
 
-      const crash = await run(['renew', 'web', '--force', '--json'], { CERTLOOP_TEST_CRASH_AT: c.at });
+      const crash = await run(['renew', 'web', '--force', '--json'], { env: { CERTLOOP_TEST_CRASH_AT: c.at }, entry: CRASH_ENTRY });
       assert.equal(crash.code, -1, `killed, not exited (stderr: ${crash.stderr.slice(-500)})`);
       assert.match(crash.stderr, new RegExp(`CERTLOOP_TEST_CRASH_AT=${c.at}`));
       const stored = record();
@@ -129,4 +132,11 @@ certificates:
       }
     });
   }
+
+  it('the CLI users run has no crash hook: CERTLOOP_TEST_CRASH_AT set, it renews to the end', async () => {
+    const r = await run(['renew', 'web', '--force', '--json'], { env: { CERTLOOP_TEST_CRASH_AT: 'issued' } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json.certificates[0].verdict, 'ready');
+    assert.doesNotMatch(r.stderr, /CERTLOOP_TEST_CRASH_AT|killing this process/);
+  });
 });

@@ -18,7 +18,12 @@ export interface Azurite {
   stop(): Promise<void>;
 }
 
-export async function startAzurite(dir: string): Promise<Azurite> {
+export interface AzuriteOptions {
+  /** Serve HTTPS with this certificate (PEM files); Azurite then also checks bearer tokens. */
+  https?: { cert: string; key: string };
+}
+
+export async function startAzurite(dir: string, opts: AzuriteOptions = {}): Promise<Azurite> {
   const require = createRequire(import.meta.url);
   let main: string;
   try {
@@ -32,7 +37,12 @@ export async function startAzurite(dir: string): Promise<Azurite> {
   // --skipApiVersionCheck: the SDK may be newer than the emulator's newest service version.
   const child: ChildProcess = spawn(
     process.execPath,
-    [main, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--skipApiVersionCheck', '--disableTelemetry', '--loose'],
+    [
+      main,
+      ...['--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--skipApiVersionCheck', '--disableTelemetry', '--loose'],
+      // `--oauth basic` checks a bearer token's issuer, audience and lifetime, not its signature.
+      ...(opts.https ? ['--cert', opts.https.cert, '--key', opts.https.key, '--oauth', 'basic'] : []),
+    ],
     { stdio: ['ignore', log, log], cwd: dir },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -50,10 +60,11 @@ export async function startAzurite(dir: string): Promise<Azurite> {
     await stop();
     throw new Error(`${(err as Error).message}; see ${path.join(dir, 'azurite.log')}`);
   }
-  const blobEndpoint = `http://127.0.0.1:${port}/${DEV_ACCOUNT}`;
+  const scheme = opts.https ? 'https' : 'http';
+  const blobEndpoint = `${scheme}://127.0.0.1:${port}/${DEV_ACCOUNT}`;
   return {
     blobEndpoint,
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=${blobEndpoint};`,
+    connectionString: `DefaultEndpointsProtocol=${scheme};AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};BlobEndpoint=${blobEndpoint};`,
     stop,
   };
 }

@@ -35,9 +35,10 @@ export function recordOutput(...texts: string[]): void {
   fs.appendFileSync(path.join(dir, `${process.pid}.txt`), texts.join('\n'));
 }
 
-export function cli(args: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+/** `entry`: another entry point than the built CLI (test/support/crash-entry.ts). */
+export function cli(args: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; entry?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [opts.entry ?? CLI, ...args], {
       cwd: opts.cwd,
       env: { ...process.env, CERTLOOP_LOG_LEVEL: 'info', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,7 +10,8 @@ import type { DnsManagementClient, RecordSet, TxtRecord as AzureTxtRecord } from
 import { relativeName } from '../../../src/dns/challenge.js';
 import { formatDuration } from '../../../src/util/duration.js';
 import { abortable } from '../../../src/util/timers.js';
-import { Dns01Solver, DnsProviderError, type TxtRecord, type TxtRecordProvider } from '../dns-01-common/solver.js';
+import { Dns01Solver, DnsProviderError, type TxtRecord, type TxtRecordProvider } from '../../../src/dns/solver.js';
+import type { SolverFactory } from '../../../src/plugins.js';
 import { armErrorFacts, createArmDnsClient, statusText } from './client.js';
 import type { AzureDnsConfig } from './schema.js';
 
@@ -161,8 +162,4 @@ export class AzureDnsProvider implements TxtRecordProvider {
   }
 }
 
-export function createAzureDnsSolver(config: AzureDnsConfig, certificate?: string): Dns01Solver {
-  return new Dns01Solver(new AzureDnsProvider(config), config, certificate);
-}
-
-export { AzureDnsConfig } from './schema.js';
+export const create: SolverFactory<AzureDnsConfig> = (config, certificate) => new Dns01Solver(new AzureDnsProvider(config), config, certificate);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DurationWithin, FilePath } from '../../../src/config/fields.js';
 import { AzureCredentialConfig } from '../../../src/azure/credential.js';
-import { Dns01CommonFields, ZoneName } from '../dns-01-common/schema.js';
+import { Dns01CommonFields, ZoneName } from '../../../src/dns/schema.js';
 
 /**
  * azure-dns: TXT values in an Azure DNS zone through Azure Resource Manager (@azure/arm-dns),

@@ -11,7 +11,8 @@
  * a value next to any others on the name, and remove only the value it is given.
  */
 import { describeCommandFailure, runCommand } from '../../../src/util/run-command.js';
-import { Dns01Solver, DnsProviderError, type TxtRecord, type TxtRecordProvider } from '../dns-01-common/solver.js';
+import { Dns01Solver, DnsProviderError, type TxtRecord, type TxtRecordProvider } from '../../../src/dns/solver.js';
+import type { SolverFactory } from '../../../src/plugins.js';
 import type { ExecDnsConfig } from './schema.js';
 
 export class ExecDnsProvider implements TxtRecordProvider {
@@ -54,8 +55,4 @@ export class ExecDnsProvider implements TxtRecordProvider {
   }
 }
 
-export function createExecDnsSolver(config: ExecDnsConfig, certificate?: string): Dns01Solver {
-  return new Dns01Solver(new ExecDnsProvider(config, certificate), config, certificate);
-}
-
-export { ExecDnsConfig } from './schema.js';
+export const create: SolverFactory<ExecDnsConfig> = (config, certificate) => new Dns01Solver(new ExecDnsProvider(config, certificate), config, certificate);

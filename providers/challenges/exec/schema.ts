@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Argv, DurationWithin, FilePath } from '../../../src/config/fields.js';
 import { BOUNDS } from '../../../src/config/bounds.js';
-import { Dns01CommonFields } from '../dns-01-common/schema.js';
+import { Dns01CommonFields } from '../../../src/dns/schema.js';
 
 /**
  * exec: the user's own program adds and removes the TXT value, for DNS services certloop has no

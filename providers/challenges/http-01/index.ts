@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { CertloopError } from '../../../src/errors.js';
-import type { ChallengeTask, Solver, SolverLifecycle } from '../../../src/plugins.js';
+import type { ChallengeTask, Solver, SolverFactory, SolverLifecycle } from '../../../src/plugins.js';
 import type { Http01Config } from './schema.js';
 
 const PREFIX = '/.well-known/acme-challenge/';
@@ -132,8 +132,4 @@ export class Http01Solver implements Solver, SolverLifecycle {
   }
 }
 
-export function createHttp01Solver(config: Http01Config): Http01Solver {
-  return new Http01Solver(config);
-}
-
-export { Http01Config } from './schema.js';
+export const create: SolverFactory<Http01Config> = (config) => new Http01Solver(config);

@@ -5,10 +5,11 @@
  */
 import { findZone } from '../../../src/dns/authoritative.js';
 import { parseServer, type DnsServer } from '../../../src/dns/client.js';
-import { tsigKey, type TsigKey } from '../../../src/dns/tsig.js';
-import { DnsUpdateError, sendUpdate, type TxtChange } from '../../../src/dns/update.js';
+import { tsigKey, type TsigKey } from './tsig.js';
+import { DnsUpdateError, sendUpdate, type TxtChange } from './update.js';
 import { relativeName } from '../../../src/dns/challenge.js';
-import { Dns01Solver, DnsProviderError, type TxtRecord, type TxtRecordProvider } from '../dns-01-common/solver.js';
+import { Dns01Solver, DnsProviderError, type TxtRecord, type TxtRecordProvider } from '../../../src/dns/solver.js';
+import type { SolverFactory } from '../../../src/plugins.js';
 import type { Rfc2136Config } from './schema.js';
 
 /** Answers that will not change by retrying: the configuration (key, policy, zone) is wrong. */
@@ -69,8 +70,4 @@ export class Rfc2136Provider implements TxtRecordProvider {
   }
 }
 
-export function createRfc2136Solver(config: Rfc2136Config, certificate?: string): Dns01Solver {
-  return new Dns01Solver(new Rfc2136Provider(config), config, certificate);
-}
-
-export { Rfc2136Config } from './schema.js';
+export const create: SolverFactory<Rfc2136Config> = (config, certificate) => new Dns01Solver(new Rfc2136Provider(config), config, certificate);

@@ -6,7 +6,7 @@
  * a timeout is a failed delivery.
  */
 import type { CertloopEvent } from '../../../src/observability/events.js';
-import type { Notifier } from '../../../src/plugins.js';
+import type { Notifier, NotifierFactory } from '../../../src/plugins.js';
 import { describeCommandFailure, runCommand } from '../../../src/util/run-command.js';
 import type { ExecNotifierConfig } from './schema.js';
 
@@ -24,14 +24,12 @@ export function eventEnv(event: CertloopEvent): Record<string, string> {
   };
 }
 
-export function createExecNotifier(config: ExecNotifierConfig, id: string): Notifier {
-  return {
-    id,
-    describe: () => `exec ${id} (${config.command[0]})`,
-    async send(event, ctx) {
-      const body = JSON.stringify({ version: 1, event });
-      const r = await runCommand(config.command, { cwd: ctx.baseDir, timeoutMs: config.timeout, input: body, env: { ...process.env, ...eventEnv(event) } });
-      if (r.code !== 0) throw new Error(describeCommandFailure(config.command, r, config.timeout));
-    },
-  } satisfies Notifier;
-}
+export const create: NotifierFactory<ExecNotifierConfig> = (config, id) => ({
+  id,
+  describe: () => `exec ${id} (${config.command[0]})`,
+  async send(event, ctx) {
+    const body = JSON.stringify({ version: 1, event });
+    const r = await runCommand(config.command, { cwd: ctx.baseDir, timeoutMs: config.timeout, input: body, env: { ...process.env, ...eventEnv(event) } });
+    if (r.code !== 0) throw new Error(describeCommandFailure(config.command, r, config.timeout));
+  },
+});

@@ -5,7 +5,7 @@
 import { eventFacts, eventTitle } from '../../../src/notify/format.js';
 import { postJson, safeHost } from '../../../src/notify/http.js';
 import type { CertloopEvent } from '../../../src/observability/events.js';
-import type { Notifier } from '../../../src/plugins.js';
+import type { Notifier, NotifierFactory } from '../../../src/plugins.js';
 import type { SlackNotifierConfig } from './schema.js';
 
 export function slackPayload(event: CertloopEvent) {
@@ -31,10 +31,8 @@ function escapeMrkdwn(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export function createSlackNotifier(config: SlackNotifierConfig, id: string): Notifier {
-  return {
-    id,
-    describe: () => `slack ${id} (${safeHost(config.url)})`,
-    send: (event) => postJson(config.url, slackPayload(event), { timeoutMs: config.timeout }),
-  } satisfies Notifier;
-}
+export const create: NotifierFactory<SlackNotifierConfig> = (config, id) => ({
+  id,
+  describe: () => `slack ${id} (${safeHost(config.url)})`,
+  send: (event) => postJson(config.url, slackPayload(event), { timeoutMs: config.timeout }),
+});

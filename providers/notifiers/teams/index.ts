@@ -6,7 +6,7 @@
 import { eventFacts, eventTitle } from '../../../src/notify/format.js';
 import { postJson, safeHost } from '../../../src/notify/http.js';
 import type { CertloopEvent } from '../../../src/observability/events.js';
-import type { Notifier } from '../../../src/plugins.js';
+import type { Notifier, NotifierFactory } from '../../../src/plugins.js';
 import type { TeamsNotifierConfig } from './schema.js';
 
 const COLOR = { info: 'Good', warning: 'Warning', critical: 'Attention' } as const;
@@ -33,10 +33,8 @@ export function teamsPayload(event: CertloopEvent) {
   };
 }
 
-export function createTeamsNotifier(config: TeamsNotifierConfig, id: string): Notifier {
-  return {
-    id,
-    describe: () => `teams ${id} (${safeHost(config.url)})`,
-    send: (event) => postJson(config.url, teamsPayload(event), { timeoutMs: config.timeout }),
-  } satisfies Notifier;
-}
+export const create: NotifierFactory<TeamsNotifierConfig> = (config, id) => ({
+  id,
+  describe: () => `teams ${id} (${safeHost(config.url)})`,
+  send: (event) => postJson(config.url, teamsPayload(event), { timeoutMs: config.timeout }),
+});

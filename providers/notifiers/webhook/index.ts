@@ -4,13 +4,11 @@
  * `{ "version": 1, "event": { type, certificate, at, severity, message, data } }`.
  */
 import { postJson, safeHost } from '../../../src/notify/http.js';
-import type { Notifier } from '../../../src/plugins.js';
+import type { Notifier, NotifierFactory } from '../../../src/plugins.js';
 import type { WebhookNotifierConfig } from './schema.js';
 
-export function createWebhookNotifier(config: WebhookNotifierConfig, id: string): Notifier {
-  return {
-    id,
-    describe: () => `webhook ${id} (${safeHost(config.url)})`,
-    send: (event) => postJson(config.url, { version: 1, event }, { headers: config.headers, timeoutMs: config.timeout }),
-  } satisfies Notifier;
-}
+export const create: NotifierFactory<WebhookNotifierConfig> = (config, id) => ({
+  id,
+  describe: () => `webhook ${id} (${safeHost(config.url)})`,
+  send: (event) => postJson(config.url, { version: 1, event }, { headers: config.headers, timeoutMs: config.timeout }),
+});

@@ -3,12 +3,19 @@
  * name someone added by hand, by another tool or years ago is seen without anyone listing it.
  * Names below a delegation (glue) are not the zone's own and are passed over.
  */
-import { transferZone, ZoneTransferError } from '../../../src/dns/axfr.js';
 import { formatServer, parseServer } from '../../../src/dns/client.js';
-import { tsigKey } from '../../../src/dns/tsig.js';
-import type { DiscoveredEndpoint, WatchSource } from '../../../src/plugins.js';
-import { recordsText, sourceFailed, zoneEndpoints, type NamedRecord } from '../dns-zone-common/endpoints.js';
+import type { DiscoveredEndpoint, WatchSource, WatchSourceFactory } from '../../../src/plugins.js';
+import { tsigKey } from '../../challenges/rfc2136/tsig.js';
+import { recordsText, zoneEndpoints, type NamedRecord } from '../../../src/dns/zone-names.js';
+import { CertloopError } from '../../../src/errors.js';
 import type { AxfrSourceConfig } from './schema.js';
+import { transferZone, ZoneTransferError } from './transfer.js';
+
+function sourceFailed(source: string, message: string, opts: { retryable: boolean; cause?: unknown }): CertloopError {
+  return new CertloopError('SOURCE_FAILED', `watch source ${source}: ${message}`, opts);
+}
+
+export const create: WatchSourceFactory<AxfrSourceConfig> = (config) => createAxfrSource(config);
 
 export function createAxfrSource(config: AxfrSourceConfig): WatchSource {
   const server = parseServer(config.server);

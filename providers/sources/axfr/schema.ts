@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DnsServerAddress, TsigKeyConfig, ZoneName } from '../../../src/dns/schema.js';
-import { ZoneSourceFields } from '../dns-zone-common/schema.js';
+import { DnsServerAddress, ZoneName, ZoneSourceFields } from '../../../src/dns/schema.js';
+import { TsigKeyConfig } from '../../challenges/rfc2136/schema.js';
 
 /**
  * axfr: every A, AAAA and CNAME name of a zone, by zone transfer (RFC 5936) from its

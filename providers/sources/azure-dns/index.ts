@@ -4,12 +4,19 @@
  * for the sign-in and every page. Reading needs only the "DNS Zone Reader" role.
  */
 import type { DnsManagementClient } from '@azure/arm-dns';
-import type { DiscoveredEndpoint, WatchSource } from '../../../src/plugins.js';
+import type { DiscoveredEndpoint, WatchSource, WatchSourceFactory } from '../../../src/plugins.js';
 import { formatDuration } from '../../../src/util/duration.js';
 import { abortable } from '../../../src/util/timers.js';
 import { armErrorFacts, createArmDnsClient, statusText } from '../../challenges/azure-dns/client.js';
-import { recordsText, sourceFailed, zoneEndpoints, type NamedRecord } from '../dns-zone-common/endpoints.js';
+import { recordsText, zoneEndpoints, type NamedRecord } from '../../../src/dns/zone-names.js';
+import { CertloopError } from '../../../src/errors.js';
 import type { AzureDnsSourceConfig } from './schema.js';
+
+function sourceFailed(source: string, message: string, opts: { retryable: boolean; cause?: unknown }): CertloopError {
+  return new CertloopError('SOURCE_FAILED', `watch source ${source}: ${message}`, opts);
+}
+
+export const create: WatchSourceFactory<AzureDnsSourceConfig> = (config) => createAzureDnsSource(config);
 
 export function createAzureDnsSource(config: AzureDnsSourceConfig): WatchSource {
   const { subscriptionId, resourceGroup, zone } = config;

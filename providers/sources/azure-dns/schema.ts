@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { ZoneSourceFields } from '../../../src/dns/schema.js';
 import { AzureDnsConfig } from '../../challenges/azure-dns/schema.js';
-import { ZoneSourceFields } from '../dns-zone-common/schema.js';
 
 /**
  * azure-dns: every A, AAAA and CNAME record set of an Azure DNS zone, read through Azure Resource

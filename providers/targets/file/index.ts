@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { CertloopError } from '../../../src/errors.js';
 import { normalizeSerial } from '../../../src/pki/certificate.js';
 import fs from 'node:fs/promises';
-import type { CertificateBundle, DeployContext, DrillableTarget, DrillCopy, ObservableTarget, Target } from '../../../src/plugins.js';
+import type { CertificateBundle, DeployContext, DrillableTarget, DrillCopy, ObservableTarget, Target, TargetFactory } from '../../../src/plugins.js';
 import { readIfExists } from '../../../src/util/atomic-file.js';
 import { replaceFilesTogether } from '../../../src/util/replace-together.js';
 import { describeCommandFailure, runCommand } from '../../../src/util/run-command.js';
@@ -112,9 +112,4 @@ class FileDrillCopy extends FileTarget implements DrillCopy {
   }
 }
 
-export function createFileTarget(config: FileTargetConfig, certificate: string): FileTarget {
-  return new FileTarget(config, certificate);
-}
-
-// Re-exported so tests can build configs without reaching into schema.ts.
-export { FileTargetConfig } from './schema.js';
+export const create: TargetFactory<FileTargetConfig> = (config, certificate) => new FileTarget(config, certificate);

@@ -18,6 +18,7 @@ import type { KeyVaultCertificate } from '@azure/keyvault-certificates';
 import { CertloopError, type Step } from '../../../src/errors.js';
 import { abortable } from '../../../src/util/timers.js';
 import { describeCertificate, normalizeSerial, splitPem } from '../../../src/pki/certificate.js';
+import { uncoveredDomains } from '../../../src/pki/domains.js';
 import type {
   AdoptableTarget,
   AdoptedCertificate,
@@ -29,6 +30,7 @@ import type {
   ObservableTarget,
   ObservedCertificate,
   Target,
+  TargetFactory,
 } from '../../../src/plugins.js';
 import { openClients, type KeyVaultClients } from './client.js';
 import { classifyKeyVaultError, type Operation } from './errors.js';
@@ -124,7 +126,7 @@ export class KeyVaultTarget implements Target, ObservableTarget, DescribedObserv
 
     // Cheap checks on the public certificate first: no need to fetch a key we would not use.
     const facts = describeCertificate(latest.cert);
-    const missing = domains.filter((d) => !facts.dnsNames.includes(d.toLowerCase()));
+    const missing = uncoveredDomains(domains, facts.dnsNames);
     const now = this.now();
     const unusable = !latest.enabled
       ? 'its latest version is disabled'
@@ -244,6 +246,4 @@ class KeyVaultDrillCopy extends KeyVaultTarget implements DrillCopy {
   }
 }
 
-export function createKeyVaultTarget(config: KeyVaultTargetConfig, certificate: string): KeyVaultTarget {
-  return new KeyVaultTarget(config, certificate);
-}
+export const create: TargetFactory<KeyVaultTargetConfig> = (config, certificate) => new KeyVaultTarget(config, certificate);

@@ -1,191 +1,42 @@
-/**
- * `certloop discover`: what the watch sources name, and which of those names nobody listed
- * (neither a certificate's nor a watched endpoint's nor in an inventory file). Names that give
- * no TLS answer on the port are shown apart: a zone holds mail hosts and old records too.
- * `--write FILE` appends the unlisted names that answer TLS to an inventory file.
- */
-import path from 'node:path';
-import { CertloopError, ConfigError } from '../../errors.js';
-import { defaultConfigPath, loadConfig } from '../../config/load.js';
-import { BOUNDS } from '../../config/bounds.js';
-import { discover, type DiscoveredName, type DiscoverReport } from '../../discover/discover.js';
-import { appendToInventory, inventoryLine, type AppendResult } from '../../discover/inventory.js';
-import { createWatchSource } from '../../../providers/registry.js';
-import { formatDuration, parseDuration } from '../../util/duration.js';
-import { createLookup } from '../../verify/resolver.js';
-import { table } from '../format.js';
-import { EXIT, makeLogger, print, printJson, type GlobalOptions } from '../context.js';
+/** `certloop discover`: what the watch sources name, and which names nobody listed (discover.action.ts). */
+import type { Command } from 'commander';
+import { act, collect, globalOptions, type CliInvocation } from '../command.js';
 
-export interface DiscoverOptions extends GlobalOptions {
-  write?: string;
-  resolver?: string[];
-  /** Deadline of one TLS attempt: a duration such as "3s", or milliseconds. */
-  timeout?: string;
-  concurrency?: string;
-}
+export function register(program: Command, cli: CliInvocation): void {
+  program
+    .command('discover')
+    .description('list the names the watch sources (DNS zones, inventories) yield, and which of them nobody listed')
+    .option('--write <file>', 'append the names nobody listed that answer TLS to this inventory file (host:port lines, as the file source reads)')
+    .option('--resolver <ip:port>', 'resolve names with this DNS server instead of the system resolver (repeatable)', collect)
+    .option('--timeout <duration>', 'deadline of one TLS attempt per name (default 3s)')
+    .option('--concurrency <n>', 'TLS attempts at once (default 64)')
+    .addHelpText(
+      'after',
+      `
+Every source under watch.sources is listed (axfr: a zone transfer, azure-dns: the zone's record
+sets, file: an inventory). Each name is then one of:
+  managed    a certificate's domains cover it, or it is one of its verify endpoints
+  watched    listed by name: watch.endpoints, or an inventory file (a file source)
+  unlisted   nobody listed it: a zone source names it, and only that
+Each unlisted name is tried once for a TLS handshake on its port (--timeout, --concurrency at
+once); those that give no TLS answer (refused, silent, not TLS, no address) are listed apart and
+are not a problem. --write FILE appends the unlisted names that answer TLS to FILE, one host:port
+a line under a dated comment; what FILE holds stays as it is and names it lists are not repeated.
+Point a file source at FILE ({ type: file, path: FILE }) to watch them by name from then on.
 
-const DEFAULT_TIMEOUT_MS = 3000;
-const DEFAULT_CONCURRENCY = 64;
-/** Managed and watched names are shown up to this many in text; --json lists all. */
-const SHOWN = 10;
+Examples:
+  certloop discover
+  certloop discover --json > names.json
+  certloop discover --write inventory.txt      # then: watch.sources: [{ type: file, path: inventory.txt }, ...]
+  certloop discover --resolver 192.0.2.53      # resolve with the zone's own server (split horizon)
 
-function usage(message: string): CertloopError {
-  return new CertloopError('USAGE', message, { retryable: false });
-}
-
-function parseTimeout(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_TIMEOUT_MS;
-  const ms = /^\d+$/.test(value) ? Number(value) : parseDuration(value);
-  const [min, max] = BOUNDS.networkTimeout;
-  if (ms === undefined || ms < min || ms > max) throw usage(`--timeout expects milliseconds or a duration such as 3s, between ${formatDuration(min)} and ${formatDuration(max)}; got "${value}"`);
-  return ms;
-}
-
-function parseConcurrency(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_CONCURRENCY;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 1024) throw usage(`--concurrency expects a whole number of TLS attempts at once, 1 to 1024; got "${value}"`);
-  return n;
-}
-
-export async function discoverCommand(opts: DiscoverOptions): Promise<number> {
-  const timeoutMs = parseTimeout(opts.timeout);
-  const concurrency = parseConcurrency(opts.concurrency);
-  const log = makeLogger(opts);
-  const config = loadConfig(defaultConfigPath(opts.config));
-  const configs = config.watch?.sources ?? [];
-  if (configs.length === 0) {
-    throw new ConfigError([
-      { file: config.file, path: 'watch.sources', message: 'no source to discover from; add one, e.g. watch: { sources: [{ type: axfr, server: ns1.example.com, zone: example.com }] }' },
-    ]);
-  }
-  const started = Date.now();
-  const sources = await Promise.all(configs.map(async (c) => ({ type: c.type, source: await createWatchSource(c) })));
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  let report: DiscoverReport;
-  try {
-    report = await discover({
-      config,
-      sources,
-      log,
-      lookup: createLookup(opts.resolver, { timeoutMs: Math.min(timeoutMs, 2000) }),
-      timeoutMs,
-      concurrency,
-      signal: controller.signal,
-    });
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
-
-  const unlisted = report.names.filter((n) => n.standing.kind === 'unlisted');
-  const answering = unlisted.filter((n) => n.tls?.answered);
-  let written: (AppendResult & { watchedByFileSource: boolean }) | undefined;
-  if (opts.write) {
-    const file = path.resolve(opts.write);
-    const result = await appendToInventory(file, answering, {
-      header: `added by certloop discover on ${new Date().toISOString()}: names nobody listed that answer TLS (${report.sources.filter((s) => s.ok).map((s) => s.id).join(', ')})`,
-    });
-    written = { ...result, watchedByFileSource: inventoryPaths(configs).includes(file) };
-  }
-
-  const exitCode = report.sources.every((s) => s.ok) ? EXIT.OK : EXIT.FAILED;
-  if (opts.json) printJson({ discover: toJson(report, { startedAt: started, exitCode, written }) });
-  else printText(report, written);
-  return exitCode;
-}
-
-/** Paths of the `file` sources (providers/sources/file), the inventories --write can extend. */
-function inventoryPaths(configs: { type: string }[]): string[] {
-  return configs.flatMap((c) => {
-    const file = (c as { path?: unknown }).path;
-    return c.type === 'file' && typeof file === 'string' ? [file] : [];
-  });
-}
-
-function nameJson(n: DiscoveredName) {
-  return {
-    host: n.host,
-    port: n.port,
-    origins: n.origins,
-    ...(n.standing.kind === 'managed' ? { certificate: n.standing.certificate } : {}),
-    ...(n.standing.kind === 'watched' ? { watchedBy: n.standing.by } : {}),
-    ...(n.tls?.answered ? { address: n.tls.address } : {}),
-    ...(n.tls && !n.tls.answered ? { reason: n.tls.reason } : {}),
-  };
-}
-
-function toJson(report: DiscoverReport, extra: { startedAt: number; exitCode: number; written?: AppendResult & { watchedByFileSource: boolean } }) {
-  const of = (kind: string) => report.names.filter((n) => n.standing.kind === kind);
-  const unlisted = of('unlisted');
-  return {
-    startedAt: new Date(extra.startedAt).toISOString(),
-    durationMs: Date.now() - extra.startedAt,
-    exitCode: extra.exitCode,
-    summary: {
-      names: report.names.length,
-      managed: of('managed').length,
-      watched: of('watched').length,
-      unlisted: unlisted.filter((n) => n.tls?.answered).length,
-      noTls: unlisted.filter((n) => !n.tls?.answered).length,
-      sourcesFailed: report.sources.filter((s) => !s.ok).length,
-    },
-    sources: report.sources,
-    unlisted: unlisted.filter((n) => n.tls?.answered).map(nameJson),
-    noTls: unlisted.filter((n) => !n.tls?.answered).map(nameJson),
-    managed: of('managed').map(nameJson),
-    watched: of('watched').map(nameJson),
-    ...(extra.written ? { written: extra.written } : {}),
-  };
-}
-
-function printText(report: DiscoverReport, written?: AppendResult & { watchedByFileSource: boolean }): void {
-  print('Sources');
-  print(
-    table(
-      report.sources.map((s) =>
-        s.ok ? ['  ok    ', s.id, `${s.endpoints} endpoints in ${formatDuration(s.durationMs)}`] : ['  FAILED', s.id, s.error?.message ?? 'failed'],
-      ),
-    ),
-  );
-  const unlisted = report.names.filter((n) => n.standing.kind === 'unlisted');
-  const answering = unlisted.filter((n) => n.tls?.answered);
-  const silent = unlisted.filter((n) => !n.tls?.answered);
-  print();
-  if (answering.length > 0) {
-    print(`Nobody listed these, and they answer TLS (${answering.length}):`);
-    print(table(answering.map((n) => [`  ${inventoryLine(n)}`, n.origins.join('; ')])));
-  } else print('Every name that answers TLS is managed or watched already.');
-  if (silent.length > 0) {
-    print();
-    print(`No TLS answer on the port (${silent.length}), listed apart (mail hosts, old records, other services):`);
-    print(table(silent.map((n) => [`  ${inventoryLine(n)}`, n.tls && !n.tls.answered ? n.tls.reason : '-'])));
-  }
-  for (const [kind, title] of [
-    ['managed', 'Managed by a certificate'],
-    ['watched', 'Watched by name'],
-  ] as const) {
-    const names = report.names.filter((n) => n.standing.kind === kind);
-    if (names.length === 0) continue;
-    const shown = names.slice(0, SHOWN).map((n) => `${inventoryLine(n)} (${n.standing.kind === 'managed' ? `certificate ${n.standing.certificate}` : n.standing.kind === 'watched' ? n.standing.by : ''})`);
-    print();
-    print(`${title} (${names.length}): ${shown.join(', ')}${names.length > SHOWN ? `, and ${names.length - SHOWN} more (--json lists all)` : ''}`);
-  }
-  print();
-  const failed = report.sources.filter((s) => !s.ok).length;
-  print(
-    `${report.names.length} names from ${report.sources.length} source${report.sources.length === 1 ? '' : 's'}` +
-      `${failed ? ` (${failed} failed)` : ''}: ${answering.length} nobody listed, ${silent.length} without TLS.`,
-  );
-  if (written) {
-    print(
-      written.added.length > 0
-        ? `Added ${written.added.length} to ${written.file}${written.alreadyListed ? ` (${written.alreadyListed} were there already)` : ''}.`
-        : `Nothing to add to ${written.file}${written.alreadyListed ? ` (all ${written.alreadyListed} were there already)` : ''}.`,
-    );
-    if (!written.watchedByFileSource) print(`${written.file} is not read by a file source: add { type: file, path: ${written.file} } to watch.sources to watch what it lists.`);
-  }
+Exit codes:
+  0  every source listed its names (unlisted names and names without TLS do not change this)
+  1  a source could not list its names (SOURCE_FAILED; the others are still shown)
+  2  bad usage or configuration`,
+    )
+    .action(act(cli, async (o: Record<string, unknown>, cmd: Command) => {
+      const { discoverCommand } = await import('./discover.action.js');
+      return discoverCommand({ ...globalOptions(cli, cmd), ...o });
+    }));
 }

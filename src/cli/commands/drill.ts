@@ -1,32 +1,31 @@
-/** `certloop drill [NAME...] [--at TIME]`: the near-expiry fire drill, one report per certificate. */
-import { drillAndRecord, isSkipped } from '../../controller/drill-record.js';
-import type { DrillReport } from '../../controller/drill.js';
-import { CertloopError } from '../../errors.js';
-import { parseTimeArg } from '../../util/time-arg.js';
-import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
-import { createObservers } from '../observers.js';
+/** `certloop drill`: the near-expiry fire drill (drill.action.ts). */
+import type { Command } from 'commander';
+import { act, EXIT_CODES_HELP, globalOptions, type CliInvocation } from '../command.js';
 
-export async function drillCommand(opts: GlobalOptions & { names?: string[]; at?: string }): Promise<number> {
-  return withContext(opts, async ({ config, store, log }) => {
-    const at = opts.at ? parseTimeArg(opts.at, new Date()) : undefined;
-    const certs = opts.names ? config.certificates.filter((c) => opts.names!.includes(c.name)) : config.certificates;
-    const missing = (opts.names ?? []).filter((n) => !certs.some((c) => c.name === n));
-    if (missing.length) throw new CertloopError('USAGE', `no certificate named ${missing.join(', ')} in ${config.file}`, { retryable: false });
-    // Recorded like the daemon's scheduled drills (status, metrics, drill_failed / drill_recovered).
-    const observers = createObservers(config, store, log);
-    const results = await drillAndRecord({ config, store, log, certificates: certs, trigger: 'manual', events: observers.bus, at });
-    await observers.dispatcher.drain();
-    const reports = results.filter((r): r is DrillReport => !isSkipped(r));
-    const skipped = results.filter(isSkipped);
-    const passed = skipped.length === 0 && reports.every((r) => r.passed);
-    if (opts.json) printJson({ passed, certificates: reports, ...(skipped.length ? { skipped } : {}) });
-    else {
-      for (const r of reports) {
-        print(`${r.passed ? 'PASSED' : 'FAILED'}  ${r.name}  (clock at ${r.at}, staging ${r.directory ?? '-'})`);
-        for (const s of r.steps) print(`  ${{ pass: 'pass', fail: 'FAIL', skip: 'skip' }[s.status]}  ${s.step.padEnd(9)} ${s.message}`);
-      }
-      for (const s of skipped) print(`SKIPPED ${s.name}  (${s.skipped}; try again once it is done)`);
-    }
-    return passed ? EXIT.OK : EXIT.FAILED;
-  });
+export function register(program: Command, cli: CliInvocation): void {
+  program
+    .command('drill')
+    .description('near-expiry fire drill: prove renewal works now (staging CA, drill copies), production untouched')
+    .argument('[name...]', 'certificate names (default: all)')
+    .option('--at <time>', 'the simulated time (default: when the policy would renew); same forms as plan --at')
+    .addHelpText(
+      'after',
+      `
+Runs the real pipeline with the clock set near expiry: decide, order from acme.staging (Let's
+Encrypt staging for Let's Encrypt), check, deploy to drill copies (a file target writes FILE.drill
+beside each file, runs no reload, and removes them), then confirms every endpoint still serves the
+last deployed serial. Each step reports pass or fail with the reason; exit 0 only when all pass.
+The result is recorded like the daemon's scheduled drills: status shows the last drill, and a
+failure (drill_failed) or a recovery (drill_recovered) is notified.
+
+Examples:
+  certloop drill
+  certloop drill web --json
+  certloop drill web --at +60d
+${EXIT_CODES_HELP}`,
+    )
+    .action(act(cli, async (names: string[], o: { at?: string }, cmd: Command) => {
+      const { drillCommand } = await import('./drill.action.js');
+      return drillCommand({ ...globalOptions(cli, cmd), names: names.length ? names : undefined, at: o.at });
+    }));
 }

@@ -1,126 +1,45 @@
-/** `certloop run` and `certloop renew NAME... [--force]`: a reconciliation pass, printed. */
-import { caEndpoints, resolveCaSpec } from '../../acme/ca-selection.js';
-import { runOnce, type RunSummary } from '../../controller/run.js';
-import { writeMetricsFile } from '../../observability/metrics.js';
-import { createObservers } from '../observers.js';
-import { ProgressLines } from '../progress.js';
-import type { CertificateOutcome } from '../../controller/certificate.js';
-import { CertloopError } from '../../errors.js';
-import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
-import { shortSerial, VERDICT_MARK } from '../format.js';
-import { NO_ENDPOINTS } from '../../state/certificate-state.js';
-import { ChunkedOutput } from '../output.js';
-import { parseShard } from '../../controller/shard.js';
+/** `certloop run`: one pass over all certificates (run.action.ts). */
+import { Option, type Command } from 'commander';
+import { act, EXIT_CODES_HELP, globalOptions, type CliInvocation } from '../command.js';
 import type { Recheck } from '../../verify/freshness.js';
 
-export async function runCommand(
-  opts: GlobalOptions & { names?: string[]; force?: boolean; ca?: string; metricsFile?: string; shard?: string; recheck?: Recheck },
-): Promise<number> {
-  // Parsed before the config is loaded: a wrong --shard is a usage error whatever the config says.
-  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
-  return withContext(opts, async ({ config, store, log }) => {
-    if (shard) log.info({ shard: `${shard.index}/${shard.count}` }, `working on shard ${shard.index} of ${shard.count}`);
-    if (opts.names) {
-      const known = new Set(config.certificates.map((c) => c.name));
-      const unknown = opts.names.filter((n) => !known.has(n));
-      if (unknown.length > 0) {
-        throw new CertloopError('USAGE', `no certificate named ${unknown.join(', ')} in ${config.file} (known: ${[...known].join(', ')})`, { retryable: false });
-      }
-    }
-    const progress = !opts.json && process.stdout.isTTY;
-    const observers = createObservers(config, store, log);
-    const names = (opts.names ?? config.certificates.map((c) => c.name));
-    const lines = progress && ProgressLines.fits(process.stdout, names.length) ? new ProgressLines(process.stdout, names) : undefined;
-    if (lines) observers.bus.onProgress((name, step, detail) => lines.step(name, step, detail));
-    const summary = await runOnce({
-      config,
-      store,
-      log,
-      names: opts.names,
-      force: opts.force,
-      ca: opts.ca ? resolveCaSpec(opts.ca, caEndpoints(config.acme)) : undefined,
-      events: observers.bus,
-      shard,
-      recheck: opts.recheck,
-      onOutcome: progress ? (o) => (lines ? lines.set(o.name, outcomeLine(o)) : print(outcomeLine(o))) : undefined,
-    });
-    await observers.dispatcher.drain();
-    if (opts.metricsFile) {
-      observers.metrics.observeRun(summary);
-      await observers.refreshMetrics();
-      await writeMetricsFile(opts.metricsFile, observers.metrics);
-    }
-    if (opts.json) printJson({ ...summaryJson(summary), shard: shard ?? null });
-    else {
-      if (!progress) {
-        // Written in chunks: a write per line was a twentieth of a quiet run over 1,000 certificates.
-        const out = new ChunkedOutput();
-        for (const o of summary.certificates) out.line(outcomeLine(o));
-        out.flush();
-      }
-      const c = summary.counts;
-      print(
-        (shard ? `shard ${shard.index}/${shard.count}: ` : '') +
-          `${c.total} certificate(s): ${c.renewed} renewed, ${c.deployed} deployed, ${c.verified} verified` +
-          (c.fresh ? ` (${c.fresh} by an earlier check within the recheck interval)` : '') +
-          `, ${c.pending} pending, ${c.failed} failed` +
-          (c.waiting ? `, ${c.waiting} waiting to retry` : '') +
-          (c.alerting ? `, ${c.alerting} with alerts` : '') +
-          (c.locked ? `, ${c.locked} skipped (locked by another process)` : ''),
-      );
-    }
-    return summary.exitCode === 0 ? EXIT.OK : EXIT.FAILED;
-  });
-}
+export function register(program: Command, cli: CliInvocation): void {
+  program
+    .command('run')
+    .description('one pass over all certificates: decide, issue what is due, deploy, verify')
+    .addHelpText(
+      'after',
+      `
+Safe to run as often as you like (cron, systemd timer, Kubernetes CronJob): certificates that are
+not due are only re-verified. A deploy or verification that failed earlier is retried with the same
+certificate; certloop never orders a new one because a later step failed.
 
-const LINE_ALERTS = new Set(['Drift', 'Overdue', NO_ENDPOINTS]);
+By default every run probes every endpoint, so drift (a rollback, a stale node) is seen on the next
+run. With --recheck due, a certificate with nothing to do whose endpoints all passed a check within
+its policy's recheckInterval (default 1h, short-lived 15m) is reported from the state store without
+probing: for runs every few minutes over many certificates; drift is then seen within the interval.
 
-export function outcomeLine(o: CertificateOutcome): string {
-  const alert = o.alerts?.[0]?.reason;
-  const mark = alert === 'Drift' ? 'DRIFT  ' : alert === 'Overdue' ? 'OVERDUE' : alert && o.verdict === 'ready' ? 'ALERT  ' : VERDICT_MARK[o.verdict];
-  const did = [o.renewed && `renewed ${shortSerial(o.issuedSerial)}`, o.adopted && `adopted ${shortSerial(o.issuedSerial)}`, o.deployed && 'deployed'].filter(Boolean).join(', ');
-  const detail = o.error
-    ? `${o.error.step}: ${o.error.message}`
-    : o.verification
-      ? o.verification.summary
-      : o.decision.message;
-  const pending = o.verdict === 'pending' && !alert && o.verification?.state.deadline ? ` (pending until ${o.verification.state.deadline})` : '';
-  // Drift, overdue and no endpoints are the line itself; other alerts follow it.
-  const problems = (o.alerts ?? []).filter((a) => !LINE_ALERTS.has(a.reason)).map((a) => `\n    ${a.reason}: ${a.message}`).join('');
-  return `${mark} ${o.name}${did ? ` (${did})` : ''}: ${detail}${pending}${problems}`;
-}
+Examples:
+  certloop run
+  certloop run --recheck due    # every 5 minutes from cron: probe each endpoint at most hourly
+  certloop run --json > last-run.json
+  certloop run --metrics-file /var/lib/node_exporter/textfile/certloop.prom
+  certloop run --shard 0/4      # this process takes a quarter of the certificates (0/4 … 3/4)
+  certloop run --shard auto/4   # Kubernetes Indexed Job: the index comes from $JOB_COMPLETION_INDEX
 
-/** The documented, stable shape of `run --json` (see README "JSON output"). */
-export function summaryJson(s: RunSummary) {
-  return {
-    startedAt: s.startedAt,
-    durationMs: s.durationMs,
-    exitCode: s.exitCode,
-    summary: s.counts,
-    certificates: s.certificates.map((o) => ({
-      name: o.name,
-      verdict: o.verdict,
-      action: o.decision.action,
-      reason: o.decision.reason,
-      message: o.decision.message,
-      renewAt: o.decision.renewAt?.toISOString() ?? null,
-      renewed: o.renewed,
-      adopted: o.adopted ?? false,
-      deployed: o.deployed,
-      issuedSerial: o.issuedSerial ?? null,
-      deployedSerial: o.deployedSerial ?? null,
-      verified: o.verification?.verified ?? null,
-      unverified: o.verification?.unverified ?? null,
-      endpoints: o.verification?.results ?? [],
-      alerts: o.alerts ?? [],
-      pendingSince: o.verification?.state.notServedSince ?? null,
-      deadline: o.verification?.state.deadline ?? null,
-      overdue: o.verification?.state.overdue ?? false,
-      drift: o.verification?.state.drift ?? false,
-      error: o.error ?? null,
-      fresh: o.verification?.fresh !== undefined,
-      checkedAt: o.verification?.fresh?.checkedAt ?? null,
-      recheckAt: o.verification?.fresh?.recheckAt ?? null,
-    })),
-  };
+Sharding splits certificates by a stable hash of their name, so N processes sharing one state store
+(state: { type: azure-blob }) cover every certificate exactly once; locks still guard overlaps.
+${EXIT_CODES_HELP}`,
+    )
+    .option('--metrics-file <path>', "write Prometheus metrics to PATH after the run, atomically (node_exporter's textfile collector)")
+    .option('--shard <index/count>', 'only the certificates of shard INDEX of COUNT (0-based), or auto/COUNT with $JOB_COMPLETION_INDEX')
+    .addOption(
+      new Option('--recheck <mode>', "all: probe every endpoint (default); due: skip endpoints checked within the policy's recheckInterval when nothing else is to do")
+        .choices(['all', 'due'])
+        .default('all'),
+    )
+    .action(act(cli, async (o: { metricsFile?: string; shard?: string; recheck: Recheck }, cmd: Command) => {
+      const { runCommand } = await import('./run.action.js');
+      return runCommand({ ...globalOptions(cli, cmd), metricsFile: o.metricsFile, shard: o.shard, recheck: o.recheck });
+    }));
 }

@@ -104,8 +104,13 @@ export async function startFakeKeyVault(opts: FakeKeyVaultOptions): Promise<Fake
   const bodies: string[] = [];
   let base = '';
 
+  // Shaped as Entra's access tokens are (a JWT with issuer, audience and lifetime), so a service
+  // that reads them, as Azurite's `--oauth basic` does, accepts them; the signature is random.
   const issueToken = (resource: string, caller: string) => {
-    const token = randomBytes(24).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const claims = { aud: resource, iss: `https://sts.windows.net/${tenantId}/`, iat: now, nbf: now - 60, exp: now + 3600, appid: caller };
+    const token = [part({ typ: 'JWT', alg: 'RS256' }), part(claims), randomBytes(24).toString('base64url')].join('.');
     tokens.set(token, { resource, caller, expires: Date.now() + 3600_000 });
     return token;
   };

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { planCommand } from '../../../src/cli/commands/plan.js';
+import { planCommand } from '../../../src/cli/commands/plan.action.js';
 import type { CertificateRecord } from '../../../src/state/record.js';
 import { SqliteStore } from '../../../src/state/sqlite.js';
 import { tempDir } from '../../support/lab.js';

@@ -26,14 +26,18 @@ function deployed(lifetimeDays: number, servedNotAfter?: number): CertificateRec
 }
 
 describe('expiring soon', () => {
-  const cases: [string, CertificateRecord, number, boolean][] = [
-    ['a 90-day certificate with 30 days left is fine (renewal just started)', deployed(90), start + 60 * DAY, false],
-    ['a 90-day certificate with 14 days left is expiring soon', deployed(90), start + 76 * DAY, true],
-    ['an expired certificate is expiring soon', deployed(90), start + 91 * DAY, true],
-    ['a stale node serving an older certificate counts', deployed(90, start + 5 * DAY), start + DAY, true],
-    ['nothing issued, nothing to expire', emptyRecord('web', new Date(start)), start, false],
+  const DEFAULT_ALERT = 14 * DAY; // policies/default.yaml
+  const cases: [string, CertificateRecord, number, number, boolean][] = [
+    ['a 90-day certificate with 30 days left is fine (renewal just started)', deployed(90), start + 60 * DAY, DEFAULT_ALERT, false],
+    ['a 90-day certificate with 15 days left is not yet expiring under the default 14-day alert', deployed(90), start + 75 * DAY, DEFAULT_ALERT, false],
+    ['a 90-day certificate with 14 days left is expiring soon', deployed(90), start + 76 * DAY, DEFAULT_ALERT, true],
+    ["the policy's expiringAlert decides: 18 days left is expiring soon with a 21-day alert (azure-app-gateway), capped at 18 days", deployed(90), start + 72 * DAY, 21 * DAY, true],
+    ['the alert is capped at a fifth of the lifetime: a 6-day certificate with 2 days left is fine under a 2-day alert', deployed(6), start + 4 * DAY, 2 * DAY, false],
+    ['an expired certificate is expiring soon', deployed(90), start + 91 * DAY, DEFAULT_ALERT, true],
+    ['a stale node serving an older certificate counts', deployed(90, start + 5 * DAY), start + DAY, DEFAULT_ALERT, true],
+    ['nothing issued, nothing to expire', emptyRecord('web', new Date(start)), start, DEFAULT_ALERT, false],
   ];
-  for (const [name, record, now, soon] of cases) {
-    it(name, () => assert.equal(expiringSoon(record, new Date(now)) !== undefined, soon));
+  for (const [name, record, now, alertMs, soon] of cases) {
+    it(name, () => assert.equal(expiringSoon(record, new Date(now), alertMs) !== undefined, soon));
   }
 });

@@ -36,11 +36,11 @@ ${names
   );
 }
 
-/** A record whose certificate was issued `ageDays` ago with a 90-day lifetime. */
-function record(name: string, o: { ageDays?: number; serial?: string; deployed?: boolean; served?: (string | null)[]; servedNotAfter?: string; failure?: string; ready?: boolean } = {}): CertificateRecord {
+/** A record whose certificate was issued `ageDays` ago with a 90-day lifetime (or `lifetimeDays`). */
+function record(name: string, o: { ageDays?: number; lifetimeDays?: number; serial?: string; deployed?: boolean; served?: (string | null)[]; servedNotAfter?: string; failure?: string; ready?: boolean } = {}): CertificateRecord {
   const serial = o.serial ?? `${name.toUpperCase().replace(/[^A-F0-9]/g, '')}01`;
   const notBefore = new Date(NOW.getTime() - (o.ageDays ?? 10) * DAY);
-  const notAfter = new Date(notBefore.getTime() + 90 * DAY);
+  const notAfter = new Date(notBefore.getTime() + (o.lifetimeDays ?? 90) * DAY);
   const issued = { serial, domains: [`${name}.test`], notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString(), fullchainPem: 'CERT', keyPem: KEY, issuedAt: notBefore.toISOString(), directory: 'https://ca.test/dir' };
   const served = o.served ?? [serial, serial];
   const results = served.map((s, i) => ({
@@ -240,4 +240,20 @@ certificates:
     assert.equal(v.unverified, 'by-choice');
     assert.deepEqual(v.reasons, ['Deployed; unverified by choice (verify.unverified: true): nothing confirms it is served.']);
   });
+});
+
+describe('the status page calls a certificate critical when it is expiring (the one rule of pki/expiry.ts)', () => {
+  const cert = config(['web']).certificates[0];
+  const cases: [string, Parameters<typeof record>[1], boolean][] = [
+    ['a 90-day certificate with 20 days left is not critical', { ageDays: 70 }, false],
+    ["a 90-day certificate with 10 days left is critical: inside the default policy's 14 days", { ageDays: 80 }, true],
+    ['a freshly issued 6-day certificate is not critical (the threshold is at most a fifth of its lifetime)', { ageDays: 0.5, lifetimeDays: 6 }, false],
+    ['a 6-day certificate with a day left is critical', { ageDays: 5, lifetimeDays: 6 }, true],
+  ];
+  for (const [name, o, critical] of cases) {
+    it(name, () => {
+      const v = certificateView(cert, record('web', o), [], NOW);
+      assert.equal(v.reasons.some((r) => /expires within \d+ h/.test(r)), critical, v.reasons.join(' | '));
+    });
+  }
 });

@@ -4,12 +4,13 @@
  */
 import { createNotifier } from '../../providers/registry.js';
 import type { LoadedConfig } from '../config/load.js';
-import { policyFor } from '../controller/run.js';
 import { NotificationDispatcher, notifierEntries } from '../notify/dispatch.js';
 import { EventBus } from '../observability/events.js';
 import type { Logger } from '../observability/logger.js';
 import { CertloopMetrics } from '../observability/metrics.js';
 import { decide } from '../policy/decide.js';
+// The policy lookup controller/run.js's policyFor makes, without loading the controller.
+import { resolvedPolicyFor as policyFor } from '../policy/load.js';
 import type { StateStore } from '../state/store.js';
 
 export interface Observers {

@@ -4,7 +4,7 @@
  * two TXT values on one name — and anyone else's records on that name coexist.
  */
 import dnsPacket from 'dns-packet';
-import { exchange, formatServer, newMessageId, type DnsServer, type Reply } from './client.js';
+import { exchange, formatServer, newMessageId, type DnsServer, type Reply } from '../../../src/dns/client.js';
 import { checkReply, describeTsigError, signMessage, type TsigKey } from './tsig.js';
 import { CLASS_IN, CLASS_NONE, OPCODE_UPDATE, TYPE_SOA, TYPE_TXT, encodeName, encodeRecord, encodeTxtRdata, u16 } from './wire.js';
 

@@ -4,7 +4,7 @@
  * last record so a TSIG can be cut off a reply and checked.
  */
 import type dnsPacket from 'dns-packet';
-import { lazyRequire } from '../util/lazy-require.js';
+import { lazyRequire } from '../../../src/util/lazy-require.js';
 
 /** dns-packet's per-section codecs: present at runtime, missing from its type declarations. */
 interface SectionCodec<T> {

@@ -4,13 +4,30 @@
  * server of the zone answers it before present() returns (the CA is asked to validate right
  * after). Cleanup removes only the value it added, so other values on the name survive.
  */
-import { CertloopError, describeError } from '../../../src/errors.js';
-import { findZone, authoritativeServers, systemResolvers } from '../../../src/dns/authoritative.js';
-import { challengeRecordName, challengeRecordValue } from '../../../src/dns/challenge.js';
-import { parseServer, type DnsServer } from '../../../src/dns/client.js';
-import { waitForTxt } from '../../../src/dns/propagation.js';
-import type { ChallengeTask, Solver } from '../../../src/plugins.js';
-import type { Dns01CommonConfig } from './schema.js';
+import { CertloopError, describeError } from '../errors.js';
+import { findZone, authoritativeServers, systemResolvers } from './authoritative.js';
+import { challengeRecordName, challengeRecordValue } from './challenge.js';
+import { parseServer, type DnsServer } from './client.js';
+import { waitForTxt } from './propagation.js';
+
+// src/dns is a library below the plugin contract (src/plugins.ts) and the config contract
+// (./schema.ts): the solver states the little it needs of each, and each provider's create()
+// returning it as a Solver checks that the shapes still match.
+
+/** What dns-01 needs of a challenge (a ChallengeTask, src/plugins.ts). */
+export interface DnsChallenge {
+  /** The identifier being validated, without any "*." prefix. */
+  identifier: string;
+  /** "TOKEN.THUMBPRINT"; dns-01 publishes its SHA-256 (RFC 8555 §8.4). */
+  keyAuthorization: string;
+}
+
+/** The settings every dns-01 provider shares, parsed (Dns01CommonFields in ./schema.ts). */
+export interface Dns01CommonConfig {
+  nameservers?: string[];
+  resolvers?: string[];
+  propagationTimeout: number;
+}
 
 export interface TxtRecord {
   /** `_acme-challenge.<identifier>`, lower case, no trailing dot. */
@@ -45,11 +62,11 @@ export class DnsProviderError extends Error {
 
 const LOOKUP_TIMEOUT_MS = 5000;
 
-export function txtRecordFor(task: ChallengeTask): TxtRecord {
+export function txtRecordFor(task: DnsChallenge): TxtRecord {
   return { name: challengeRecordName(task.identifier), value: challengeRecordValue(task.keyAuthorization), identifier: task.identifier };
 }
 
-export class Dns01Solver implements Solver {
+export class Dns01Solver {
   readonly challengeType = 'dns-01' as const;
   /** Authoritative servers per zone, looked up once per solver (one order). */
   private readonly servers = new Map<string, Promise<DnsServer[]>>();
@@ -60,7 +77,7 @@ export class Dns01Solver implements Solver {
     private readonly certificate?: string,
   ) {}
 
-  async present(task: ChallengeTask): Promise<void> {
+  async present(task: DnsChallenge): Promise<void> {
     const record = txtRecordFor(task);
     try {
       await this.provider.add(record);
@@ -80,7 +97,7 @@ export class Dns01Solver implements Solver {
     }
   }
 
-  async cleanup(task: ChallengeTask): Promise<void> {
+  async cleanup(task: DnsChallenge): Promise<void> {
     const record = txtRecordFor(task);
     try {
       await this.provider.remove(record);

@@ -6,8 +6,8 @@
  */
 import net from 'node:net';
 import dnsPacket, { type Answer } from 'dns-packet';
-import { formatServer, newMessageId, type DnsServer, type Reply } from './client.js';
-import { describeTsigError, signMessage, TsigStreamVerifier, type TsigKey } from './tsig.js';
+import { formatServer, newMessageId, type DnsServer, type Reply } from '../../../src/dns/client.js';
+import { describeTsigError, signMessage, TsigStreamVerifier, type TsigKey } from '../../challenges/rfc2136/tsig.js';
 
 export interface TransferRequest {
   server: DnsServer;

@@ -1,10 +1,8 @@
 /**
- * What the DNS zone sources share: turning a zone's address records into endpoints, and the
- * SOURCE_FAILED error that names the source.
+ * A zone's names that a client can connect to: what the DNS zone watch sources (axfr,
+ * azure-dns) turn into endpoints to watch.
  */
-import { relativeName } from '../../../src/dns/challenge.js';
-import { CertloopError } from '../../../src/errors.js';
-import type { DiscoveredEndpoint } from '../../../src/plugins.js';
+import { relativeName } from './challenge.js';
 
 /** The record types whose owner names a client can connect to. */
 export const ADDRESS_TYPES = new Set(['A', 'AAAA', 'CNAME']);
@@ -25,7 +23,7 @@ export function zoneEndpoints(
   zone: string,
   ports: number[],
   origin: (relative: string, types: string[]) => string,
-): DiscoveredEndpoint[] {
+): { host: string; port: number; origin: string }[] {
   const owners = new Map<string, string[]>();
   for (const r of records) {
     if (!ADDRESS_TYPES.has(r.type)) continue;
@@ -35,7 +33,7 @@ export function zoneEndpoints(
     if (!types) owners.set(host, [r.type]);
     else if (!types.includes(r.type)) types.push(r.type);
   }
-  const out: DiscoveredEndpoint[] = [];
+  const out: { host: string; port: number; origin: string }[] = [];
   for (const [host, types] of owners) {
     const text = origin(relativeName(host, zone) ?? host, types);
     for (const port of ports) out.push({ host, port, origin: text });
@@ -46,8 +44,4 @@ export function zoneEndpoints(
 /** "A record www", "A, AAAA records @". */
 export function recordsText(relative: string, types: string[]): string {
   return `${types.join(', ')} record${types.length > 1 ? 's' : ''} ${relative}`;
-}
-
-export function sourceFailed(source: string, message: string, opts: { retryable: boolean; cause?: unknown }): CertloopError {
-  return new CertloopError('SOURCE_FAILED', `watch source ${source}: ${message}`, opts);
 }
