@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CertloopError } from '../../src/errors.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { AxfrSourceConfig } from '../../providers/sources/axfr/schema.js';
 import { createAxfrSource } from '../../providers/sources/axfr/index.js';
 import { startBind, type Bind } from '../support/bind.js';
 import { tempDir } from '../support/lab.js';
+import { sourceFailure as failure } from '../support/source-failure.js';
 
 const ZONE = 'fleet.test';
 const BIG = 'big.test';
@@ -21,16 +21,6 @@ const log = createLogger({ level: 'silent' });
 
 function source(bind: Bind, fields: Record<string, unknown> = {}) {
   return createAxfrSource(AxfrSourceConfig.parse({ type: 'axfr', server: bind.server, zone: ZONE, tsig: bind.tsig, timeout: '5s', ...fields }));
-}
-
-async function failure(p: Promise<unknown>): Promise<CertloopError> {
-  const err = await p.then(
-    () => assert.fail('expected the listing to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof CertloopError, String(err));
-  assert.equal(err.code, 'SOURCE_FAILED');
-  return err;
 }
 
 const list = (s: ReturnType<typeof source>) => s.list({ signal: new AbortController().signal, log });

@@ -6,26 +6,16 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CertloopError } from '../../src/errors.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { AzureDnsSourceConfig } from '../../providers/sources/azure-dns/schema.js';
 import { createAzureDnsSource } from '../../providers/sources/azure-dns/index.js';
 import { startFakeAzureDns, type FakeAzureDns } from '../support/azure-dns.js';
 import { tempDir } from '../support/lab.js';
+import { sourceFailure as failure } from '../support/source-failure.js';
 
 const ZONE = 'fleet.test';
 const EMPTY = 'empty.test';
 const log = createLogger({ level: 'silent' });
-
-async function failure(p: Promise<unknown>): Promise<CertloopError> {
-  const err = await p.then(
-    () => assert.fail('expected the listing to fail'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof CertloopError, String(err));
-  assert.equal(err.code, 'SOURCE_FAILED');
-  return err;
-}
 
 describe('azure-dns watch source (ARM imitation, real SDK)', () => {
   let azure: FakeAzureDns;
