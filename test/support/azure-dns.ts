@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import dnsPacket from 'dns-packet';
-import { makeListenerCertificate } from './pebble.js';
+import { makeListenerCertificate } from './listener-cert.js';
 
 export interface AzureDnsRecordSet {
   etag: string;

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import type { z } from 'zod';
 import { CHALLENGE_TYPES, DNS01_PROVIDERS, NOTIFIER_TYPES, TARGET_TYPES, WATCH_SOURCE_TYPES } from '../../../providers/schemas.js';
 import { Dns01CommonFields } from '../../../src/dns/schema.js';
-import { ROOT } from '../../support/lab.js';
+import { ROOT } from '../../support/workspace.js';
 
 interface Registered {
   kind: 'challenges' | 'targets' | 'notifiers' | 'sources';
