@@ -66,9 +66,11 @@ export function createNotifier(config: NotifierConfig, id: string): Notifier {
   return factory(config, id);
 }
 
-/** Watch sources (`watch.sources`, issue 18), imported when a sweep first lists them. */
+/** Watch sources (`watch.sources`), imported when a listing first needs them. */
 const sources: { [K in keyof typeof WATCH_SOURCE_TYPES]: Lazy<WatchSourceFactory<Extract<WatchSourceConfig, { type: K }>>> } = {
   file: () => import('./sources/file/index.js'),
+  axfr: () => import('./sources/axfr/index.js'),
+  'azure-dns': () => import('./sources/azure-dns/index.js'),
 };
 
 export async function createWatchSource(config: WatchSourceConfig): Promise<WatchSource> {

@@ -118,7 +118,7 @@ function isSecretField(fieldPath: PropertyKey[]): boolean {
 function describeIssue(issue: z.core.$ZodIssue, secret: boolean): string {
   switch (issue.code) {
     case 'unrecognized_keys':
-      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling against the config reference in README.md)`;
+      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling against the config reference in docs/configuration.md)`;
     case 'invalid_type':
       if (issue.input === undefined) return `required field is missing (expected ${issue.expected})`;
       return `expected ${issue.expected}, got ${secret ? 'a value of the wrong type (not shown: secret field)' : describeValue(issue.input)}`;

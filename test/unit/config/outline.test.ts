@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { loadConfig } from '../../../src/config/load.js';
 import { GuessFailed, HashSet53, jsonParts, loadConfigOutline, type CertificateOutline } from '../../../src/config/outline.js';
 import { resolvedPolicyFor } from '../../../src/policy/load.js';
-import { tempDir } from '../../support/lab.js';
+import { tempDir } from '../../support/workspace.js';
 import { ACCEPTED, GOOD, MALFORMED } from './cases.js';
 
 const dir = tempDir('config-outline');

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import acme from 'acme-client';
 import { accountClient, trustAcmeServer } from '../../../src/acme/client.js';
 import { SqliteStore } from '../../../src/state/sqlite.js';
-import { tempDir } from '../../support/lab.js';
+import { tempDir } from '../../support/workspace.js';
 import { startPebble, type Pebble } from '../../support/pebble.js';
 
 describe('the ACME client against Pebble', () => {
