@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   NOTIFY_FAILED: 'a notification could not be delivered after its retries (renewal goes on regardless)',
   UNKNOWN_PROVIDER: 'the configuration names a solver, target or notifier that does not exist',
   USAGE: 'the command line is wrong',
+  SOURCE_FAILED: 'a watch source (an inventory file, a DNS zone) could not list its names; its endpoints from the last listing stay watched',
   ROLLBACK_REFUSED: 'there is no previous certificate, or it is expired, inside its emergency window or fails the pre-deploy checks',
 } as const;
 

@@ -14,6 +14,8 @@ import type { Logger } from './observability/logger.js';
 export type SolverFactory<C> = (config: C, certificate: string) => Solver | Promise<Solver>;
 export type TargetFactory<C> = (config: C, certificate: string) => Target | Promise<Target>;
 export type NotifierFactory<C> = (config: C, id: string) => Notifier;
+/** What a watch source folder's index.ts exports as `create` (providers/sources/<name>/). */
+export type WatchSourceFactory<C> = (config: C) => WatchSource | Promise<WatchSource>;
 
 /** One challenge to satisfy for one identifier of an order. */
 export interface ChallengeTask {
@@ -161,4 +163,19 @@ export interface Notifier {
 export interface NotifyContext {
   log: Logger;
   baseDir: string;
+}
+
+/** A place that lists names to watch (providers/sources/<type>/). */
+export interface WatchSource {
+  /** Stable id for state and logs, e.g. "axfr:example.com@127.0.0.1:5353". */
+  readonly id: string;
+  describe(): string;
+  /** Every endpoint the source names now; throws a CertloopError (code SOURCE_FAILED) with the source named. */
+  list(opts: { signal: AbortSignal; log: Logger }): Promise<DiscoveredEndpoint[]>;
+}
+export interface DiscoveredEndpoint {
+  host: string;      // a DNS name (or an address for file lines that give one)
+  port: number;
+  /** Where it came from, for `discover` output: "azure-dns zone example.com, A record www". */
+  origin: string;
 }

@@ -15,7 +15,7 @@ export const CONFIGURATION_TEMPLATE = 'scripts/docs/configuration.template.md';
 
 /** The sections of the config file and the one of a policy file, every field described. */
 export function configurationSections(docs: Record<string, string> = FIELD_DOCS): { config: Section[]; policy: Section } {
-  const reference = new SchemaReference({ docs, opaque: new Set(['certificates[].policy']) }).add('', Config).add('policy', PolicyFile);
+  const reference = new SchemaReference({ docs, opaque: new Set(['certificates[].policy', 'watch.policy']) }).add('', Config).add('policy', PolicyFile);
   reference.check();
   const policy = reference.sections.find((s) => s.path === 'policy')!;
   return { config: reference.sections.filter((s) => s !== policy), policy };

@@ -99,7 +99,9 @@ export function issuesToProblemsAt(issues: z.core.$ZodIssue[], position: Positio
   for (const issue of issues) {
     // A union failure hides the real reasons one level down; show those instead of "invalid input".
     if (issue.code === 'invalid_union' && issue.errors.length > 0 && !issue.message.startsWith('unknown')) {
-      const best = issue.errors.reduce((a, b) => (a.length <= b.length ? a : b));
+      // A branch for another type than the one written (`watch:` as a list or a mapping) explains nothing.
+      const typed = issue.errors.filter((e) => !(e.length === 1 && e[0].code === 'invalid_type' && e[0].path.length === 0));
+      const best = (typed.length > 0 ? typed : issue.errors).reduce((a, b) => (a.length <= b.length ? a : b));
       for (const sub of best) out.push(...issuesToProblemsAt([{ ...sub, path: [...issue.path, ...sub.path] }], position, file));
       continue;
     }

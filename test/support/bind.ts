@@ -16,6 +16,10 @@ export interface BindOptions {
   zones: string[];
   /** TSIG key name; the secret is random. */
   keyName?: string;
+  /** More zone-file lines per zone (relative names), e.g. `www IN A 127.0.0.1`. */
+  records?: Record<string, string[]>;
+  /** Allow zone transfers (AXFR) to holders of the TSIG key; default: no transfers. */
+  allowTransfer?: boolean;
 }
 
 export interface Bind {
@@ -86,6 +90,7 @@ export async function startBind(opts: BindOptions): Promise<Bind> {
         `@ IN SOA ns.${zone}. hostmaster.${zone}. 1 3600 600 86400 60`,
         `@ IN NS ns.${zone}.`,
         'ns IN A 127.0.0.1',
+        ...(opts.records?.[zone] ?? []),
         '',
       ].join('\n'),
     );
@@ -106,7 +111,7 @@ export async function startBind(opts: BindOptions): Promise<Bind> {
       '  recursion no;',
       '  dnssec-validation no;',
       '  notify no;',
-      '  allow-transfer { none; };',
+      `  allow-transfer { ${opts.allowTransfer ? `key ${keyName};` : 'none;'} };`,
       '};',
       'controls { };',
       keyStatement.trim(),

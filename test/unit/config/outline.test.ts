@@ -97,6 +97,16 @@ describe('config outline (plan: validated in full, kept as name, domains, policy
     assertAgree(write(manyCertificates(1200, (c, i) => i === 1150 && (c.domains = ['NOT A NAME'])), 'json'));
   });
 
+  it('agrees on watched endpoints (issue 18): a name shared with a certificate of another slice, and a config that only watches', () => {
+    const watching = (text: string, names: string[]) => JSON.stringify({ ...JSON.parse(text), watch: { endpoints: names.map((name) => ({ name, host: `${name}.example.com` })) } }, null, 2);
+    assertAgree(write(watching(manyCertificates(1200), ['legacy', 'site1100']), 'json'));
+    assertAgree(write(watching(manyCertificates(1200), ['legacy']), 'json'));
+    const only = JSON.parse(manyCertificates(1));
+    delete only.certificates;
+    assertAgree(write(watching(JSON.stringify(only), ['legacy']), 'json'));
+    assertAgree(write(watching(JSON.stringify({ ...only, certificates: [] }), ['legacy']), 'json'));
+  });
+
   it('finds a file written by two certificates, in one slice, across slices, and spelled two ways', () => {
     const sameAs = (j: number, spell = (p: string) => p) => (c: Record<string, unknown>, i: number) =>
       i === j && ((c.targets as Record<string, unknown>[])[0].key = spell('./live/site3/privkey.pem'));
