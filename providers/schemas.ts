@@ -17,6 +17,9 @@ import { ExecNotifierConfig } from './notifiers/exec/schema.js';
 import { SlackNotifierConfig } from './notifiers/slack/schema.js';
 import { TeamsNotifierConfig } from './notifiers/teams/schema.js';
 import { WebhookNotifierConfig } from './notifiers/webhook/schema.js';
+import { AxfrSourceConfig } from './sources/axfr/schema.js';
+import { AzureDnsSourceConfig } from './sources/azure-dns/schema.js';
+import { FileSourceConfig } from './sources/file/schema.js';
 
 /** dns-01 solvers, one per DNS provider, chosen by `provider` (providers/challenges/<name>/). */
 export const DNS01_PROVIDERS = { rfc2136: Rfc2136Config, 'azure-dns': AzureDnsConfig, exec: ExecDnsConfig };
@@ -52,6 +55,12 @@ export const NOTIFIER_TYPES = { webhook: WebhookNotifierConfig, slack: SlackNoti
 
 export const NotifierConfig = z.discriminatedUnion('type', values(NOTIFIER_TYPES), { error: unknown('notifier type', NOTIFIER_TYPES) });
 export type NotifierConfig = z.infer<typeof NotifierConfig>;
+
+/** Watch sources, chosen by `type` (providers/sources/<name>/): where `watch.sources` find names to watch. */
+export const WATCH_SOURCE_TYPES = { file: FileSourceConfig, axfr: AxfrSourceConfig, 'azure-dns': AzureDnsSourceConfig };
+
+export const WatchSourceConfig = z.discriminatedUnion('type', values(WATCH_SOURCE_TYPES), { error: unknown('watch source type', WATCH_SOURCE_TYPES) });
+export type WatchSourceConfig = z.infer<typeof WatchSourceConfig>;
 
 /** "webhook, slack, teams, exec": the names of one kind, in registration order. */
 export function names(kind: object): string {

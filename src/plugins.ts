@@ -16,6 +16,8 @@ export type TargetFactory<C> = (config: C, certificate: string) => Target | Prom
 /** What a source's folder exports as `create` (providers/certificate-sources/<name>/index.ts). */
 export type SourceFactory<C> = (config: C, certificate: string) => CertificateSource;
 export type NotifierFactory<C> = (config: C, id: string) => Notifier;
+/** What a watch source folder's index.ts exports as `create` (providers/sources/<name>/). */
+export type WatchSourceFactory<C> = (config: C) => WatchSource | Promise<WatchSource>;
 
 /** One challenge to satisfy for one identifier of an order. */
 export interface ChallengeTask {
@@ -205,4 +207,19 @@ export interface SourceVersion {
   currentSince: Date;
   /** Newer versions passed over, each with why (disabled, not valid yet). */
   skipped: { version: string; reason: string; notBefore?: Date }[];
+}
+
+/** A place that lists names to watch (providers/sources/<type>/). */
+export interface WatchSource {
+  /** Stable id for state and logs, e.g. "axfr:example.com@127.0.0.1:5353". */
+  readonly id: string;
+  describe(): string;
+  /** Every endpoint the source names now; throws a CertloopError (code SOURCE_FAILED) with the source named. */
+  list(opts: { signal: AbortSignal; log: Logger }): Promise<DiscoveredEndpoint[]>;
+}
+export interface DiscoveredEndpoint {
+  host: string;      // a DNS name (or an address for file lines that give one)
+  port: number;
+  /** Where it came from, for `discover` output: "azure-dns zone example.com, A record www". */
+  origin: string;
 }

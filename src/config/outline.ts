@@ -72,6 +72,11 @@ function outlineOf(bytes: Buffer, file: string, guess: boolean): ConfigOutline |
   if (!top) return undefined; // no certificates: loadConfig explains
   // The one rule between certificates (schema.ts superRefine): names are unique.
   if (new Set(outlines.map((c) => c.name)).size !== outlines.length) return undefined;
+  // Config's rule between certificates and watched endpoints (issue 18): no name used by both.
+  if (top.watch && top.watch.endpoints.length > 0) {
+    const names = new Set(outlines.map((c) => c.name));
+    if (top.watch.endpoints.some((e) => names.has(e.name))) return undefined;
+  }
   // Names one certificate gives another exist (references.ts, as loadConfig checks them).
   if (referenceProblems(outlines.map((c) => c.name), references).length > 0) return undefined;
   const config: ConfigOutline = { ...top, certificates: outlines, file, baseDir, secretPaths };

@@ -10,12 +10,13 @@ import { PolicyRef } from '../policy/schema.js';
 import { STARTTLS_PROTOCOLS } from '../verify/schema.js';
 import { validateCronExpression } from '../util/cron-expression.js';
 import { formatDuration } from '../util/duration.js';
-import { CertificateSourceConfig, ChallengeConfig, describeCertificateSource, NotifierConfig, TargetConfig } from '../../providers/schemas.js';
+import { CertificateSourceConfig, ChallengeConfig, describeCertificateSource, NotifierConfig, TargetConfig, WatchSourceConfig } from '../../providers/schemas.js';
 import { DomainName, Duration, DurationWithin, FilePath, HostPort, Port } from './fields.js';
 import { BOUNDS } from './bounds.js';
 import { DEFAULT_ACME_TIMEOUTS } from '../acme/timeouts.js';
 import { StateConfig } from '../state/config.js';
 import { collisionMessage, FileClaims, targetFiles } from './target-files.js';
+import { parseSerial } from '../pki/certificate.js';
 
 export const KEY_TYPES = ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -151,6 +152,46 @@ export const VerifyConfig = z.strictObject({
 });
 export type VerifyConfig = z.infer<typeof VerifyConfig>;
 
+/**
+ * An endpoint certloop watches but does not issue for (issue 18): what it serves is recorded and
+ * judged (expiry, chain, an expected serial), with the keys of a verify endpoint.
+ */
+export const WatchedEndpointConfig = EndpointConfig.omit({ alsoServes: true }).extend({
+  /** Unique among watched endpoints and apart from certificate names: used in status, metrics and events. */
+  name: CertificateName,
+  /** The serial that should be served (hex as openssl prints it); anything else is drift. */
+  expectSerial: z
+    .string()
+    .transform((s, ctx) => {
+      const serial = parseSerial(s);
+      if (serial === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'expected a serial in hex such as 0A1B2C, 0a:1b:2c or serial=0A1B2C (as openssl x509 -serial prints it)' });
+        return z.NEVER;
+      }
+      return serial;
+    })
+    .optional(),
+  /** Extra roots (PEM) for checking this endpoint's served chain. */
+  trust: FilePath.optional(),
+});
+export type WatchedEndpointConfig = z.infer<typeof WatchedEndpointConfig>;
+
+const WATCH_INTERVAL_MS = 3_600_000;
+
+const WatchObject = z.strictObject({
+  /** Daemon: how often every watched endpoint is checked. */
+  interval: DurationWithin(...BOUNDS.verifyInterval).default(WATCH_INTERVAL_MS),
+  /** Where the expiring thresholds (`expiringThresholds`) and `recheckInterval` come from (default "default"). */
+  policy: PolicyRef.optional(),
+  endpoints: z.array(WatchedEndpointConfig).default([]),
+  /** Places that list more names to watch (providers/sources/). */
+  sources: z.array(WatchSourceConfig).default([]),
+});
+
+/** `watch:` a mapping, or a plain list: shorthand for `{ endpoints: [...] }`. */
+export const WatchConfig = z.union([WatchObject, z.array(WatchedEndpointConfig).transform((endpoints): WatchConfig => ({ interval: WATCH_INTERVAL_MS, endpoints, sources: [] }))]);
+export type WatchConfig = z.infer<typeof WatchObject>;
+
 const CronExpression = z.string().superRefine((s, ctx) => {
   const r = validateCronExpression(s);
   if (!r.valid) {
@@ -189,7 +230,10 @@ export const Config = z
     concurrency: z.number().int().min(1).max(256).default(8),
     /** Extra renewal policy files (YAML), besides the shipped policies/. */
     policies: z.array(FilePath).optional(),
-    certificates: z.array(CertificateConfig).min(1, 'list at least one certificate'),
+    /** May be empty or left out when `watch` lists what to watch. */
+    certificates: z.array(CertificateConfig).default([]),
+    /** Endpoints watched without issuing (issue 18): expiry, chain, drift, changes. */
+    watch: WatchConfig.optional(),
     /** Where events go (providers/notifiers): webhook, slack, teams, exec. */
     notify: z.array(NotifierConfig).default([]),
     /** Daemon: cron expression of full runs (default: twice a day at a minute fixed per installation). */
@@ -238,6 +282,9 @@ export const Config = z
     // checked after validation: config/references.ts.)
     const seen = new Map<string, number>();
     const files = new FileClaims();
+    if (cfg.certificates.length === 0 && !cfg.watch) {
+      ctx.addIssue({ code: 'custom', path: ['certificates'], message: 'list at least one certificate (or endpoints to watch under watch:)' });
+    }
     cfg.certificates.forEach((c, i) => {
       for (const p of sourceProblems(c)) ctx.addIssue({ ...p, path: ['certificates', i, ...p.path] });
       for (const claimed of targetFiles(c.targets ?? [], i)) {
@@ -281,6 +328,7 @@ export const Config = z
         }
       });
     });
+    if (cfg.watch) watchProblems(cfg.watch, seen, ctx);
   });
 export type Config = z.infer<typeof Config>;
 
@@ -326,4 +374,17 @@ export function sourceProblems(c: Pick<CertificateConfig, 'challenge' | 'targets
     });
   }
   return out;
+}
+
+/** Watched endpoint names: unique, and apart from certificate names (events and metrics use both). */
+function watchProblems(watch: WatchConfig, certificates: Map<string, number>, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  watch.endpoints.forEach((ep, i) => {
+    const first = seen.get(ep.name);
+    const at = ['watch', 'endpoints', i, 'name'];
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: at, message: `duplicate watched endpoint name "${ep.name}" (first used by watch.endpoints[${first}]); names must be unique` });
+    else seen.set(ep.name, i);
+    const cert = certificates.get(ep.name);
+    if (cert !== undefined) ctx.addIssue({ code: 'custom', path: at, message: `"${ep.name}" is also the name of certificates[${cert}]; give the watched endpoint another name (events and metrics name both)` });
+  });
 }

@@ -38,6 +38,8 @@ export interface RenewalPolicy {
   recheckIntervalMs: number;
   /** Alert when a served certificate expires within this. */
   expiringAlertMs: number;
+  /** Watched endpoints: an expiring_soon alert as the time left crosses each of these (largest first). */
+  expiringThresholdsMs: number[];
 }
 
 export type TimeSource = 'ari' | 'fraction' | 'days' | 'emergency' | 'retry' | 'forced';

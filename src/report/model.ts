@@ -19,6 +19,8 @@ import { readLastDrill, type DrillResult } from '../state/drill-result.js';
 import { certificateInUse, certificateState, unverifiedOf, type CertificateState, type Unverified } from '../state/certificate-state.js';
 import { isExpiring, type Validity } from '../pki/expiry.js';
 import type { StateStore } from '../state/store.js';
+import { readWatchDocument } from '../watch/record.js';
+import { watchedViews, type WatchedView } from '../watch/view.js';
 
 /** How many events to show per certificate and overall. */
 export const EVENTS_PER_CERTIFICATE = 8;
@@ -99,12 +101,14 @@ export interface StatusModel {
   certificates: CertificateView[];
   /** Newest first, over all certificates. */
   events: EventView[];
+  /** Watched endpoints (issue 18) as the last sweep saw them, most urgent first; absent without `watch:`. */
+  watched?: WatchedView[];
 }
 
 const CONDITIONS: ConditionType[] = ['Issued', 'Deployed', 'Verified', 'Ready'];
 
 export async function buildStatusModel(
-  config: Pick<Config, 'certificates'> & { acme?: { directory: string }; file?: string },
+  config: Pick<Config, 'certificates'> & { acme?: { directory: string }; file?: string; watch?: Config['watch'] },
   store: StateStore,
   now: Date,
 ): Promise<StatusModel> {
@@ -115,7 +119,8 @@ export async function buildStatusModel(
     }),
   );
   certificates.sort(byUrgency);
-  const configured = new Set(config.certificates.map((c) => c.name));
+  const watched = config.watch ? watchedViews(await readWatchDocument(store), config.watch, now) : undefined;
+  const configured = new Set([...config.certificates.map((c) => c.name), ...(watched ?? []).map((w) => w.name)]);
   // Events of certificates no longer in the config are history the operator did not ask about.
   const events = (await store.events(undefined, RECENT_EVENTS * 2)).filter((e) => configured.has(e.certificate)).slice(0, RECENT_EVENTS).map(eventView);
   const count = (s: CertificateState) => certificates.filter((c) => c.state === s).length;
@@ -135,6 +140,7 @@ export async function buildStatusModel(
     },
     certificates,
     events,
+    ...(watched ? { watched } : {}),
   };
 }
 

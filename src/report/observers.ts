@@ -13,6 +13,8 @@ import { decide } from '../policy/decide.js';
 // The policy lookup controller/run.js's policyFor makes, without loading the controller.
 import { resolvedPolicyFor as policyFor } from '../policy/load.js';
 import type { StateStore } from '../state/store.js';
+import { readWatchDocument } from '../watch/record.js';
+import { watchedViews } from '../watch/view.js';
 
 export interface Observers {
   bus: EventBus;
@@ -40,7 +42,10 @@ export function createObservers(config: LoadedConfig, store: StateStore, log: Lo
       return metrics();
     },
     dispatcher,
-    refreshMetrics: (now = new Date()) => metrics().refresh(config.certificates, store, (cert, record, at) => decide({ record, domains: cert.domains, source: sourceLabel(cert) }, policyFor(cert), at).renewAt, now),
+    refreshMetrics: async (now = new Date()) => {
+      await metrics().refresh(config.certificates, store, (cert, record, at) => decide({ record, domains: cert.domains, source: sourceLabel(cert) }, policyFor(cert), at).renewAt, now);
+      if (config.watch) metrics().refreshWatch(watchedViews(await readWatchDocument(store), config.watch, now));
+    },
   };
 }
 

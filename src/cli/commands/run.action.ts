@@ -13,6 +13,7 @@ import { NO_ENDPOINTS } from '../../state/certificate-state.js';
 import { ChunkedOutput } from '../output.js';
 import { parseShard } from '../../controller/shard.js';
 import type { Recheck } from '../../verify/freshness.js';
+import { sourceLines, sweepJson, sweepSummaryLine, watchedLine } from '../watch-format.js';
 
 export async function runCommand(
   opts: GlobalOptions & { names?: string[]; force?: boolean; ca?: string; metricsFile?: string; shard?: string; recheck?: Recheck },
@@ -57,13 +58,19 @@ export async function runCommand(
       onStep: opts.onStep,
       onOutcome: progress ? (o) => (lines ? lines.set(o.name, outcomeLine(o)) : print(outcomeLine(o))) : undefined,
     });
+    // Watched endpoints ride along with a full run (issue 18); one shard sweeps them, renew never does.
+    const sweepNow = config.watch && !opts.names && (!shard || shard.index === 0);
+    // Loaded only when there is something to watch: a quiet run loads no probe code (bench/idle).
+    const watching = sweepNow ? await import('./watch.action.js') : undefined;
+    const watched = watching ? await watching.sweepWatched(config, store, log, observers.bus, opts.recheck) : undefined;
     await observers.dispatcher.drain();
     if (opts.metricsFile) {
       observers.metrics.observeRun(summary);
       await observers.refreshMetrics();
       await writeMetricsFile(opts.metricsFile, observers.metrics);
     }
-    if (opts.json) printJson({ ...summaryJson(summary), shard: shard ?? null });
+    const views = watched && watching ? await watching.viewsOf(config, store, watched) : [];
+    if (opts.json) printJson({ ...summaryJson(summary), shard: shard ?? null, ...(watched ? { watched: sweepJson(watched, views) } : {}) });
     else {
       if (!progress) {
         // Written in chunks: a write per line was a twentieth of a quiet run over 1,000 certificates.
@@ -81,8 +88,15 @@ export async function runCommand(
           (c.alerting ? `, ${c.alerting} with alerts` : '') +
           (c.locked ? `, ${c.locked} skipped (locked by another process)` : ''),
       );
+      if (watched) {
+        const out = new ChunkedOutput();
+        for (const line of sourceLines(watched)) out.line(line);
+        for (const v of views) out.line(watchedLine(v, new Date(watched.startedAt)));
+        out.line(sweepSummaryLine(watched));
+        out.flush();
+      }
     }
-    return summary.exitCode === 0 ? EXIT.OK : EXIT.FAILED;
+    return summary.exitCode === 0 && (watched?.exitCode ?? 0) === 0 ? EXIT.OK : EXIT.FAILED;
   });
 }
 

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseConfigText } from '../../../src/config/load.js';
-import { ROOT } from '../../support/lab.js';
+import { ROOT } from '../../support/workspace.js';
 import { configProblems } from '../../support/config-problems.js';
 
 const config = (target: string) => `acme:
