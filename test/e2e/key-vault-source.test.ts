@@ -25,6 +25,7 @@ describe('Key Vault as the source of a certificate certloop does not issue', () 
   let ca: TestCa;
   let gateway: Picker;
   let blackhole: net.Server;
+  const held = new Set<net.Socket>();
   const env = { KV_SECRET: CLIENT_SECRET };
   const eventsFile = () => path.join(dir, 'events.log');
 
@@ -78,11 +79,17 @@ certificates:
     v1 = seed('web');
     gateway = await startPicker(kv, 'web', v1, { delayMs: 300, pollMs: 50 });
     // A vault that accepts connections and never answers.
-    blackhole = net.createServer(() => undefined);
+    blackhole = net.createServer((socket) => {
+      held.add(socket);
+      socket.on('close', () => held.delete(socket));
+      socket.on('error', () => undefined);
+    });
     await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
   });
   after(async () => {
-    await Promise.all([gateway?.stop(), kv?.stop(), new Promise((r) => blackhole?.close(r))]);
+    // close() waits for every connection: end the ones the blackhole holds.
+    for (const socket of held) socket.destroy();
+    await Promise.all([gateway?.stop(), kv?.stop(), new Promise((r) => (blackhole ? blackhole.close(r) : r(undefined)))]);
     assert.doesNotMatch(capturedOutput.join('\n'), new RegExp(`${CLIENT_SECRET}|PRIVATE KEY`), 'no secret reached any output');
   });
 
