@@ -3,8 +3,8 @@
  * editors (yaml-language-server) and CI linters. It describes what users *write* (io: 'input'):
  * durations as "30s" or seconds, relative paths, directory aliases, omitted defaults.
  *
- * What a JSON Schema cannot say is left to the loader and documented in README.md: unique
- * certificate names and domains, wildcards needing dns-01, and whether ${env:}/${file:}
+ * What a JSON Schema cannot say is left to the loader and documented in docs/configuration.md: unique
+ * certificate and watched endpoint names and domains, wildcards needing dns-01, and whether ${env:}/${file:}
  * references resolve. Refinements zod cannot export (DNS names, durations, exactly one of
  * listen/webroot) are added back here by hand, keyed on the zod schema objects themselves.
  */
@@ -63,12 +63,14 @@ export function configJsonSchema(): JsonSchema {
       }
     },
   }) as JsonSchema;
+  // Config's superRefine: at least one certificate, unless there are endpoints to watch (issue 18).
+  schema.anyOf = [{ required: ['certificates'], properties: { certificates: { type: 'array', minItems: 1 } } }, { required: ['watch'] }];
   allowReferences(schema);
   return {
     $schema: schema.$schema,
     $id: SCHEMA_ID,
     title: 'certloop configuration (certloop.yaml)',
-    description: 'ACME renewal, deployment and served-serial verification. Reference: README.md "Configuration reference".',
+    description: 'ACME renewal, deployment and served-serial verification. Reference: docs/configuration.md.',
     ...schema,
   };
 }

@@ -377,8 +377,9 @@ export async function recordFailure(ctx: CertificateContext, record: Certificate
     attempts,
     nextAttemptAt: nextAttempt(policy, attempts, now(), e.retryAfterSeconds, retryStepOf(stepGroup)).toISOString(),
   };
-  const condition = stepGroup === 'issue' ? 'Issued' : stepGroup === 'verify' ? 'Verified' : 'Deployed';
-  const reason = ({ issue: 'IssueFailed', check: 'CheckFailed', verify: 'VerifyFailed' } as Record<string, string>)[stepGroup] ?? 'DeployFailed';
+  // A source that cannot be read (observe) leaves unknown what should be served: the Issued condition.
+  const condition = stepGroup === 'issue' || stepGroup === 'observe' ? 'Issued' : stepGroup === 'verify' ? 'Verified' : 'Deployed';
+  const reason = ({ issue: 'IssueFailed', check: 'CheckFailed', verify: 'VerifyFailed', observe: 'SourceFailed' } as Record<string, string>)[stepGroup] ?? 'DeployFailed';
   setCondition(record, condition, 'False', reason, e.message, now());
   setCondition(record, 'Ready', 'False', reason, e.message, now());
   try {

@@ -62,6 +62,8 @@ const PolicyFields = {
    * offers it, else the order goes without (acme.profile, or the CA's default), with a note.
    */
   profile: ProfileName.optional(),
+  /** Watched endpoints (issue 18): expiring_soon as each of these is crossed, e.g. [30d, 14d, 7d, 3d, 1d]. */
+  expiringThresholds: z.array(Duration).min(1, 'list at least one threshold, e.g. [30d, 14d, 7d]').optional(),
 };
 
 export const PolicyFile = z.strictObject({

@@ -161,7 +161,21 @@ export interface CertificateRecord {
   caFailures?: Record<string, { count: number; problem: string; message: string; at: string; retryAfterUntil?: string }>;
   /** ACME Renewal Information for `issued`, when the CA offers it. */
   ari?: AriRecord;
+  /** A certificate certloop does not issue: what its source (Key Vault) said when last read (controller/source.ts). */
+  source?: SourceRecord;
   updatedAt: string;
+}
+
+/** The source's current version, as last read. `issued`/`deployedSerial` hold its certificate (no key). */
+export interface SourceRecord {
+  /** The source's id ("key-vault:https://v.vault.azure.net/certificates/www"). */
+  id: string;
+  version: string;
+  /** Since when this version is the one to serve: the verify deadline runs from here. */
+  currentSince: string;
+  readAt: string;
+  /** Newer versions passed over (disabled, not valid yet). */
+  skipped: { version: string; reason: string }[];
 }
 
 export function emptyRecord(name: string, now: Date): CertificateRecord {

@@ -4,7 +4,7 @@
  * per certificate, records the JWS payload of every newOrder (to assert `replaces` and `profile`),
  * can list ACME profiles in the directory's meta.profiles (draft-ietf-acme-profiles, which Pebble
  * 2.4 lacks) and refuse a newOrder naming another with 400 invalidProfile, can answer
- * newOrder with a rate limit (429 + Retry-After) or refuse `replaces`, and forwards everything else
+ * newOrder with a rate limit (429 + Retry-After) or refuse `replaces`, fail newAccount with 500, and forwards everything else
  * to Pebble byte for byte. Requests are JWS-signed over their URL, so bodies are never changed; the
  * Host header is forwarded as is, which makes Pebble build every URL it returns on the proxy.
  */
@@ -40,6 +40,9 @@ export interface AriProxy {
   rateLimitNewOrders(count: number, retryAfterSeconds: number): void;
   /** Refuse newOrder requests carrying `replaces` with 400 malformed, as a CA without ARI might. */
   rejectReplaces(on: boolean): void;
+  /** The next `count` newAccount requests get 500, as a CA that lost a race between two registrations of one key. */
+  failNewAccounts(count: number): void;
+  newAccountRequests: number;
   orders: RecordedOrder[];
   renewalInfoRequests: string[];
   stop(): Promise<void>;
@@ -65,6 +68,9 @@ export async function startAriProxy(pebble: Pebble, opts: { retryAfterSeconds?: 
   let rateLimitRetryAfter = 0;
   let refuseReplaces = false;
   let newOrderPath: string | undefined;
+  let newAccountPath: string | undefined;
+  let failingAccounts = 0;
+  let newAccountRequests = 0;
 
   const server = https.createServer(
     { cert: fs.readFileSync(path.join(listenerDir, 'listener.pem')), key: fs.readFileSync(path.join(listenerDir, 'listener.key')) },
@@ -85,6 +91,14 @@ export async function startAriProxy(pebble: Pebble, opts: { retryAfterSeconds?: 
           res.writeHead(200, { 'content-type': 'application/json', 'retry-after': String(opts.retryAfterSeconds ?? 21600) });
           res.end(JSON.stringify({ suggestedWindow: { start: w.start.toISOString(), end: w.end.toISOString() }, explanationURL: w.explanationURL }));
           return;
+        }
+
+        if (req.method === 'POST' && newAccountPath && url === newAccountPath) {
+          newAccountRequests++;
+          if (failingAccounts > 0) {
+            failingAccounts--;
+            return problem(res, 500, 'serverInternal', 'Error saving account (test)');
+          }
         }
 
         if (req.method === 'POST' && newOrderPath && url === newOrderPath) {
@@ -120,6 +134,7 @@ export async function startAriProxy(pebble: Pebble, opts: { retryAfterSeconds?: 
             upRes.on('end', () => {
               const dir = JSON.parse(Buffer.concat(parts).toString('utf8').split(upstream.origin).join(self)) as Record<string, unknown>;
               newOrderPath = new URL(String(dir.newOrder)).pathname;
+              newAccountPath = new URL(String(dir.newAccount)).pathname;
               if (offering) dir.renewalInfo = `${self}${RENEWAL_INFO.slice(0, -1)}`;
               if (opts.profiles) dir.meta = { ...(dir.meta as object | undefined), profiles: opts.profiles };
               const text = JSON.stringify(dir);
@@ -147,6 +162,10 @@ export async function startAriProxy(pebble: Pebble, opts: { retryAfterSeconds?: 
       rateLimitRetryAfter = retryAfter;
     },
     rejectReplaces: (on) => (refuseReplaces = on),
+    failNewAccounts: (count) => (failingAccounts = count),
+    get newAccountRequests() {
+      return newAccountRequests;
+    },
     orders,
     renewalInfoRequests,
     stop: () =>

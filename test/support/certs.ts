@@ -64,6 +64,22 @@ export function makeCertificate(o: MakeOptions): Issued {
 }
 
 /**
+ * What a CA's finalize does with a PKCS#10 CSR (RSA keys: node-forge reads no others): a leaf for
+ * the CSR's public key and names, signed by `issuer`. `names` overrides the CSR's (a CA that
+ * leaves one out, for the pre-deploy check to catch).
+ */
+export function certifyCsr(csrPem: string, o: { issuer: Issued; notBefore: Date; notAfter: Date; names?: string[] }): { certPem: string; serial: string } {
+  const csr = forge.pki.certificationRequestFromPem(csrPem);
+  if (!csr.verify()) throw new Error('the CSR signature does not verify');
+  const requested = (csr.getAttribute({ name: 'extensionRequest' }) as { extensions?: { name: string; altNames?: { value: string }[] }[] } | null)?.extensions
+    ?.find((e) => e.name === 'subjectAltName')
+    ?.altNames?.map((a) => a.value);
+  const names = o.names ?? requested ?? [];
+  const cert = certify({ cn: names[0] ?? 'no name', names, issuer: o.issuer, notBefore: o.notBefore, notAfter: o.notAfter }, csr.publicKey as forge.pki.rsa.PublicKey);
+  return { certPem: forge.pki.certificateToPem(cert), serial: cert.serialNumber.toUpperCase() };
+}
+
+/**
  * Another CA's public key and subject under a new issuer (a cross-signed copy, as CAs publish to
  * chain a new root to an old one): what it certifies verifies with the original's signatures.
  */

@@ -61,7 +61,7 @@ function runtimeWarnings(config: LoadedConfig): string[] {
   config.acme.fallback.forEach((f, i) => readable(f.caBundle, `acme.fallback[${i}].caBundle`));
   config.certificates.forEach((c, i) => {
     readable(c.verify.trust, `certificates[${i}].verify.trust`);
-    c.targets.forEach((t, j) => {
+    (c.targets ?? []).forEach((t, j) => {
       const reload = (t as { reload?: string[] }).reload;
       if (reload && !findProgram(reload[0], config.baseDir)) {
         out.push(`certificates[${i}].targets[${j}].reload: program "${reload[0]}" not found (on PATH or relative to ${config.baseDir})`);

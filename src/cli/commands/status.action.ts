@@ -4,6 +4,9 @@ import { EXIT, print, printJson, withContext, type GlobalOptions } from '../cont
 import { relative, shortSerial } from '../format.js';
 import { observeTargets, type ObservedTarget } from '../../report/observe-targets.js';
 import { statusOf, type CertificateStatus } from '../../report/status.js';
+import { readWatchDocument } from '../../watch/record.js';
+import { watchedViews } from '../../watch/view.js';
+import { watchedLine } from '../watch-format.js';
 
 export async function statusCommand(opts: GlobalOptions & { names?: string[] }): Promise<number> {
   return withContext(opts, async ({ config, store, log }) => {
@@ -16,9 +19,18 @@ export async function statusCommand(opts: GlobalOptions & { names?: string[] }):
         lastDrill: (await readLastDrill(store, c.name)) ?? null,
       })),
     );
-    if (opts.json) printJson({ at: now.toISOString(), certificates: entries });
-    else entries.forEach((e, i) => printStatus(e, now, i > 0));
-    return entries.every((e) => e.state === 'Ready') ? EXIT.OK : EXIT.FAILED;
+    // Watched endpoints (issue 18): as the last sweep saw them.
+    const watched = config.watch ? watchedViews(await readWatchDocument(store), config.watch, now).filter((v) => !opts.names || opts.names.includes(v.name)) : [];
+    if (opts.json) printJson({ at: now.toISOString(), certificates: entries, ...(config.watch ? { watched } : {}) });
+    else {
+      entries.forEach((e, i) => printStatus(e, now, i > 0));
+      if (watched.length > 0) {
+        if (entries.length > 0) print();
+        print(`Watched (${watched.length})`);
+        for (const v of watched) print(`  ${watchedLine(v, now).replace(/\n/g, '\n  ')}`);
+      }
+    }
+    return entries.every((e) => e.state === 'Ready') && watched.every((v) => v.state === 'ok') ? EXIT.OK : EXIT.FAILED;
   });
 }
 
@@ -42,6 +54,11 @@ function printStatus(s: CertificateStatus & { lastDrill?: DrillResult | null; ta
   else if (v.deadline) print(`  pending   since ${v.pendingSince}; overdue at ${v.deadline} (${relative(v.deadline, now)})`);
   for (const p of v.problems) print(`  PROBLEM   ${p.check} ${p.endpoint} ${p.address}: ${p.message}`);
   if (s.ca) print(`  ca        ${s.ca.directory} (${s.ca.label})`);
+  if (s.source) {
+    const v = s.source.version ? `: version ${s.source.version}, current since ${s.source.currentSince}, read ${s.source.readAt}` : ': not read yet';
+    print(`  source    ${s.source.description}${v} (certloop does not issue it)`);
+    for (const k of s.source.skipped ?? []) print(`  skipped   version ${k.version}: ${k.reason}`);
+  }
   if (s.rollback) print(`  rollback  to ${shortSerial(s.rollback.serial)} from ${shortSerial(s.rollback.from)} at ${s.rollback.at}`);
   const d = s.lastDrill;
   if (d) print(d.passed ? `  drill     passed ${d.at} (${relative(d.at, now)}, ${d.trigger})` : `  DRILL     failed ${d.at} (${relative(d.at, now)}, ${d.trigger}) at ${d.failedStep}: ${d.reason}${d.failingSince && d.failingSince !== d.at ? `; failing since ${d.failingSince}` : ''}`);
