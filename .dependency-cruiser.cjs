@@ -71,9 +71,19 @@ const LAYERS = [
     paths: ['^src/notify/(?!schema\\.ts$)'],
   },
   {
+    name: 'discover',
+    what: 'discovery (issue 18 §2): sort what watch sources name into managed, watched and unlisted; try unlisted names for TLS; extend an inventory',
+    paths: ['^src/discover/'],
+  },
+  {
     name: 'providers',
     what: 'the plug-ins (challenges, targets, notifiers) and providers/registry.ts, the one list of them',
     paths: ['^providers/(?!schemas\\.ts$)(?![^/]+/[^/]+/schema\\.ts$)'],
+  },
+  {
+    name: 'watch',
+    what: 'watched endpoints (issue 18): the sweep over endpoints certloop does not issue for, their records and conditions',
+    paths: ['^src/watch/(?!schema\\.ts$)'],
   },
   {
     name: 'config-load',

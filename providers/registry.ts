@@ -5,8 +5,8 @@
  * no discovery by file name. The types make a name in one list and not the other a compile error.
  */
 import { CertloopError } from '../src/errors.js';
-import type { Notifier, NotifierFactory, Solver, SolverFactory, Target, TargetFactory } from '../src/plugins.js';
-import type { CHALLENGE_TYPES, ChallengeConfig, Dns01Config, DNS01_PROVIDERS, NotifierConfig, NOTIFIER_TYPES, TargetConfig, TARGET_TYPES } from './schemas.js';
+import type { CertificateSource, Notifier, NotifierFactory, Solver, SolverFactory, SourceFactory, Target, TargetFactory, WatchSource, WatchSourceFactory } from '../src/plugins.js';
+import type { CertificateSourceConfig, CHALLENGE_TYPES, ChallengeConfig, Dns01Config, DNS01_PROVIDERS, NotifierConfig, NOTIFIER_TYPES, TargetConfig, TARGET_TYPES, WatchSourceConfig, WATCH_SOURCE_TYPES } from './schemas.js';
 import * as execNotifier from './notifiers/exec/index.js';
 import * as slack from './notifiers/slack/index.js';
 import * as teams from './notifiers/teams/index.js';
@@ -64,4 +64,28 @@ export function createNotifier(config: NotifierConfig, id: string): Notifier {
   const factory = notifiers[config.type] as NotifierFactory<NotifierConfig> | undefined;
   if (!factory) throw new CertloopError('UNKNOWN_PROVIDER', `unknown notifier type "${config.type}"`, { retryable: false });
   return factory(config, id);
+}
+
+/** Where certificates certloop does not issue come from (`certificates[].source`), imported when first used. */
+const certificateSources: { [K in CertificateSourceConfig['type']]: Lazy<SourceFactory<Extract<CertificateSourceConfig, { type: K }>>> } = {
+  'key-vault': () => import('./certificate-sources/key-vault/index.js'),
+};
+
+export async function createCertificateSource(config: CertificateSourceConfig, certificate: string): Promise<CertificateSource> {
+  const load = certificateSources[config.type] as Lazy<SourceFactory<CertificateSourceConfig>> | undefined;
+  if (!load) throw new CertloopError('UNKNOWN_PROVIDER', `unknown source type "${config.type}"`, { certificate, retryable: false });
+  return (await load()).create(config, certificate);
+}
+
+/** Watch sources (`watch.sources`), imported when a listing first needs them. */
+const sources: { [K in keyof typeof WATCH_SOURCE_TYPES]: Lazy<WatchSourceFactory<Extract<WatchSourceConfig, { type: K }>>> } = {
+  file: () => import('./sources/file/index.js'),
+  axfr: () => import('./sources/axfr/index.js'),
+  'azure-dns': () => import('./sources/azure-dns/index.js'),
+};
+
+export async function createWatchSource(config: WatchSourceConfig): Promise<WatchSource> {
+  const load = sources[config.type] as Lazy<WatchSourceFactory<WatchSourceConfig>> | undefined;
+  if (!load) throw new CertloopError('UNKNOWN_PROVIDER', `unknown watch source type "${config.type}"`, { retryable: false });
+  return (await load()).create(config);
 }

@@ -12,10 +12,14 @@ import { Http01Config } from './challenges/http-01/schema.js';
 import { Rfc2136Config } from './challenges/rfc2136/schema.js';
 import { FileTargetConfig } from './targets/file/schema.js';
 import { KeyVaultTargetConfig } from './targets/key-vault/schema.js';
+import { describeKeyVaultSource, KeyVaultSourceConfig } from './certificate-sources/key-vault/schema.js';
 import { ExecNotifierConfig } from './notifiers/exec/schema.js';
 import { SlackNotifierConfig } from './notifiers/slack/schema.js';
 import { TeamsNotifierConfig } from './notifiers/teams/schema.js';
 import { WebhookNotifierConfig } from './notifiers/webhook/schema.js';
+import { AxfrSourceConfig } from './sources/axfr/schema.js';
+import { AzureDnsSourceConfig } from './sources/azure-dns/schema.js';
+import { FileSourceConfig } from './sources/file/schema.js';
 
 /** dns-01 solvers, one per DNS provider, chosen by `provider` (providers/challenges/<name>/). */
 export const DNS01_PROVIDERS = { rfc2136: Rfc2136Config, 'azure-dns': AzureDnsConfig, exec: ExecDnsConfig };
@@ -52,6 +56,12 @@ export const NOTIFIER_TYPES = { webhook: WebhookNotifierConfig, slack: SlackNoti
 export const NotifierConfig = z.discriminatedUnion('type', values(NOTIFIER_TYPES), { error: unknown('notifier type', NOTIFIER_TYPES) });
 export type NotifierConfig = z.infer<typeof NotifierConfig>;
 
+/** Watch sources, chosen by `type` (providers/sources/<name>/): where `watch.sources` find names to watch. */
+export const WATCH_SOURCE_TYPES = { file: FileSourceConfig, axfr: AxfrSourceConfig, 'azure-dns': AzureDnsSourceConfig };
+
+export const WatchSourceConfig = z.discriminatedUnion('type', values(WATCH_SOURCE_TYPES), { error: unknown('watch source type', WATCH_SOURCE_TYPES) });
+export type WatchSourceConfig = z.infer<typeof WatchSourceConfig>;
+
 /** "webhook, slack, teams, exec": the names of one kind, in registration order. */
 export function names(kind: object): string {
   return Object.keys(kind).join(', ');
@@ -63,4 +73,19 @@ function values<T>(kind: Record<string, T>): [T, ...T[]] {
 
 function unknown(what: string, kind: object): (issue: { code: string }) => string | undefined {
   return (issue) => (issue.code === 'invalid_union' ? `unknown ${what}: expected one of ${names(kind)}` : undefined);
+}
+
+/**
+ * Where a certificate certloop does not issue comes from (`certificates[].source`,
+ * providers/certificate-sources/<name>/); with one, `challenge` and `targets` are left out
+ * (config/schema.ts).
+ */
+export const SOURCE_TYPES = { 'key-vault': KeyVaultSourceConfig };
+
+export const CertificateSourceConfig = z.discriminatedUnion('type', values(SOURCE_TYPES), { error: unknown('source type', SOURCE_TYPES) });
+export type CertificateSourceConfig = z.infer<typeof CertificateSourceConfig>;
+
+/** The source in words, for status and decisions: `Key Vault certificate "www" in https://…`. */
+export function describeCertificateSource(source: CertificateSourceConfig): string {
+  return describeKeyVaultSource(source);
 }

@@ -4,7 +4,7 @@
 # Benchmarks are not part of `npm test`: each one takes minutes and prints figures, not verdicts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-name="${1:?usage: scripts/bench.sh renew|idle|verify|plan [args...]}"
+name="${1:?usage: scripts/bench.sh renew|idle|verify|plan|watch|discover [args...]}"
 shift
 CERTLOOP_EXTRA_PACKAGES="certbot lego time ${CERTLOOP_EXTRA_PACKAGES:-}"
 source scripts/ensure-deps.sh

@@ -13,7 +13,7 @@ export interface DemoConfigOptions {
 
 export function demoConfig(o: DemoConfigOptions): string {
   return labConfig({
-    header: '# Written by npm run demo. See README.md for every field.\n',
+    header: '# Written by npm run demo. See docs/configuration.md for every field.\n',
     directory: o.directory,
     caBundle: './pebble/listener-ca.pem',
     trust: './pebble/pebble-root.pem',

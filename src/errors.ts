@@ -1,6 +1,6 @@
 /**
- * Typed errors. Every error certloop raises on purpose carries a stable code (documented in the
- * README's "Error codes" table and tied to it by test/unit/errors.test.ts), the certificate and the
+ * Typed errors. Every error certloop raises on purpose carries a stable code (ERROR_CODES is the
+ * table of docs/error-codes.md, which `npm run docs` writes from it), the certificate and the
  * step it happened in, and keeps its cause. Messages never contain key material: callers pass
  * descriptions, never PEM.
  */
@@ -25,15 +25,16 @@ export const ERROR_CODES = {
   ACME_ORDER: 'the ACME server refused or failed the order',
   ACME_UNREACHABLE: 'the ACME server could not be reached, did not answer within its deadline, or is not an HTTPS server',
   CHALLENGE_FAILED: 'the challenge solver could not present or the CA could not validate',
-  CERT_CHECK_FAILED: 'the issued certificate failed the pre-deploy checks (key, names, validity, chain)',
+  CERT_CHECK_FAILED: 'the issued certificate failed the pre-deploy checks (key, names, validity, chain, path rules)',
   DEPLOY_FAILED: 'a deployment target could not store the certificate',
   RELOAD_FAILED: 'the reload command failed or timed out',
   VERIFY_FAILED: 'an endpoint does not serve the deployed certificate',
-  STATE_FAILED: 'the state store could not be read or written',
+  STATE_FAILED: 'the state store could not be read or written (the message names the file and what to do: damaged, read-only, a folder, disk full)',
   LOCK_BUSY: 'another certloop process holds the lock for this certificate',
   NOTIFY_FAILED: 'a notification could not be delivered after its retries (renewal goes on regardless)',
   UNKNOWN_PROVIDER: 'the configuration names a solver, target or notifier that does not exist',
   USAGE: 'the command line is wrong',
+  SOURCE_FAILED: 'a source could not be read: a watch source (an inventory file, a DNS zone) could not list its names, so its endpoints from the last listing stay watched; or the Key Vault that holds a certificate certloop does not issue did not answer',
   ROLLBACK_REFUSED: 'there is no previous certificate, or it is expired, inside its emergency window or fails the pre-deploy checks',
   ACME_REVOKE: 'the ACME server refused or failed the revocation (RFC 8555 §7.6)',
 } as const;

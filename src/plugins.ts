@@ -13,7 +13,11 @@ import type { Logger } from './observability/logger.js';
  */
 export type SolverFactory<C> = (config: C, certificate: string) => Solver | Promise<Solver>;
 export type TargetFactory<C> = (config: C, certificate: string) => Target | Promise<Target>;
+/** What a source's folder exports as `create` (providers/certificate-sources/<name>/index.ts). */
+export type SourceFactory<C> = (config: C, certificate: string) => CertificateSource;
 export type NotifierFactory<C> = (config: C, id: string) => Notifier;
+/** What a watch source folder's index.ts exports as `create` (providers/sources/<name>/). */
+export type WatchSourceFactory<C> = (config: C) => WatchSource | Promise<WatchSource>;
 
 /** One challenge to satisfy for one identifier of an order. */
 export interface ChallengeTask {
@@ -161,4 +165,61 @@ export interface Notifier {
 export interface NotifyContext {
   log: Logger;
   baseDir: string;
+}
+
+/**
+ * Where a certificate certloop does not issue comes from (providers/certificate-sources/): Key
+ * Vault renews it itself, or another tool writes it. certloop reads the version that should be
+ * served and verifies the endpoints serve it (issue 18 §3). Read-only by contract.
+ */
+export interface CertificateSource {
+  /** Stable identity used as the key in state ("key-vault:https://v.vault.azure.net/certificates/www"). */
+  readonly id: string;
+  describe(): string;
+  /**
+   * The version endpoints should serve now (Key Vault: the latest enabled version that is valid
+   * already), or undefined when the source holds none. Throws a CertloopError (code SOURCE_FAILED,
+   * step observe) that names the source and says what to do.
+   */
+  current(ctx: SourceContext): Promise<SourceVersion | undefined>;
+}
+
+export interface SourceContext {
+  log: Logger;
+  now: Date;
+  signal?: AbortSignal;
+}
+
+export interface SourceVersion {
+  serial: string;
+  /** The source's own version name (a Key Vault version id). */
+  version: string;
+  notBefore: Date;
+  notAfter: Date;
+  /** DNS names of the leaf. */
+  domains: string[];
+  /** Leaf PEM (no key: certloop never holds the key of a certificate it does not issue). */
+  certPem: string;
+  /**
+   * Since when this version is the one to serve: its creation, or later, when newer versions were
+   * disabled after it. Consumers' pick-up time (the verify deadline) runs from here.
+   */
+  currentSince: Date;
+  /** Newer versions passed over, each with why (disabled, not valid yet). */
+  skipped: { version: string; reason: string; notBefore?: Date }[];
+}
+
+/** A place that lists names to watch (providers/sources/<type>/). */
+export interface WatchSource {
+  /** Stable id for state and logs, e.g. "axfr:example.com@127.0.0.1:5353". */
+  readonly id: string;
+  describe(): string;
+  /** Every endpoint the source names now; throws a CertloopError (code SOURCE_FAILED) with the source named. */
+  list(opts: { signal: AbortSignal; log: Logger }): Promise<DiscoveredEndpoint[]>;
+}
+export interface DiscoveredEndpoint {
+  host: string;      // a DNS name (or an address for file lines that give one)
+  port: number;
+  /** Where it came from, for `discover` output: "azure-dns zone example.com, A record www". */
+  origin: string;
 }

@@ -149,13 +149,24 @@ async function openAccount({ directory, email, eab, store }: AcmeAccountOptions)
   }
   const client = configuredClient(directory, account.keyPem, account.url, eab);
   if (!account.url || account.email !== email) {
-    try {
-      await client.createAccount({ termsOfServiceAgreed: true, contact: email ? [`mailto:${email}`] : undefined });
-    } catch (err) {
-      // Another process sharing this state registered the same key a moment earlier: the CA
-      // answers 200 with the account's URL, then acme-client sends an update without changes,
-      // which Pebble refuses. The account exists and is ours; use it.
-      if (!accountUrlOf(client)) throw classifyAcmeError(err, 'ACME_ACCOUNT', `cannot register an ACME account at ${directory}`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.createAccount({ termsOfServiceAgreed: true, contact: email ? [`mailto:${email}`] : undefined });
+        break;
+      } catch (err) {
+        // Another process sharing this state registered the same key a moment earlier: the CA
+        // answers 200 with the account's URL, then acme-client sends an update without changes,
+        // which Pebble refuses. The account exists and is ours; use it.
+        if (accountUrlOf(client)) break;
+        // Registering the same key at the same instant can fail at the CA (Pebble answers 500
+        // "Error saving account" to the loser). newAccount is idempotent per key (RFC 8555
+        // §7.3.1), so a server error is asked again twice; the CA then returns the account.
+        if (attempt < 3 && isServerError(err)) {
+          await new Promise((r) => setTimeout(r, 200 * attempt + Math.floor(Math.random() * 200)));
+          continue;
+        }
+        throw classifyAcmeError(err, 'ACME_ACCOUNT', `cannot register an ACME account at ${directory}`);
+      }
     }
     account = { ...account, url: client.getAccountUrl(), email };
     await store.putAccount(account);
@@ -171,6 +182,11 @@ async function openAccount({ directory, email, eab, store }: AcmeAccountOptions)
 function signWithParsedKey(client: acme.Client, keyPem: string): void {
   const http = (client as unknown as { http?: { accountKey?: unknown } }).http;
   if (http && typeof http.accountKey !== 'undefined') http.accountKey = createPrivateKey(keyPem);
+}
+
+function isServerError(err: unknown): boolean {
+  const status = (err as { response?: { status?: number } })?.response?.status ?? captured()?.status;
+  return (status !== undefined && status >= 500) || /\bHTTP 5\d\d\b/.test((err as Error)?.message ?? '');
 }
 
 function accountUrlOf(client: acme.Client): string | undefined {

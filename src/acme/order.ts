@@ -4,6 +4,7 @@
  * happens, so a crash mid-order resumes the same order instead of placing a second one (CAs rate
  * limit duplicate orders: 5 per week at Let's Encrypt).
  */
+import net from 'node:net';
 import acme from 'acme-client';
 import { CertloopError, describeError, Interrupted } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -13,6 +14,7 @@ import { withAcmeDeadline } from './deadline.js';
 import { captured, withResponseCapture } from './response-capture.js';
 import { ValidationFailed } from './status-poll.js';
 import { acmeTimeouts } from './timeouts.js';
+import { chooseProfile, offeredProfiles, type ProfileWish } from './profile.js';
 
 export interface OrderRequest {
   certificate: string;
@@ -24,7 +26,10 @@ export interface OrderRequest {
   replaces?: string;
   solver: Solver;
   log: Logger;
-  onOrderPlaced(url: string): Promise<void>;
+  /** ACME profiles asked for, most specific first (profile.ts); checked against the CA's directory. */
+  profiles?: ProfileWish[];
+  /** `profile`: the one the order was placed with, if any. */
+  onOrderPlaced(url: string, profile?: string): Promise<void>;
 }
 
 /**
@@ -47,8 +52,9 @@ async function placeAndFinish(client: acme.Client, req: OrderRequest): Promise<s
   // Resume the order we already placed, when the CA still has it in a usable state.
   let order = req.orderUrl ? await resumeOrder(client, req.orderUrl, log, certificate) : undefined;
   if (!order) {
+    const profile = await profileFor(client, req);
     try {
-      order = await createOrder(client, req.domains, req.replaces);
+      order = await createOrder(client, req.domains, req.replaces, profile);
     } catch (err) {
       // RFC 9773 §5: a CA may refuse `replaces` (alreadyReplaced, or a CA that does not know the
       // field); the renewal matters more than the hint, so order again without it.
@@ -58,20 +64,23 @@ async function placeAndFinish(client: acme.Client, req: OrderRequest): Promise<s
       }
       log.warn({ certificate, replaces: req.replaces, err: describeError(err), problem: seen.problemType }, 'the CA refused the order with "replaces"; ordering again without it');
       try {
-        order = await createOrder(client, req.domains, undefined);
+        order = await createOrder(client, req.domains, undefined, profile);
       } catch (err2) {
         throw fail(err2, 'the CA refused the new order');
       }
     }
-    await req.onOrderPlaced(order.url);
-    log.info({ certificate, order: order.url }, 'order placed');
+    await req.onOrderPlaced(order.url, profile);
+    log.info({ certificate, order: order.url, ...(profile ? { profile } : {}) }, 'order placed');
   }
 
   if (order.status === 'pending') await solveAuthorizations(client, order, req);
 
   if (order.status === 'pending' || order.status === 'ready') {
     try {
-      const [, csr] = await acme.crypto.createCsr({ commonName: req.domains[0], altNames: req.domains }, req.keyPem);
+      // The subject names a DNS name, never an address: an IP-only certificate gets no common
+      // name (CAs take the names from the subjectAltName; Let's Encrypt leaves CN out of IP certificates).
+      const commonName = req.domains.find((d) => net.isIP(d) === 0);
+      const [, csr] = await acme.crypto.createCsr({ ...(commonName ? { commonName } : {}), altNames: [...req.domains] }, req.keyPem);
       order = await client.finalizeOrder(order, csr);
     } catch (err) {
       throw fail(err, 'finalizing the order failed');
@@ -88,9 +97,37 @@ async function placeAndFinish(client: acme.Client, req: OrderRequest): Promise<s
   }
 }
 
-function createOrder(client: acme.Client, domains: string[], replaces: string | undefined): Promise<acme.Order> {
-  const payload: Record<string, unknown> = { identifiers: domains.map((value) => ({ type: 'dns', value })) };
+/** RFC 8555 §9.7.7 "dns", or RFC 8738 §3 "ip" for an IPv4/IPv6 address. */
+export function acmeIdentifier(value: string): { type: 'dns' | 'ip'; value: string } {
+  return { type: net.isIP(value) === 0 ? 'dns' : 'ip', value };
+}
+
+/**
+ * The profile to send, from the CA's meta.profiles (acme-client's cached directory read, within
+ * the request deadline); a required profile the CA does not offer stops the order before it is
+ * placed, not retried within the run: only a config change helps.
+ */
+async function profileFor(client: acme.Client, req: OrderRequest): Promise<string | undefined> {
+  if (!req.profiles?.length) return undefined;
+  const http = (client as unknown as { http: { getDirectory(): Promise<unknown>; directoryUrl: string } }).http;
+  let directory: unknown;
+  try {
+    directory = await http.getDirectory();
+  } catch (err) {
+    throw classifyAcmeError(err, 'ACME_ORDER', 'cannot read the ACME directory for its profiles', req.certificate);
+  }
+  const choice = chooseProfile(req.profiles, offeredProfiles(directory), http.directoryUrl);
+  // Step "config": nothing reached the CA, so the next run tries again at once (a fixed config
+  // must not wait out the order retry schedule).
+  if (!choice.ok) throw new CertloopError('ACME_ORDER', choice.message, { certificate: req.certificate, step: 'config', retryable: false });
+  for (const note of choice.notes) req.log.warn({ certificate: req.certificate }, note);
+  return choice.profile;
+}
+
+function createOrder(client: acme.Client, domains: string[], replaces: string | undefined, profile: string | undefined): Promise<acme.Order> {
+  const payload: Record<string, unknown> = { identifiers: domains.map(acmeIdentifier) };
   if (replaces) payload.replaces = replaces;
+  if (profile) payload.profile = profile;
   return client.createOrder(payload as unknown as Parameters<acme.Client['createOrder']>[0]);
 }
 

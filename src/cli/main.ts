@@ -9,6 +9,7 @@ import { Command, Option } from 'commander';
 import { EXIT_CODES_HELP, type CliInvocation, type Register } from './command.js';
 import { register as config } from './commands/config.js';
 import { register as daemon } from './commands/daemon.js';
+import { register as discover } from './commands/discover.js';
 import { register as drill } from './commands/drill.js';
 import { register as forecast } from './commands/forecast.js';
 import { register as init } from './commands/init.js';
@@ -21,12 +22,13 @@ import { register as account } from './commands/account.js';
 import { register as run } from './commands/run.js';
 import { register as status } from './commands/status.js';
 import { register as verify } from './commands/verify.js';
+import { register as watch } from './commands/watch.js';
 import type { StepHook } from '../controller/step-hook.js';
 import { EXIT } from './context.js';
 import { reportError, wantsJson } from './report-error.js';
 
 /** In the order of `certloop --help`. */
-const COMMANDS: Register[] = [run, renew, verify, status, init, config, rollback, revoke, account, report, plan, forecast, drill, daemon];
+const COMMANDS: Register[] = [run, renew, verify, status, watch, init, config, rollback, revoke, account, report, plan, forecast, drill, discover, daemon];
 
 export function buildProgram(cli: CliInvocation = { exitCode: EXIT.OK }): Command {
   const program = new Command('certloop')

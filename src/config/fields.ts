@@ -58,15 +58,29 @@ export const HostPort = z.string().regex(new RegExp(`^(\\[[0-9a-fA-F:.]+\\]|[A-Z
 });
 
 /**
- * A DNS name as ACME accepts it: lower-case letters, digits, hyphens; an optional leading "*.".
- * Not an IP address: IP identifiers (RFC 8738) are not supported yet.
+ * An identifier of a certificate: a DNS name as ACME accepts it (lower-case letters, digits,
+ * hyphens; an optional leading "*."), or an IPv4/IPv6 address (RFC 8738 identifier type "ip",
+ * which CAs validate over http-01 only: schema.ts refuses dns-01 for them).
  */
-export const DomainName = z.string().refine(isDomainName, {
+export const DomainName = z.string().refine((s) => isDomainName(s) || isIpIdentifier(s), {
   error: (issue) =>
-    typeof issue.input === 'string' && net.isIP(issue.input) !== 0
-      ? `"${issue.input}" is an IP address: certloop does not support IP identifiers (RFC 8738) yet; list DNS names`
-      : 'expected a lower-case DNS name with at least one dot, such as www.example.com or *.example.com',
+    typeof issue.input === 'string' && issue.input.includes('%')
+      ? `"${issue.input}" has a zone index: an IP identifier (RFC 8738) is a plain IPv4 or IPv6 address such as 192.0.2.10 or 2001:db8::10`
+      : 'expected a lower-case DNS name with at least one dot, such as www.example.com or *.example.com, or an IP address such as 192.0.2.10',
 });
+
+/**
+ * An ACME profile name (draft-ietf-acme-profiles): a key of the directory's meta.profiles, such
+ * as Let's Encrypt's classic, tlsserver or shortlived.
+ */
+export const ProfileName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+  message: 'expected an ACME profile name such as classic, tlsserver or shortlived (the names the CA lists in its directory\'s meta.profiles)',
+});
+
+/** An IPv4 or IPv6 address usable as an ACME "ip" identifier (RFC 8738 §3): no zone index. */
+export function isIpIdentifier(s: string): boolean {
+  return net.isIP(s) !== 0 && !s.includes('%');
+}
 
 /**
  * At most 253 characters (after a leading "*."), at least two labels, each label 1-63 of a-z, 0-9

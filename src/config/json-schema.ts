@@ -3,8 +3,8 @@
  * editors (yaml-language-server) and CI linters. It describes what users *write* (io: 'input'):
  * durations as "30s" or seconds, relative paths, directory aliases, omitted defaults.
  *
- * What a JSON Schema cannot say is left to the loader and documented in README.md: unique
- * certificate names and domains, wildcards needing dns-01, and whether ${env:}/${file:}
+ * What a JSON Schema cannot say is left to the loader and documented in docs/configuration.md: unique
+ * certificate and watched endpoint names and domains, wildcards needing dns-01, and whether ${env:}/${file:}
  * references resolve. Refinements zod cannot export (DNS names, durations, exactly one of
  * listen/webroot) are added back here by hand, keyed on the zod schema objects themselves.
  */
@@ -24,6 +24,8 @@ const REFERENCE_PATTERN = '\\$\\{(env|file):[^}]+\\}';
 
 // The last label is not all digits: that is an IPv4 address (fields.ts isDomainName).
 const DNS_NAME_PATTERN = '^(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+(?![0-9]+$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$';
+// An IP identifier (RFC 8738): a dotted quad, or hex groups with colons (the loader checks the exact form).
+const IP_PATTERN = '^(\\d{1,3}\\.){3}\\d{1,3}$|^[0-9a-fA-F]{0,4}:[0-9a-fA-F:.]*$';
 const DURATION_PATTERN = '^\\s*(\\d+(\\.\\d+)?|(\\d+(\\.\\d+)?(ms|s|m|h|d|w))+)\\s*$';
 
 export function configJsonSchema(): JsonSchema {
@@ -35,7 +37,7 @@ export function configJsonSchema(): JsonSchema {
     unrepresentable: 'any',
     override: (ctx) => {
       const out = ctx.jsonSchema as JsonSchema;
-      if (ctx.zodSchema === DomainName) Object.assign(out, { pattern: DNS_NAME_PATTERN, maxLength: 255 });
+      if (ctx.zodSchema === DomainName) Object.assign(out, { pattern: `${DNS_NAME_PATTERN}|${IP_PATTERN}`, maxLength: 255 });
       // A domain listed twice is an error; the loader says so too.
       if (ctx.zodSchema._zod.def.type === 'array' && (ctx.zodSchema._zod.def as { element?: unknown }).element === DomainName) out.uniqueItems = true;
       const range = DURATION_RANGES.get(ctx.zodSchema);
@@ -61,12 +63,14 @@ export function configJsonSchema(): JsonSchema {
       }
     },
   }) as JsonSchema;
+  // Config's superRefine: at least one certificate, unless there are endpoints to watch (issue 18).
+  schema.anyOf = [{ required: ['certificates'], properties: { certificates: { type: 'array', minItems: 1 } } }, { required: ['watch'] }];
   allowReferences(schema);
   return {
     $schema: schema.$schema,
     $id: SCHEMA_ID,
     title: 'certloop configuration (certloop.yaml)',
-    description: 'ACME renewal, deployment and served-serial verification. Reference: README.md "Configuration reference".',
+    description: 'ACME renewal, deployment and served-serial verification. Reference: docs/configuration.md.',
     ...schema,
   };
 }

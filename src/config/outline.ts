@@ -12,7 +12,7 @@
  */
 import path from 'node:path';
 import type { z } from 'zod';
-import { configPathKey, DomainName, FilePath, isDomainName, resolvedPathKey, withBaseDir } from './fields.js';
+import { configPathKey, DomainName, FilePath, isDomainName, isIpIdentifier, resolvedPathKey, withBaseDir } from './fields.js';
 import { JsonScanner, parseableAsJsonObject } from './json-position.js';
 import { mayHaveReferences, parseConfigText, readConfigBytes, readConfigValue, resolveReferences, type LoadedConfig } from './load.js';
 import { quickAccept } from './quick-accept.js';
@@ -21,7 +21,7 @@ import { CertificateConfig, Config } from './schema.js';
 import { TARGET_FILE_FIELDS } from './target-files.js';
 import { attachPolicies } from '../policy/load.js';
 
-export type CertificateOutline = Pick<CertificateConfig, 'name' | 'domains' | 'policy'>;
+export type CertificateOutline = Pick<CertificateConfig, 'name' | 'domains' | 'policy' | 'source'>;
 
 export interface ConfigOutline extends Omit<LoadedConfig, 'certificates'> {
   certificates: CertificateOutline[];
@@ -72,6 +72,11 @@ function outlineOf(bytes: Buffer, file: string, guess: boolean): ConfigOutline |
   if (!top) return undefined; // no certificates: loadConfig explains
   // The one rule between certificates (schema.ts superRefine): names are unique.
   if (new Set(outlines.map((c) => c.name)).size !== outlines.length) return undefined;
+  // Config's rule between certificates and watched endpoints (issue 18): no name used by both.
+  if (top.watch && top.watch.endpoints.length > 0) {
+    const names = new Set(outlines.map((c) => c.name));
+    if (top.watch.endpoints.some((e) => names.has(e.name))) return undefined;
+  }
   // Names one certificate gives another exist (references.ts, as loadConfig checks them).
   if (referenceProblems(outlines.map((c) => c.name), references).length > 0) return undefined;
   const config: ConfigOutline = { ...top, certificates: outlines, file, baseDir, secretPaths };
@@ -104,9 +109,9 @@ function validateSlices(
       if (!r.success) return false;
       const { certificates: validated, ...others } = r.data;
       top ??= others;
-      validated.forEach((c, k) => (outlines[at[k]] = { name: c.name, domains: c.domains, ...(c.policy !== undefined ? { policy: c.policy } : {}) }));
+      validated.forEach((c, k) => (outlines[at[k]] = { name: c.name, domains: c.domains, ...(c.policy !== undefined ? { policy: c.policy } : {}), ...(c.source !== undefined ? { source: c.source } : {}) }));
       // Paths in the validated config are resolved already.
-      return !claim || validated.every((c) => claimFiles(c.targets, files, resolvedPathKey));
+      return !claim || validated.every((c) => claimFiles(c.targets ?? [], files, resolvedPathKey));
     };
     let first: unknown;
     let slice: unknown[] = [];
@@ -137,12 +142,12 @@ function validateSlices(
  * fails, so FilePath accepts exactly what its input schema accepts, without the path.resolve.
  */
 const filePathInput = FilePath.in;
-/** DomainName is a string refined by isDomainName and nothing else. */
+/** DomainName is a string refined by isDomainName or isIpIdentifier and nothing else. */
 const acceptCertificate = quickAccept(
   CertificateConfig,
   new Map<z.core.$ZodType, (v: unknown) => boolean>([
     [FilePath, (v) => filePathInput.safeParse(v).success],
-    [DomainName, (v) => typeof v === 'string' && isDomainName(v)],
+    [DomainName, (v) => typeof v === 'string' && (isDomainName(v) || isIpIdentifier(v))],
   ]),
 );
 
@@ -169,11 +174,15 @@ function quickCertificate(cert: unknown, files: HashSet53): CertificateOutline |
   const verify = (cert as { verify?: { unverified?: boolean; endpoints?: unknown[] } }).verify;
   if (verify?.unverified && (verify.endpoints?.length ?? 0) > 0) return undefined;
   for (let j = 0; j < domains.length; j++) {
-    if (domains[j].startsWith('*.')) return undefined;
+    // ... no IP address over dns-01 (left to zod whenever there is an IP address) ...
+    if (domains[j].startsWith('*.') || isIpIdentifier(domains[j])) return undefined;
     for (let k = 0; k < j; k++) if (domains[k] === domains[j]) return undefined;
   }
+  // Config's superRefine: challenge and targets unless there is a source (sourceProblems; left to zod).
+  const c = cert as Partial<CertificateConfig>;
+  if (c.source !== undefined || c.challenge === undefined || c.targets === undefined) return undefined;
   // ... and no file written by two targets (target-files.ts), paths resolved as FilePath does.
-  if (!claimFiles((cert as CertificateConfig).targets, files, configPathKey)) return undefined;
+  if (!claimFiles(c.targets, files, configPathKey)) return undefined;
   return policy === undefined ? { name, domains } : { name, domains, policy };
 }
 

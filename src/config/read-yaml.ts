@@ -99,7 +99,9 @@ export function issuesToProblemsAt(issues: z.core.$ZodIssue[], position: Positio
   for (const issue of issues) {
     // A union failure hides the real reasons one level down; show those instead of "invalid input".
     if (issue.code === 'invalid_union' && issue.errors.length > 0 && !issue.message.startsWith('unknown')) {
-      const best = issue.errors.reduce((a, b) => (a.length <= b.length ? a : b));
+      // A branch for another type than the one written (`watch:` as a list or a mapping) explains nothing.
+      const typed = issue.errors.filter((e) => !(e.length === 1 && e[0].code === 'invalid_type' && e[0].path.length === 0));
+      const best = (typed.length > 0 ? typed : issue.errors).reduce((a, b) => (a.length <= b.length ? a : b));
       for (const sub of best) out.push(...issuesToProblemsAt([{ ...sub, path: [...issue.path, ...sub.path] }], position, file));
       continue;
     }
@@ -116,7 +118,7 @@ function isSecretField(fieldPath: PropertyKey[]): boolean {
 function describeIssue(issue: z.core.$ZodIssue, secret: boolean): string {
   switch (issue.code) {
     case 'unrecognized_keys':
-      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling against the config reference in README.md)`;
+      return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling against the config reference in docs/configuration.md)`;
     case 'invalid_type':
       if (issue.input === undefined) return `required field is missing (expected ${issue.expected})`;
       return `expected ${issue.expected}, got ${secret ? 'a value of the wrong type (not shown: secret field)' : describeValue(issue.input)}`;

@@ -10,12 +10,13 @@ import { PolicyRef } from '../policy/schema.js';
 import { STARTTLS_PROTOCOLS } from '../verify/schema.js';
 import { validateCronExpression } from '../util/cron-expression.js';
 import { formatDuration } from '../util/duration.js';
-import { ChallengeConfig, NotifierConfig, TargetConfig } from '../../providers/schemas.js';
-import { DomainName, Duration, DurationWithin, FilePath, HostPort, Port } from './fields.js';
+import { CertificateSourceConfig, ChallengeConfig, describeCertificateSource, NotifierConfig, TargetConfig, WatchSourceConfig } from '../../providers/schemas.js';
+import { DomainName, Duration, DurationWithin, FilePath, HostPort, isIpIdentifier, Port, ProfileName } from './fields.js';
 import { BOUNDS } from './bounds.js';
 import { DEFAULT_ACME_TIMEOUTS } from '../acme/timeouts.js';
 import { StateConfig } from '../state/config.js';
 import { collisionMessage, FileClaims, targetFiles } from './target-files.js';
+import { parseSerial } from '../pki/certificate.js';
 
 export const KEY_TYPES = ['ecdsa-p256', 'ecdsa-p384', 'rsa-2048', 'rsa-3072', 'rsa-4096'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -76,6 +77,8 @@ export const AcmeConfig = z.strictObject({
   connectTimeout: DurationWithin(100, 5 * 60_000).default(DEFAULT_ACME_TIMEOUTS.connectMs),
   /** Deadline of one order at one CA, from placing it to the download, waits for validation included. */
   orderTimeout: DurationWithin(10_000, 24 * 3_600_000).default(DEFAULT_ACME_TIMEOUTS.orderMs),
+  /** ACME profile (draft-ietf-acme-profiles) every order asks for unless a certificate or its policy names one; the CA must offer it. */
+  profile: ProfileName.optional(),
 });
 export type AcmeConfig = z.infer<typeof AcmeConfig>;
 
@@ -151,6 +154,46 @@ export const VerifyConfig = z.strictObject({
 });
 export type VerifyConfig = z.infer<typeof VerifyConfig>;
 
+/**
+ * An endpoint certloop watches but does not issue for (issue 18): what it serves is recorded and
+ * judged (expiry, chain, an expected serial), with the keys of a verify endpoint.
+ */
+export const WatchedEndpointConfig = EndpointConfig.omit({ alsoServes: true }).extend({
+  /** Unique among watched endpoints and apart from certificate names: used in status, metrics and events. */
+  name: CertificateName,
+  /** The serial that should be served (hex as openssl prints it); anything else is drift. */
+  expectSerial: z
+    .string()
+    .transform((s, ctx) => {
+      const serial = parseSerial(s);
+      if (serial === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'expected a serial in hex such as 0A1B2C, 0a:1b:2c or serial=0A1B2C (as openssl x509 -serial prints it)' });
+        return z.NEVER;
+      }
+      return serial;
+    })
+    .optional(),
+  /** Extra roots (PEM) for checking this endpoint's served chain. */
+  trust: FilePath.optional(),
+});
+export type WatchedEndpointConfig = z.infer<typeof WatchedEndpointConfig>;
+
+const WATCH_INTERVAL_MS = 3_600_000;
+
+const WatchObject = z.strictObject({
+  /** Daemon: how often every watched endpoint is checked. */
+  interval: DurationWithin(...BOUNDS.verifyInterval).default(WATCH_INTERVAL_MS),
+  /** Where the expiring thresholds (`expiringThresholds`) and `recheckInterval` come from (default "default"). */
+  policy: PolicyRef.optional(),
+  endpoints: z.array(WatchedEndpointConfig).default([]),
+  /** Places that list more names to watch (providers/sources/). */
+  sources: z.array(WatchSourceConfig).default([]),
+});
+
+/** `watch:` a mapping, or a plain list: shorthand for `{ endpoints: [...] }`. */
+export const WatchConfig = z.union([WatchObject, z.array(WatchedEndpointConfig).transform((endpoints): WatchConfig => ({ interval: WATCH_INTERVAL_MS, endpoints, sources: [] }))]);
+export type WatchConfig = z.infer<typeof WatchObject>;
+
 const CronExpression = z.string().superRefine((s, ctx) => {
   const r = validateCronExpression(s);
   if (!r.valid) {
@@ -170,11 +213,20 @@ export const CertificateConfig = z.strictObject({
    * DANE "3 1 1" records or pinned keys) unless that key was revoked or is of another type.
    */
   key: z.strictObject({ type: z.enum(KEY_TYPES), reuse: z.boolean().optional() }).default({ type: 'ecdsa-p256' }),
-  challenge: ChallengeConfig,
-  targets: z.array(TargetConfig).min(1, 'list at least one target, or certloop has nowhere to deploy'),
+  /** Required unless `source` is given (Config's superRefine says so with the usual message). */
+  challenge: ChallengeConfig.optional(),
+  /** Required unless `source` is given. */
+  targets: z.array(TargetConfig).min(1, 'list at least one target, or certloop has nowhere to deploy').optional(),
   verify: VerifyConfig.default({ endpoints: [], timeout: 10_000, pollFor: 15_000, samples: 3 }),
   /** Renewal policy: a name from policies/ (default "default"), or { name, ...fields to override }. */
   policy: PolicyRef.optional(),
+  /** ACME profile to order this certificate with (wins over the policy's and acme.profile); the CA must offer it. */
+  profile: ProfileName.optional(),
+  /**
+   * A certificate certloop does not issue: read from here (Key Vault's latest enabled version) and
+   * verified on the endpoints, with the policy's verify deadline for the pick-up (issue 18 §3).
+   */
+  source: CertificateSourceConfig.optional(),
 });
 export type CertificateConfig = z.infer<typeof CertificateConfig>;
 
@@ -187,7 +239,10 @@ export const Config = z
     concurrency: z.number().int().min(1).max(256).default(8),
     /** Extra renewal policy files (YAML), besides the shipped policies/. */
     policies: z.array(FilePath).optional(),
-    certificates: z.array(CertificateConfig).min(1, 'list at least one certificate'),
+    /** May be empty or left out when `watch` lists what to watch. */
+    certificates: z.array(CertificateConfig).default([]),
+    /** Endpoints watched without issuing (issue 18): expiry, chain, drift, changes. */
+    watch: WatchConfig.optional(),
     /** Where events go (providers/notifiers): webhook, slack, teams, exec. */
     notify: z.array(NotifierConfig).default([]),
     /** Daemon: cron expression of full runs (default: twice a day at a minute fixed per installation). */
@@ -236,8 +291,12 @@ export const Config = z
     // checked after validation: config/references.ts.)
     const seen = new Map<string, number>();
     const files = new FileClaims();
+    if (cfg.certificates.length === 0 && !cfg.watch) {
+      ctx.addIssue({ code: 'custom', path: ['certificates'], message: 'list at least one certificate (or endpoints to watch under watch:)' });
+    }
     cfg.certificates.forEach((c, i) => {
-      for (const claimed of targetFiles(c.targets, i)) {
+      for (const p of sourceProblems(c)) ctx.addIssue({ ...p, path: ['certificates', i, ...p.path] });
+      for (const claimed of targetFiles(c.targets ?? [], i)) {
         const first = files.claim(claimed);
         if (first) ctx.addIssue({ code: 'custom', path: claimed.at, message: collisionMessage(claimed.file, first) });
       }
@@ -269,14 +328,79 @@ export const Config = z
           ctx.addIssue({ code: 'custom', path: ['certificates', i, 'domains', j], message: `domain "${d}" is listed twice` });
         }
         domains.add(d);
-        if (d.startsWith('*.') && c.challenge.type === 'http-01') {
+        if (d.startsWith('*.') && c.challenge?.type === 'http-01') {
           ctx.addIssue({
             code: 'custom',
             path: ['certificates', i, 'domains', j],
             message: `wildcard "${d}" needs a dns-01 challenge; CAs never validate wildcards over http-01`,
           });
         }
+        if (isIpIdentifier(d) && c.challenge && c.challenge.type !== 'http-01') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['certificates', i, 'domains', j],
+            message: `"${d}" is an IP address: CAs validate IP identifiers over http-01 only (RFC 8738 §7 forbids dns-01, there is no reverse-DNS TXT challenge); use challenge: { type: http-01, ... } for this certificate`,
+          });
+        }
       });
     });
+    if (cfg.watch) watchProblems(cfg.watch, seen, ctx);
   });
 export type Config = z.infer<typeof Config>;
+
+/** What `decide` is told about a certificate's source (its description), or undefined when certloop issues it. */
+export function sourceLabel(cert: { source?: CertificateSourceConfig }): string | undefined {
+  return cert.source ? describeCertificateSource(cert.source) : undefined;
+}
+
+type SourceProblem = { path: (string | number)[] } & (
+  | { code: 'invalid_type'; expected: 'object' | 'array'; input: undefined; message: string }
+  | { code: 'custom'; message: string }
+);
+
+/**
+ * `challenge` and `targets` are required unless the certificate has a `source`, with the very
+ * message a missing required field gets; with a source they would never be used, and a source
+ * needs a verify deadline that allows for its consumers' pick-up (the default policy's is 0s).
+ * Mirrored in config/outline.ts quickCertificate (which then leaves the certificate to zod).
+ */
+export function sourceProblems(c: Pick<CertificateConfig, 'challenge' | 'targets' | 'source' | 'policy' | 'verify'>): SourceProblem[] {
+  if (!c.source) {
+    return [
+      ...(c.challenge === undefined ? [{ code: 'invalid_type' as const, expected: 'object' as const, input: undefined, path: ['challenge'], message: 'required field is missing' }] : []),
+      ...(c.targets === undefined ? [{ code: 'invalid_type' as const, expected: 'array' as const, input: undefined, path: ['targets'], message: 'required field is missing' }] : []),
+    ];
+  }
+  const out: SourceProblem[] = [];
+  for (const field of ['challenge', 'targets'] as const) {
+    if (c[field] !== undefined) {
+      out.push({
+        code: 'custom',
+        path: [field],
+        message: `certloop does not issue a certificate with a source (it reads ${c.source.type} and verifies the endpoints), so ${field} would never be used: remove ${field}, or remove source to have certloop issue the certificate`,
+      });
+    }
+  }
+  if (c.policy === undefined && c.verify.deadline === undefined) {
+    out.push({
+      code: 'custom',
+      path: ['policy'],
+      message:
+        'a certificate from a source is picked up by its consumers on their own schedule: name the policy of what serves it (azure-app-gateway: polls every 4h; azure-app-service: within 24h; azure-front-door: up to 72h) or set verify.deadline; the default policy allows no pick-up time at all',
+    });
+  }
+  return out;
+}
+
+/** Watched endpoint names: unique, and apart from certificate names (events and metrics use both). */
+function watchProblems(watch: WatchConfig, certificates: Map<string, number>, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  watch.endpoints.forEach((ep, i) => {
+    const first = seen.get(ep.name);
+    const at = ['watch', 'endpoints', i, 'name'];
+    if (first !== undefined) ctx.addIssue({ code: 'custom', path: at, message: `duplicate watched endpoint name "${ep.name}" (first used by watch.endpoints[${first}]); names must be unique` });
+    else seen.set(ep.name, i);
+    const cert = certificates.get(ep.name);
+    if (cert !== undefined) ctx.addIssue({ code: 'custom', path: at, message: `"${ep.name}" is also the name of certificates[${cert}]; give the watched endpoint another name (events and metrics name both)` });
+  });
+}

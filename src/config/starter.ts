@@ -42,14 +42,14 @@ export function starterConfig(o: StarterOptions): string {
     : `{ type: http-01, listen: ${y(o.standalone ?? DEFAULT_STANDALONE)} }   # certloop answers the CA itself; port 80 must reach it`;
   const lines = [
     `# yaml-language-server: $schema=${o.schema}`,
-    '# certloop configuration, written by `certloop init`. Every field: README.md "Configuration reference".',
+    '# certloop configuration, written by `certloop init`. Every field: docs/configuration.md.',
     '# Check it with `certloop config check`; the first `certloop run` orders, deploys and verifies.',
     '',
     'acme:',
     '  # Try letsencrypt-staging first (untrusted test certificates, generous rate limits), then switch.',
     `  directory: ${y(o.directory ?? 'letsencrypt')}`,
     o.email ? `  email: ${y(o.email)}                # expiry and account notices from the CA` : '  # email: ops@example.com           # expiry and account notices from the CA',
-    '  # Further CAs, tried in order when this one keeps failing (README "Fallback CAs"):',
+    '  # Further CAs, tried in order when this one keeps failing (docs/configuration.md "Fallback CAs"):',
     '  # fallback:',
     '  #   - directory: https://acme.zerossl.com/v2/DV90',
     '  #     eab: { kid: "${env:ZEROSSL_EAB_KID}", hmacKey: "${env:ZEROSSL_EAB_HMAC_KEY}" }',

@@ -9,6 +9,7 @@ import { sleep } from '../util/timers.js';
 import { emit, progress } from '../observability/events.js';
 import { reviewHealth } from './health.js';
 import { generatePrivateKey, keyTypeOf } from '../acme/keys.js';
+import { profileWishes } from '../acme/profile.js';
 import { adoptFromTargets } from './adopt.js';
 import { checkIssuedCertificate, describeCertificate, splitPem } from '../pki/certificate.js';
 import { sameDomains } from '../pki/domains.js';
@@ -153,8 +154,10 @@ async function issueFrom(ctx: CertificateContext, record: CertificateRecord, dec
       replaces: replacesFor(ctx, record),
       solver: await ctx.solver(),
       log,
-      onOrderPlaced: async (url) => {
+      profiles: profileWishes({ certificate: name, profile: config.profile, policy: ctx.policy, acmeProfile: ctx.acmeProfile }),
+      onOrderPlaced: async (url, profile) => {
         pending.orderUrl = url;
+        pending.profile = profile;
         await store.put(record);
         ctx.onStep?.('order-placed');
       },
@@ -173,18 +176,19 @@ async function issueFrom(ctx: CertificateContext, record: CertificateRecord, dec
     issuedAt: now().toISOString(),
     directory: ctx.directory,
     orderUrl: pending.orderUrl,
+    ...(pending.profile ? { profile: pending.profile } : {}),
   };
   if (record.issued && record.issued.serial === record.deployedSerial) record.previous = record.issued;
   record.issued = issued;
   record.ari = undefined;
   record.pendingOrder = undefined;
   record.lastFailure = undefined;
-  setCondition(record, 'Issued', 'True', 'Issued', `certificate ${issued.serial} issued, valid until ${issued.notAfter}`, now());
+  setCondition(record, 'Issued', 'True', 'Issued', `certificate ${issued.serial} issued${issued.profile ? ` (profile ${issued.profile})` : ''}, valid until ${issued.notAfter}`, now());
   setCondition(record, 'Deployed', 'False', 'NotDeployed', `certificate ${issued.serial} is not deployed yet`, now());
   setCondition(record, 'Ready', 'False', 'Deploying', 'a new certificate is being deployed', now());
   await store.put(record);
   ctx.onStep?.('issued');
-  await emit(ctx, { type: 'renewed', message: `issued ${issued.serial}, valid until ${issued.notAfter}`, data: { serial: issued.serial, notAfter: issued.notAfter, reason: decision.reason } });
+  await emit(ctx, { type: 'renewed', message: `issued ${issued.serial}, valid until ${issued.notAfter}`, data: { serial: issued.serial, notAfter: issued.notAfter, reason: decision.reason, ...(issued.profile ? { profile: issued.profile } : {}) } });
   log.info({ certificate: name, serial: issued.serial, notAfter: issued.notAfter }, 'certificate issued');
 }
 
@@ -385,8 +389,9 @@ export async function recordFailure(ctx: CertificateContext, record: Certificate
     attempts,
     nextAttemptAt: nextAttempt(policy, attempts, now(), e.retryAfterSeconds, retryStepOf(stepGroup)).toISOString(),
   };
-  const condition = stepGroup === 'issue' ? 'Issued' : stepGroup === 'verify' ? 'Verified' : 'Deployed';
-  const reason = ({ issue: 'IssueFailed', check: 'CheckFailed', verify: 'VerifyFailed' } as Record<string, string>)[stepGroup] ?? 'DeployFailed';
+  // A source that cannot be read (observe) leaves unknown what should be served: the Issued condition.
+  const condition = stepGroup === 'issue' || stepGroup === 'observe' ? 'Issued' : stepGroup === 'verify' ? 'Verified' : 'Deployed';
+  const reason = ({ issue: 'IssueFailed', check: 'CheckFailed', verify: 'VerifyFailed', observe: 'SourceFailed' } as Record<string, string>)[stepGroup] ?? 'DeployFailed';
   setCondition(record, condition, 'False', reason, e.message, now());
   setCondition(record, 'Ready', 'False', reason, e.message, now());
   try {

@@ -49,6 +49,11 @@ export async function drillAndRecord(opts: DrillRunOptions): Promise<(DrillRepor
   // One at a time: drills share the challenge listener and are not in a hurry.
   for (const cert of opts.certificates) {
     if (opts.signal?.aborted) break;
+    // Nothing to drill: certloop does not issue a certificate with a source (controller/source.ts).
+    if (cert.source) {
+      log.info({ certificate: cert.name }, 'not drilling: certloop does not issue this certificate (it has a source)');
+      continue;
+    }
     // Under the certificate's lease: a run working on it at the same moment would compete for the
     // http-01 port and the staging account; the drill waits for the next schedule instead.
     const lease = await acquireLease(store, cert.name, owner, DRILL_LOCK_TTL_MS, log);

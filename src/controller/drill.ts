@@ -139,7 +139,7 @@ async function runPipeline(opts: DrillOptions, copy: CertificateRecord, at: Date
   // Drill copies of every target; a target that cannot be copied fails the drill (it is unproven).
   const copies: (Target & DrillCopy)[] = [];
   const notDrillable: string[] = [];
-  for (const t of cert.targets) {
+  for (const t of cert.targets ?? []) {
     const target = await createTarget(t, cert.name);
     if (isDrillable(target)) copies.push(target.drillCopy());
     else notDrillable.push(target.describe());
@@ -159,7 +159,7 @@ async function runPipeline(opts: DrillOptions, copy: CertificateRecord, at: Date
       directory,
       now: () => at,
       acmeClient: () => accountClient({ directory, email: config.acme.email, store }),
-      solver: () => createSolver(cert.challenge, cert.name),
+      solver: () => createSolver(cert.challenge!, cert.name),
       targets: async () => copies,
       force,
       drill: true,

@@ -5,7 +5,7 @@
  * lock or writing anything: the path that lets a run every few minutes over thousands of
  * certificates cost almost nothing.
  */
-import type { CertificateConfig } from '../config/schema.js';
+import { sourceLabel, type CertificateConfig } from '../config/schema.js';
 import { formatDuration } from '../util/duration.js';
 import type { RenewalInfoClient } from '../acme/renewal-info.js';
 import { freshness, type Fresh } from '../policy/freshness.js';
@@ -33,7 +33,7 @@ export async function freshOutcome(
   directory: string,
   now: Date,
 ): Promise<CertificateOutcome | undefined> {
-  const fresh = freshness(view, { domains: cert.domains, configKey: verifyConfigKey(cert.verify) }, policy, now);
+  const fresh = freshness(view, { domains: cert.domains, configKey: verifyConfigKey(cert.verify), source: sourceLabel(cert) }, policy, now);
   if (typeof fresh === 'string' || (await renewalInfoDue(offers, view!, policy, directory, now))) return undefined;
   return {
     name: cert.name,

@@ -10,6 +10,7 @@
  * Automatic renewal then pauses (policy/checks/rolled-back.ts).
  */
 import { CertloopError, type Step } from '../errors.js';
+import { sourceLabel } from '../config/schema.js';
 import { checkIssuedCertificate } from '../pki/certificate.js';
 import { emergencyTime } from '../policy/emergency.js';
 import { setCondition, type CertificateRecord } from '../state/record.js';
@@ -55,7 +56,9 @@ export async function rollbackCertificate(ctx: CertificateContext): Promise<Roll
     deployed: false,
   };
 
-  const refusal = rollbackRefusal(record, ctx, now());
+  const refusal = config.source
+    ? `certloop does not issue it: its source is ${sourceLabel(config)}; to go back to an earlier version, disable the newer versions there (certloop then expects the latest enabled one)`
+    : rollbackRefusal(record, ctx, now());
   if (refusal || !record) {
     log.warn({ certificate: name }, `rollback refused: ${refusal}`);
     throw new CertloopError('ROLLBACK_REFUSED', `rollback of ${name} refused: ${refusal}`, { certificate: name, step: 'decide', retryable: false });

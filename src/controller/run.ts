@@ -10,12 +10,12 @@ import { configureAcmeTimeouts } from '../acme/timeouts.js';
 import { trustAcmeServer } from '../acme/trust.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { CertificateConfig } from '../config/schema.js';
-import { describeError } from '../errors.js';
+import { CertloopError, describeError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { RenewalPolicy } from '../policy/types.js';
 import { resolvedPolicyFor } from '../policy/load.js';
 import type { StateStore } from '../state/store.js';
-import { createSolver, createTarget } from '../../providers/registry.js';
+import { createCertificateSource, createSolver, createTarget } from '../../providers/registry.js';
 import { DEFAULT_PROBE_CONCURRENCY } from '../verify/verify.js';
 import type { Recheck } from '../verify/freshness.js';
 import { emit, type EventBus } from '../observability/events.js';
@@ -98,7 +98,8 @@ export async function runOnce(opts: RunOptions): Promise<RunSummary> {
         // Loaded by the first certificate that needs more than its freshness view: a quiet
         // `--recheck due` run never loads the verification, ACME and provider code.
         const [{ reconcileCertificate, verifyOnly }, { caEndpoints, caFailover }] = await Promise.all([import('./certificate.js'), import('../acme/ca-selection.js')]);
-        const work = opts.verifyOnly ? verifyOnly : reconcileCertificate;
+        // A certificate from a source: read it and verify, on every kind of pass (controller/source.ts).
+        const work = cert.source ? (await import('./source.js')).reconcileFromSource : opts.verifyOnly ? verifyOnly : reconcileCertificate;
         const outcome = await withLock(store, cert, owner, log, () =>
           work({
             ...certificateContext(config, cert, store, log, now),
@@ -162,10 +163,15 @@ export function certificateContext(config: LoadedConfig, cert: CertificateConfig
     log,
     baseDir: config.baseDir,
     directory: config.acme.directory,
+    acmeProfile: config.acme.profile,
     now,
     acmeClient: () => Promise.reject(new Error(`${cert.name}: this command does not talk to the CA`)),
-    solver: () => createSolver(cert.challenge, cert.name),
-    targets: () => Promise.all(cert.targets.map((t) => createTarget(t, cert.name))),
+    solver: () =>
+      cert.challenge
+        ? createSolver(cert.challenge, cert.name)
+        : Promise.reject(new CertloopError('USAGE', `${cert.name} has no challenge: certloop does not issue a certificate with a source`, { certificate: cert.name, retryable: false })),
+    targets: () => Promise.all((cert.targets ?? []).map((t) => createTarget(t, cert.name))),
+    source: cert.source ? () => createCertificateSource(cert.source!, cert.name) : undefined,
   };
 }
 

@@ -11,9 +11,10 @@ import type { CertificateConfig } from '../config/schema.js';
 import type { Step } from '../errors.js';
 import type { EventBus } from '../observability/events.js';
 import type { Logger } from '../observability/logger.js';
-import type { Solver, Target } from '../plugins.js';
+import type { CertificateSource, Solver, Target } from '../plugins.js';
 import type { Decision, RenewalPolicy } from '../policy/types.js';
 import type { Unverified } from '../state/certificate-state.js';
+import type { SourceRecord } from '../state/record.js';
 import type { StateStore } from '../state/store.js';
 import type { VerificationState, VerifyAlert } from '../verify/deadline.js';
 import type { Recheck } from '../verify/freshness.js';
@@ -27,10 +28,14 @@ export interface CertificateContext {
   log: Logger;
   baseDir: string;
   directory: string;
+  /** acme.profile: the profile orders ask for unless the certificate or its policy names one. */
+  acmeProfile?: string;
   now: () => Date;
   acmeClient: () => Promise<acme.Client>;
   solver: () => Promise<Solver>;
   targets: () => Promise<Target[]>;
+  /** Set for a certificate certloop does not issue (`source:`): where it is read from (controller/source.ts). */
+  source?: () => Promise<CertificateSource>;
   force?: boolean;
   /** Which CA each order attempt goes to (primary, then acme.fallback); default: `directory` only. */
   ca?: CaSelector;
@@ -77,4 +82,6 @@ export interface CertificateOutcome {
   /** Things that need a human (drift, overdue, served-certificate problems): each makes the run exit 1. */
   alerts?: VerifyAlert[];
   error?: { step: Step; code: string; message: string };
+  /** A certificate certloop does not issue: the source's current version, as read by this run. */
+  source?: SourceRecord & { description: string };
 }

@@ -25,14 +25,16 @@ export interface RecordedOutcome extends CertificateOutcome {
 
 export async function verifyAndRecord(ctx: CertificateContext, owner = leaseOwner(randomBytes(4).toString('hex'))): Promise<RecordedOutcome> {
   const name = ctx.config.name;
+  // A certificate from a source is checked against what the source holds now (controller/source.ts).
+  const check = ctx.config.source ? (await import('./source.js')).reconcileFromSource : verifyOnly;
   for (let attempt = 1; ; attempt++) {
     const lease = await acquireLease(ctx.store, name, owner, LEASE_MS, ctx.log);
     if (!lease) {
       ctx.log.info({ certificate: name }, 'another certloop process holds the lock: probing without recording the result');
-      return { ...(await verifyOnly(ctx, { record: false })), recorded: false };
+      return { ...(await check(ctx, { record: false })), recorded: false };
     }
     try {
-      return { ...(await verifyOnly(ctx)), recorded: true };
+      return { ...(await check(ctx)), recorded: true };
     } catch (err) {
       if (!(err instanceof StateConflictError) || attempt >= ATTEMPTS) throw err;
       ctx.log.info({ certificate: name, attempt }, 'the record changed while verifying; verifying again');

@@ -34,12 +34,12 @@ export function passDeadlineMs(config: LoadedConfig, kind: PassKind): number {
 function certificateBudgetMs(config: LoadedConfig, cert: CertificateConfig): number {
   const { acme } = config;
   const order = acme.timeout + (1 + acme.fallback.length) * acme.orderTimeout;
-  const deploy = cert.targets.map(targetBudgetMs).reduce((a, b) => a + b, 0);
+  const deploy = (cert.targets ?? []).map(targetBudgetMs).reduce((a, b) => a + b, 0);
   const probe = Math.max(cert.verify.timeout, ...cert.verify.endpoints.map((e) => e.timeout ?? 0));
   return order + deploy + cert.verify.pollFor + 2 * probe;
 }
 
-function targetBudgetMs(target: CertificateConfig['targets'][number]): number {
+function targetBudgetMs(target: NonNullable<CertificateConfig['targets']>[number]): number {
   const t = target as { type: string; reload?: unknown; reloadTimeout?: number; timeout?: number };
   if (t.type === 'file') return t.reload ? (t.reloadTimeout ?? 0) : 0;
   // A Key Vault deploy is a few calls (read, import, tag), each with `timeout`.

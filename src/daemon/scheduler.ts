@@ -1,7 +1,8 @@
 /**
  * The daemon's passes and when they happen: a run (the same as `certloop run`) on the cron
  * schedule, a verify pass every `verifyInterval` (drift, overdue deployments), and the
- * near-expiry drill on `drill.schedule`.
+ * near-expiry drill on `drill.schedule`; and, with `watch:`, a sweep of the watched endpoints
+ * every `watch.interval` (issue 18), on its own beside the passes.
  *
  * One pass at a time: a run or verify tick that comes while a pass is still working is skipped
  * (logged), never queued, so a slow CA cannot pile up runs. A drill tick waits for the pass in
@@ -52,6 +53,8 @@ export class Scheduler {
   private readonly runJob: CronJob;
   private readonly drillJob?: CronJob;
   private verifyTimer?: Timer;
+  private watchTimer?: Timer;
+  private sweeping?: Promise<void>;
 
   constructor(private readonly opts: SchedulerOptions) {
     this.runJob = CronJob.from({ cronTime: opts.schedule, onTick: () => this.pass('run') });
@@ -64,7 +67,11 @@ export class Scheduler {
     this.drillJob?.start();
     // Chained: a verifyInterval above Node's timer limit (~24.8 days) would fire every millisecond.
     this.verifyTimer = setLongInterval(() => this.pass('verify'), this.opts.verifyEveryMs);
-    if (initialRun) this.pass('run');
+    if (this.opts.config.watch) this.watchTimer = setLongInterval(() => this.sweep(), this.opts.config.watch.interval);
+    if (initialRun) {
+      this.pass('run');
+      this.sweep();
+    }
   }
 
   /** What it runs on (for /summary.txt). */
@@ -106,7 +113,8 @@ export class Scheduler {
     this.runJob.stop();
     this.drillJob?.stop();
     this.verifyTimer?.cancel();
-    return within(this.current, ms);
+    this.watchTimer?.cancel();
+    return within(Promise.all([this.current, this.sweeping]), ms);
   }
 
   pass(kind: PassKind): void {
@@ -135,6 +143,28 @@ export class Scheduler {
         this.pass('drill');
       }
     });
+  }
+
+  /**
+   * A sweep of the watched endpoints. Apart from the passes: it touches no certificate, so a long
+   * run must not hold it back an interval, nor it a run. A tick while one is working is skipped.
+   */
+  sweep(): void {
+    const { config, store, log, events } = this.opts;
+    if (this.abort.signal.aborted || !config.watch) return;
+    if (this.sweeping) {
+      log.info({ pass: 'watch' }, 'the previous watch sweep is still working; skipping this one');
+      return;
+    }
+    this.sweeping = (async () => {
+      try {
+        const { sweep } = await import('../watch/sweep.js');
+        const r = await sweep({ watch: config.watch!, store, log, events, signal: this.abort.signal });
+        log.info({ pass: 'watch', ...r.counts, durationMs: r.durationMs }, 'watch sweep finished');
+      } catch (err) {
+        log.error({ pass: 'watch', err: describeError(err) }, 'watch sweep failed');
+      }
+    })().finally(() => (this.sweeping = undefined));
   }
 
   private async work(kind: PassKind): Promise<void> {

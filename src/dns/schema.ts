@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Duration, DurationWithin, PORT_TEXT } from '../config/fields.js';
+import { Duration, DurationWithin, Port, PORT_TEXT } from '../config/fields.js';
 
 /** A DNS server: "host" or "host:port" (port 53 when omitted), IPv6 in brackets: "[::1]:5353". */
 export const DnsServerAddress = z.string().regex(new RegExp(`^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+)(:${PORT_TEXT})?$`), {
@@ -27,4 +27,16 @@ export const Dns01CommonFields = {
   resolvers: z.array(DnsServerAddress).min(1).optional(),
   /** How long to wait for every authoritative server to answer the new value. */
   propagationTimeout: DurationWithin(1000, 60 * 60_000).default(120_000),
+};
+
+/** Settings the DNS zone watch sources (providers/sources: axfr, azure-dns) share; spread into each one's strictObject. */
+export const ZoneSourceFields = {
+  /** Each name of the zone is watched on each of these ports. */
+  ports: z
+    .array(Port)
+    .min(1, 'list at least one port, e.g. [443]')
+    .transform((ports) => [...new Set(ports)])
+    .default([443]),
+  /** Deadline of one listing of the zone: sign-in or connection, every page or message. */
+  timeout: DurationWithin(1000, 10 * 60_000).default(60_000),
 };

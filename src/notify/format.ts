@@ -14,6 +14,9 @@ const LABEL: Record<EventType, string> = {
   drill_failed: 'near-expiry drill failed',
   drill_recovered: 'near-expiry drill passes again',
   revoked: 'certificate revoked',
+  expired: 'serves an expired certificate',
+  chain_problem: 'served chain has a problem',
+  changed: 'serves another certificate than before',
 };
 
 export function eventTitle(e: CertloopEvent): string {
@@ -35,6 +38,8 @@ export function eventFacts(e: CertloopEvent): { name: string; value: string }[] 
   if (e.type === 'recovered') facts.push({ name: 'was', value: e.data.from.join(', ') });
   if (e.type === 'drill_failed') facts.push({ name: 'failing steps', value: e.data.failedSteps.join(', ') }, { name: 'simulated time', value: e.data.simulatedAt });
   if (e.type === 'drill_recovered' && e.data.failingSince) facts.push({ name: 'failing since', value: e.data.failingSince });
+  if (e.type === 'changed') facts.push({ name: 'was', value: e.data.from }, { name: 'now', value: e.data.to });
+  if (e.type === 'chain_problem') for (const p of e.data.problems.slice(0, 5)) facts.push({ name: p.address, value: `${p.check}: ${p.message}` });
   if (e.type === 'drift_detected') {
     for (const m of e.data.mismatches.slice(0, 5)) facts.push({ name: m.address, value: `${m.endpoint} serves ${m.served ?? 'nothing'}` });
   }

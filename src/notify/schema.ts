@@ -7,7 +7,7 @@ import { Duration, DurationWithin } from '../config/fields.js';
 import { EVENT_TYPES, type EventType } from '../observability/schema.js';
 
 /** Without an `events:` list a notifier hears about problems, recoveries and revocations, not routine success. */
-export const DEFAULT_NOTIFY_EVENTS: EventType[] = ['failed', 'verify_overdue', 'expiring_soon', 'drift_detected', 'recovered', 'drill_failed', 'drill_recovered', 'revoked'];
+export const DEFAULT_NOTIFY_EVENTS: EventType[] = ['failed', 'verify_overdue', 'expiring_soon', 'drift_detected', 'recovered', 'drill_failed', 'drill_recovered', 'expired', 'chain_problem', 'revoked'];
 
 export const NotifierCommon = {
   /** Names the notifier in logs, metrics and throttling state; default "<type>-<index>". */

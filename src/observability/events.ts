@@ -16,6 +16,12 @@
  *   drill_recovered  a drill passed after failing              data: { failingSince, trigger }
  *   revoked          `certloop revoke` had the CA revoke one   data: { serial, reason, signedWith, directory, replacement }
  *
+ * Watched endpoints (src/watch/, issue 18) raise expiring_soon, drift_detected, failed (step
+ * "watch": no address answered) and recovered like certificates, named by the endpoint's name, and:
+ *   expired          a watched endpoint serves an expired one  data: { serial, notAfter, addresses }
+ *   chain_problem    its served chain fails a check            data: { serial?, problems: [{ check, address, message }] }
+ *   changed          it serves another serial than last time   data: { from, to, issuer?, notAfter? }  (information)
+ *
  * "Problem" events (failed, verify_overdue, expiring_soon, drift_detected) open a problem for the
  * certificate, remembered in the state store; notifiers repeat them at most once per `renotify`.
  * When the certificate is Ready again with nothing wrong, `settle()` emits `recovered` once and
@@ -41,7 +47,7 @@ import type { EventType } from './schema.js';
 // Declared with the settings (a notifier's `events:` names them); here for everything else.
 export { EVENT_TYPES, type EventType } from './schema.js';
 
-export const PROBLEM_EVENTS: readonly EventType[] = ['failed', 'verify_overdue', 'expiring_soon', 'drift_detected'];
+export const PROBLEM_EVENTS: readonly EventType[] = ['failed', 'verify_overdue', 'expiring_soon', 'drift_detected', 'expired', 'chain_problem'];
 
 /**
  * Recovery events and the alerts each one ends: a notifier told about one of those hears the
@@ -74,6 +80,9 @@ export interface EventData {
   drill_recovered: { failingSince: string | null; trigger: string };
   /** `replacement`: whether a new certificate is ordered now (false with --no-renew, or for a serial no longer in use). */
   revoked: { serial: string; reason: string; signedWith: string; directory: string; replacement: boolean };
+  expired: { serial: string; notAfter: string; addresses: string[] };
+  chain_problem: { serial?: string; problems: { check: string; address: string; message: string }[] };
+  changed: { from: string; to: string; issuer?: string; notAfter?: string };
 }
 
 /** What a detector passes to `emit`. */
@@ -97,6 +106,10 @@ const SEVERITY: Record<EventType, Severity> = {
   drill_recovered: 'info',
   // Done on purpose by an operator, and a replacement is on its way; notifiers tell everyone else.
   revoked: 'warning',
+  expired: 'critical',
+  chain_problem: 'critical',
+  // The owner renewed it (or someone replaced it): worth knowing, nothing to do.
+  changed: 'info',
 };
 
 export function isProblem(type: EventType): boolean {

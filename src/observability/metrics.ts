@@ -19,6 +19,7 @@ import type { CertificateRecord } from '../state/record.js';
 import type { StateStore } from '../state/store.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import type { CertloopEvent } from './events.js';
+import type { WatchedView } from '../watch/view.js';
 
 const seconds = (iso: string | undefined) => (iso ? Date.parse(iso) / 1000 : undefined);
 
@@ -62,6 +63,14 @@ export class CertloopMetrics {
       stepFailures: counter('certloop_step_failures_total', 'Failed steps seen by this process.', ['certificate', 'step']),
       events: counter('certloop_events_total', 'Events emitted by this process.', ['certificate', 'type']),
       notifications: counter('certloop_notifications_total', 'Notifications by result (sent, failed, throttled).', ['notifier', 'event', 'result']),
+      // Watched endpoints (issue 18), from the last sweep.
+      watchEarliest: gauge('certloop_watch_ssl_earliest_cert_expiry', "Earliest expiry in the chains the watched endpoint's addresses serve, Unix seconds (as blackbox_exporter's probe_ssl_earliest_cert_expiry).", ['endpoint']),
+      watchExpiration: gauge('certloop_watch_cert_expiration_timestamp_seconds', 'Expiry (notAfter) of the certificate the address serves, Unix seconds.', ['endpoint', 'address']),
+      watchSuccess: gauge('certloop_watch_probe_success', '1 when the address answered with a certificate at the last sweep, else 0.', ['endpoint', 'address']),
+      watchMatch: gauge('certloop_watch_serial_match', '1 when the address serves the expected serial (expectSerial), else 0; absent without one.', ['endpoint', 'address']),
+      watchCondition: gauge('certloop_watch_condition', '1 for each problem that holds: expired, expiring_soon, chain_problem, drift_detected, unreachable.', ['endpoint', 'condition']),
+      watchLastCheck: gauge('certloop_watch_last_check_timestamp_seconds', 'When the watched endpoint was last checked, Unix seconds.', ['endpoint']),
+      watchEndpoints: gauge('certloop_watch_endpoints', 'Watched endpoints by state at the last sweep (ok, problem, unchecked).', ['state']),
     };
     if (opts.processMetrics) prom().collectDefaultMetrics({ register: this.registry, prefix: 'certloop_' });
   }
@@ -123,6 +132,30 @@ export class CertloopMetrics {
       const served = seconds(r.notAfter);
       if (served !== undefined) this.m.served.set(labels, served);
     }
+  }
+
+  /** Rebuild the watched-endpoint gauges from the last sweep (src/watch/view.ts). */
+  refreshWatch(views: WatchedView[]): void {
+    const m = this.m;
+    for (const g of [m.watchEarliest, m.watchExpiration, m.watchSuccess, m.watchMatch, m.watchCondition, m.watchLastCheck, m.watchEndpoints]) g.reset();
+    const states = { ok: 0, problem: 0, unchecked: 0 };
+    for (const v of views) {
+      states[v.state]++;
+      const endpoint = v.name;
+      const earliest = seconds(v.chainExpiry ?? undefined);
+      if (earliest !== undefined) m.watchEarliest.set({ endpoint }, earliest);
+      const checked = seconds(v.checkedAt ?? undefined);
+      if (checked !== undefined) m.watchLastCheck.set({ endpoint }, checked);
+      for (const c of v.conditions) m.watchCondition.set({ endpoint, condition: c.type }, 1);
+      for (const a of v.addresses) {
+        const labels = { endpoint, address: a.address };
+        m.watchSuccess.set(labels, a.serial !== undefined ? 1 : 0);
+        const notAfter = seconds(a.notAfter);
+        if (notAfter !== undefined) m.watchExpiration.set(labels, notAfter);
+        if (a.matches !== undefined) m.watchMatch.set(labels, a.matches ? 1 : 0);
+      }
+    }
+    for (const [state, n] of Object.entries(states)) m.watchEndpoints.set({ state }, n);
   }
 
   text(): Promise<string> {

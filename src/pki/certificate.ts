@@ -3,6 +3,7 @@
  * and the pre-deploy checks that keep a bad certificate away from production.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import net from 'node:net';
 import tls from 'node:tls';
 import { uncoveredDomains } from './domains.js';
 import { buildPath, pathProblems, type CertificatePath } from './path.js';
@@ -62,6 +63,15 @@ export function parseDnsNames(san: string | undefined): string[] {
     .map((p) => p.slice(4).replace(/^"|"$/g, '').toLowerCase());
 }
 
+/** The iPAddress entries of a subjectAltName as Node prints it ("IP Address:192.0.2.10"). */
+export function parseIpAddresses(san: string | undefined): string[] {
+  if (!san) return [];
+  return san
+    .split(/,\s*/)
+    .filter((p) => p.startsWith('IP Address:'))
+    .map((p) => p.slice('IP Address:'.length));
+}
+
 export interface CheckResult {
   name: string;
   ok: boolean;
@@ -103,11 +113,12 @@ export function checkIssuedCertificate(
   });
 
   const names = parseDnsNames(leaf.subjectAltName);
-  const missing = uncoveredDomains(domains, names);
+  // An IP identifier (RFC 8738) is an iPAddress SAN; checkIP compares addresses, whatever their spelling.
+  const missing = domains.filter((d) => (net.isIP(d) !== 0 ? leaf.checkIP(d) === undefined : uncoveredDomains([d], names).length > 0));
   results.push({
     name: 'covers-domains',
     ok: missing.length === 0,
-    message: missing.length === 0 ? `covers ${domains.join(', ')}` : `does not cover ${missing.join(', ')} (it names ${names.join(', ') || 'nothing'})`,
+    message: missing.length === 0 ? `covers ${domains.join(', ')}` : `does not cover ${missing.join(', ')} (it names ${[...names, ...parseIpAddresses(leaf.subjectAltName)].join(', ') || 'nothing'})`,
   });
 
   const from = new Date(leaf.validFrom);

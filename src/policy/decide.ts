@@ -18,8 +18,9 @@ export function decide(input: DecideInput, policy: RenewalPolicy, now: Date): De
  * 100,000 certificates when it was computed three times).
  */
 export function evaluate(input: DecideInput, policy: RenewalPolicy, now: Date): { decision: Decision; renewal: RenewalTime | undefined } {
-  const renewal = renewalTimeOf(input.record, policy, now);
-  const facts: Facts = { record: input.record, domains: input.domains, force: input.force, policy, now, renewal };
+  // A certificate from a source is never renewed by certloop: it has no renewal time (checks/from-source.ts).
+  const renewal = input.source ? undefined : renewalTimeOf(input.record, policy, now);
+  const facts: Facts = { record: input.record, domains: input.domains, force: input.force, source: input.source, policy, now, renewal };
   let found: Decision | undefined;
   for (const check of CHECKS) {
     if ('finds' in check) {

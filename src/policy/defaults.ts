@@ -16,4 +16,5 @@ export const DEFAULT_POLICY: RenewalPolicy = {
   verifyDeadlineMs: 0,
   recheckIntervalMs: 3_600_000,
   expiringAlertMs: 14 * DAY,
+  expiringThresholdsMs: [30, 14, 7, 3, 1].map((d) => d * DAY),
 };

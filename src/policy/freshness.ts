@@ -25,6 +25,8 @@ export interface Fresh {
 export interface Wanted {
   domains: string[];
   configKey: string;
+  /** A certificate from a source (its description): decided as such (policy/checks/from-source.ts). */
+  source?: string;
 }
 
 /** Why a certificate cannot skip its probes, or the fresh verification it may rely on. */
@@ -43,7 +45,7 @@ export function freshness(record: FreshnessView | undefined, wanted: Wanted, pol
   if (!(checkedAt <= now && now < recheckAt)) return 'the recheck interval has passed';
   // The served certificate is the deployed one: its not-expiring check would fail by now.
   if (isExpiring(record.issued, now, policy.expiringAlertMs)) return 'the certificate is inside its expiring-alert threshold';
-  const decision = decide({ record, domains: wanted.domains }, policy, now);
+  const decision = decide({ record, domains: wanted.domains, source: wanted.source }, policy, now);
   if (decision.action !== 'none') return decision.message;
   return { decision, checkedAt, recheckAt };
 }

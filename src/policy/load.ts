@@ -66,6 +66,8 @@ export function applyFields(base: RenewalPolicy, f: Omit<PolicyOverrides, 'name'
   if (f.verifyDeadline !== undefined) p.verifyDeadlineMs = f.verifyDeadline;
   if (f.recheckInterval !== undefined) p.recheckIntervalMs = f.recheckInterval;
   if (f.expiringAlert !== undefined) p.expiringAlertMs = f.expiringAlert;
+  if (f.profile !== undefined) p.profile = f.profile;
+  if (f.expiringThresholds !== undefined) p.expiringThresholdsMs = [...new Set(f.expiringThresholds)].sort((a, b) => b - a);
   if (p.remainingDays === undefined) delete p.remainingDays;
   if (p.description === undefined) delete p.description;
   return p;
@@ -191,6 +193,8 @@ const resolved = new WeakMap<object, RenewalPolicy>();
 interface PolicyConfig {
   policies?: string[];
   certificates: { name: string; policy?: PolicyRef }[];
+  /** Watched endpoints take their thresholds from `watch.policy`. */
+  watch?: { policy?: PolicyRef };
 }
 
 /**
@@ -212,6 +216,11 @@ export function attachPolicies(config: PolicyConfig): { fileProblems: ConfigProb
     for (const p of r.problems) configProblems.push({ path: ['certificates', i, 'policy', ...p.path], message: p.message });
     if (r.policy) resolved.set(cert, r.policy);
   });
+  if (config.watch) {
+    const r = resolvePolicyRef(config.watch.policy, set);
+    for (const p of r.problems) configProblems.push({ path: ['watch', 'policy', ...p.path], message: p.message });
+    if (r.policy) resolved.set(config.watch, r.policy);
+  }
   return { fileProblems: set.problems, configProblems };
 }
 

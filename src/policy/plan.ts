@@ -7,8 +7,9 @@ import type { RecordSummary } from '../state/summary.js';
 import { evaluate } from './decide.js';
 import type { RenewalPolicy } from './types.js';
 
-export function planCertificate(name: string, domains: string[], record: RecordSummary | undefined, policy: RenewalPolicy, at: Date) {
-  const { decision, renewal } = evaluate({ record, domains }, policy, at);
+/** `source`: the certificate comes from a source certloop does not issue (its description). */
+export function planCertificate(name: string, domains: string[], record: RecordSummary | undefined, policy: RenewalPolicy, at: Date, source?: string) {
+  const { decision, renewal } = evaluate({ record, domains, source }, policy, at);
   const issued = record?.issued;
   const f = record?.lastFailure;
   return {

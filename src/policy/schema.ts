@@ -4,7 +4,7 @@
  * the config ("4h", "30d") and become milliseconds; fractions are numbers or "1/3".
  */
 import { z } from 'zod';
-import { Duration } from '../config/fields.js';
+import { Duration, ProfileName } from '../config/fields.js';
 
 /** A fraction of a lifetime, 0 < f < 1: 0.25, "1/3" or "25%". */
 export const Fraction = z.union([z.number(), z.string()]).transform((v, ctx) => {
@@ -57,6 +57,13 @@ const PolicyFields = {
   recheckInterval: Duration.optional(),
   /** Alert when a served certificate expires within this. */
   expiringAlert: Duration.optional(),
+  /**
+   * ACME profile this policy pairs with (short-lived: shortlived). A preference: used when the CA
+   * offers it, else the order goes without (acme.profile, or the CA's default), with a note.
+   */
+  profile: ProfileName.optional(),
+  /** Watched endpoints (issue 18): expiring_soon as each of these is crossed, e.g. [30d, 14d, 7d, 3d, 1d]. */
+  expiringThresholds: z.array(Duration).min(1, 'list at least one threshold, e.g. [30d, 14d, 7d]').optional(),
 };
 
 export const PolicyFile = z.strictObject({

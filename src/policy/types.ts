@@ -38,6 +38,10 @@ export interface RenewalPolicy {
   recheckIntervalMs: number;
   /** Alert when a served certificate expires within this. */
   expiringAlertMs: number;
+  /** ACME profile the policy pairs with, used when the CA offers it (acme/profile.ts). */
+  profile?: string;
+  /** Watched endpoints: an expiring_soon alert as the time left crosses each of these (largest first). */
+  expiringThresholdsMs: number[];
 }
 
 export type TimeSource = 'ari' | 'fraction' | 'days' | 'emergency' | 'retry' | 'forced';
@@ -94,6 +98,8 @@ export interface DecideInput {
   /** The domains the config asks for now. */
   domains: string[];
   force?: boolean;
+  /** The certificate comes from a source certloop does not issue (its description: `Key Vault certificate "www" in …`). */
+  source?: string;
 }
 
 /** Everything a check may read: the input, the policy, the clock, and the renewal time worked out once. */

@@ -8,6 +8,7 @@
  * that stacks table rows into cards in a narrow window instead of scrolling sideways.
  */
 import { relative } from '../util/relative-time.js';
+import type { WatchedView } from '../watch/view.js';
 import type { AddressView, Attention, CertificateView, EventView, StatusModel } from './model.js';
 
 export interface RenderOptions {
@@ -47,6 +48,7 @@ ${s.total === 0 ? '<p>No certificates are configured.</p>' : overviewTable(model
 ${timeline(model.certificates, now)}
 </section>
 ${model.certificates.map((c) => certificateSection(c, now)).join('\n')}
+${model.watched ? watchedSection(model.watched, now) : ''}
 <section aria-labelledby="events-h">
 <h2 id="events-h">Recent events</h2>
 ${eventsTable(model.events, now, true)}
@@ -92,6 +94,7 @@ function summaryItems(model: StatusModel): string[] {
     ['warning', s.staleAddresses, s.staleAddresses === 1 ? 'stale address' : 'stale addresses'],
     ['info', s.other, 'new or in progress'],
     ['ok', s.ready, 'ready'],
+    ['critical', model.watched?.filter((w) => w.state === 'problem').length ?? 0, 'watched with a problem'],
   ];
   const shown = items.filter(([, n]) => n > 0);
   if (shown.length === 0) return ['<li>No certificates</li>'];
@@ -123,6 +126,48 @@ function expiryWords(iso: string, now: Date): string {
 
 function serial(s: string | undefined): string {
   return s ? `<code class="serial">${esc(s)}</code>` : '<span class="none">–</span>';
+}
+
+// ---------------------------------------------------------------- watched endpoints
+
+/** Rows shown at most: every endpoint with a problem, then healthy ones up to this many. */
+export const WATCHED_ROWS = 500;
+const CONDITION_WORD: Record<string, string> = { expired: 'Expired', unreachable: 'Not answering', drift_detected: 'Unexpected serial', chain_problem: 'Chain problem', expiring_soon: 'Expiring soon' };
+
+function watchedAttention(w: WatchedView): Attention {
+  if (w.state === 'unchecked') return 'info';
+  if (w.conditions.length === 0) return 'ok';
+  return w.conditions.every((c) => c.type === 'expiring_soon') ? 'warning' : 'critical';
+}
+
+function watchedSection(watched: WatchedView[], now: Date): string {
+  const shown = watched.filter((w, i) => w.state !== 'ok' || i < WATCHED_ROWS);
+  const hidden = watched.length - shown.length;
+  const problems = watched.filter((w) => w.state === 'problem').length;
+  const rows = shown.map((w) => {
+    const a = watchedAttention(w);
+    const state = w.state === 'unchecked' ? 'Not checked yet' : w.conditions.map((c) => CONDITION_WORD[c.type] ?? c.type).join(', ') || 'Healthy';
+    const where = `${w.host.includes(':') ? `[${w.host}]` : w.host}:${w.port}`;
+    return `<tr class="att-${a}" data-watched="${esc(w.name)}">
+<th scope="row">${esc(w.name)}${w.name === where ? '' : `<span class="domains">${esc(where)}</span>`}</th>
+<td data-label="State"><span class="badge att-${a}"><span aria-hidden="true">${ICON[a]}</span> ${esc(state)}</span></td>
+<td data-label="Serial">${w.serials.length ? w.serials.map((x) => serial(x)).join(' ') : '<span class="none">–</span>'}${w.expectSerial ? `<br><span class="rel">expected ${serial(w.expectSerial)}</span>` : ''}</td>
+<td data-label="Issuer">${w.issuer ? esc(w.issuer) : '<span class="none">–</span>'}</td>
+<td data-label="Expires">${w.notAfter ? day(w.notAfter, now) : '<span class="none">–</span>'}</td>
+<td data-label="Checked">${w.checkedAt ? time(w.checkedAt, now) : '<span class="none">never</span>'}</td>
+<td data-label="Summary" class="why">${esc(w.conditions[0]?.message ?? (w.changed ? `changed from ${w.changed.from} ${relative(w.changed.at, now)}` : w.origin))}</td>
+</tr>`;
+  });
+  return `<section aria-labelledby="watched-h" id="watched">
+<h2 id="watched-h">Watched, most urgent first</h2>
+<p>${watched.length} endpoint(s) certloop watches without issuing for them; ${problems} with a problem.</p>
+${watched.length === 0 ? '' : `<table class="stack overview watched">
+<thead><tr><th scope="col">Endpoint</th><th scope="col">State</th><th scope="col">Serial</th><th scope="col">Issuer</th><th scope="col">Expires</th><th scope="col">Checked</th><th scope="col">Summary</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>`}${hidden > 0 ? `\n<p>and ${hidden} more healthy endpoint(s) (<code>certloop status --json</code> lists them all).</p>` : ''}
+</section>`;
 }
 
 // ---------------------------------------------------------------- overview
@@ -195,7 +240,7 @@ ${reasons}
 <div><dt>Issued serial</dt><dd>${serial(c.serials.issued)}</dd></div>
 <div><dt>Deployed serial</dt><dd>${serial(c.serials.deployed)}${c.serials.issued && c.serials.deployed && c.serials.issued !== c.serials.deployed ? ' <strong class="flag">not the newest</strong>' : ''}</dd></div>
 <div><dt>Valid</dt><dd>${c.notBefore ? `${time(c.notBefore, now, false)} to ${time(c.notAfter, now)}` : '<span class="none">no certificate yet</span>'}</dd></div>
-<div><dt>Next renewal</dt><dd>${renewal(c, now)}</dd></div>
+${c.profile ? `<div><dt>ACME profile</dt><dd><code>${esc(c.profile)}</code></dd></div>\n` : ''}<div><dt>Next renewal</dt><dd>${renewal(c, now)}</dd></div>
 <div><dt>Next step</dt><dd><code>${esc(c.next.action)}</code> ${esc(c.next.message)}${c.next.retryAt ? ` (not before ${time(c.next.retryAt, now)})` : ''}</dd></div>
 <div><dt>Last verified</dt><dd>${time(c.lastVerifiedAt, now)}${c.verificationOutdated ? ' <strong class="flag">checked an older deployment</strong>' : ''}</dd></div>
 <div><dt>Last drill</dt><dd>${drill(c, now)}</dd></div>

@@ -9,7 +9,7 @@
  * Never copy a record wholesale into the model: records hold private keys, and the model is
  * rendered into a page that may be served over the network.
  */
-import type { Config } from '../config/schema.js';
+import { sourceLabel, type Config } from '../config/schema.js';
 import { decide } from '../policy/decide.js';
 import type { TimeSource } from '../policy/types.js';
 // The policy resolved when the config was loaded; controller/run.ts's policyFor is this lookup.
@@ -19,6 +19,8 @@ import { readLastDrill, type DrillResult } from '../state/drill-result.js';
 import { certificateInUse, certificateState, unverifiedOf, type CertificateState, type Unverified } from '../state/certificate-state.js';
 import { isExpiring, type Validity } from '../pki/expiry.js';
 import type { StateStore } from '../state/store.js';
+import { readWatchDocument } from '../watch/record.js';
+import { watchedViews, type WatchedView } from '../watch/view.js';
 
 /** How many events to show per certificate and overall. */
 export const EVENTS_PER_CERTIFICATE = 8;
@@ -67,6 +69,8 @@ export interface CertificateView {
   serials: { issued?: string; deployed?: string; previous?: string };
   notBefore?: string;
   notAfter?: string;
+  /** The ACME profile the issued certificate was ordered with (draft-ietf-acme-profiles). */
+  profile?: string;
   /**
    * The earliest expiry anyone can see: a served certificate's, else the deployed one's. `early`
    * when an endpoint serves a certificate that expires before the newest one is even due for
@@ -88,6 +92,8 @@ export interface CertificateView {
   /** The last near-expiry drill (daemon schedule or `certloop drill`), when one ran. */
   lastDrill?: { at: string; passed: boolean; failedStep: string | null; reason: string | null; trigger: string };
   events: EventView[];
+  /** A certificate certloop does not issue: its source and the version read last (issue 18 §3). */
+  source?: { description: string; version?: string; currentSince?: string; skipped: { version: string; reason: string }[] };
 }
 
 export interface StatusModel {
@@ -99,12 +105,14 @@ export interface StatusModel {
   certificates: CertificateView[];
   /** Newest first, over all certificates. */
   events: EventView[];
+  /** Watched endpoints (issue 18) as the last sweep saw them, most urgent first; absent without `watch:`. */
+  watched?: WatchedView[];
 }
 
 const CONDITIONS: ConditionType[] = ['Issued', 'Deployed', 'Verified', 'Ready'];
 
 export async function buildStatusModel(
-  config: Pick<Config, 'certificates'> & { acme?: { directory: string }; file?: string },
+  config: Pick<Config, 'certificates'> & { acme?: { directory: string }; file?: string; watch?: Config['watch'] },
   store: StateStore,
   now: Date,
 ): Promise<StatusModel> {
@@ -115,7 +123,8 @@ export async function buildStatusModel(
     }),
   );
   certificates.sort(byUrgency);
-  const configured = new Set(config.certificates.map((c) => c.name));
+  const watched = config.watch ? watchedViews(await readWatchDocument(store), config.watch, now) : undefined;
+  const configured = new Set([...config.certificates.map((c) => c.name), ...(watched ?? []).map((w) => w.name)]);
   // Events of certificates no longer in the config are history the operator did not ask about.
   const events = (await store.events(undefined, RECENT_EVENTS * 2)).filter((e) => configured.has(e.certificate)).slice(0, RECENT_EVENTS).map(eventView);
   const count = (s: CertificateState) => certificates.filter((c) => c.state === s).length;
@@ -135,6 +144,7 @@ export async function buildStatusModel(
     },
     certificates,
     events,
+    ...(watched ? { watched } : {}),
   };
 }
 
@@ -142,7 +152,7 @@ type CertConfig = Config['certificates'][number];
 
 export function certificateView(cert: CertConfig, record: CertificateRecord | undefined, events: HistoryEvent[], now: Date, drill?: DrillResult): CertificateView {
   const policy = policyFor(cert);
-  const decision = decide({ record, domains: cert.domains }, policy, now);
+  const decision = decide({ record, domains: cert.domains, source: sourceLabel(cert) }, policy, now);
   const state = certificateState(record);
   const addresses = addressViews(cert, record);
   const issued = record?.issued;
@@ -163,6 +173,7 @@ export function certificateView(cert: CertConfig, record: CertificateRecord | un
     serials: { issued: issued?.serial, deployed: record?.deployedSerial, previous: record?.previous?.serial },
     notBefore: issued?.notBefore,
     notAfter: issued?.notAfter,
+    profile: issued?.profile,
     soonestExpiry,
     renewal: decision.renewAt
       ? { at: decision.renewAt.toISOString(), source: decision.renewSource ?? 'unknown', overdue: decision.renewAt <= now }
@@ -180,12 +191,17 @@ export function certificateView(cert: CertConfig, record: CertificateRecord | un
     revoked: revokedInUse(record),
     lastDrill: drill && { at: drill.at, passed: drill.passed, failedStep: drill.failedStep, reason: drill.reason, trigger: drill.trigger },
     events: events.map(eventView),
+    source: cert.source
+      ? { description: sourceLabel(cert)!, version: record?.source?.version, currentSince: record?.source?.currentSince, skipped: record?.source?.skipped ?? [] }
+      : undefined,
   };
   // A served certificate is judged by the lifetime of the one in use; with none, by the policy's alone.
   const inUse: Validity = (record && certificateInUse(record)) ?? { notBefore: -Infinity, notAfter: Infinity };
   const { attention, reasons } = judge(view, now, (at) => isExpiring(inUse, now, policy.expiringAlertMs, at));
   view.attention = attention;
   view.reasons = reasons;
+  // Said of every such certificate, whatever its state: not a reason for attention.
+  if (view.source) view.reasons.push(`Read from ${view.source.description}${view.source.version ? ` (version ${view.source.version})` : ''}; certloop does not issue it.`);
   return view;
 }
 

@@ -21,7 +21,7 @@ export interface ObservedTarget {
 
 export async function observeTargets(cert: CertificateConfig, log: Logger, baseDir: string, timeoutMs = 20_000): Promise<ObservedTarget[]> {
   const out: ObservedTarget[] = [];
-  for (const config of cert.targets) {
+  for (const config of cert.targets ?? []) {
     const target = await createTarget(config, cert.name);
     if (!isObservable(target) && !canDescribeObservation(target)) continue;
     const ctx = { log, baseDir, signal: AbortSignal.timeout(timeoutMs) };

@@ -4,6 +4,7 @@
  */
 import { createNotifier } from '../../providers/registry.js';
 import type { LoadedConfig } from '../config/load.js';
+import { sourceLabel } from '../config/schema.js';
 import { NotificationDispatcher, notifierEntries } from '../notify/dispatch.js';
 import { EventBus } from '../observability/events.js';
 import type { Logger } from '../observability/logger.js';
@@ -12,6 +13,8 @@ import { decide } from '../policy/decide.js';
 // The policy lookup controller/run.js's policyFor makes, without loading the controller.
 import { resolvedPolicyFor as policyFor } from '../policy/load.js';
 import type { StateStore } from '../state/store.js';
+import { readWatchDocument } from '../watch/record.js';
+import { watchedViews } from '../watch/view.js';
 
 export interface Observers {
   bus: EventBus;
@@ -39,7 +42,10 @@ export function createObservers(config: LoadedConfig, store: StateStore, log: Lo
       return metrics();
     },
     dispatcher,
-    refreshMetrics: (now = new Date()) => metrics().refresh(config.certificates, store, (cert, record, at) => decide({ record, domains: cert.domains }, policyFor(cert), at).renewAt, now),
+    refreshMetrics: async (now = new Date()) => {
+      await metrics().refresh(config.certificates, store, (cert, record, at) => decide({ record, domains: cert.domains, source: sourceLabel(cert) }, policyFor(cert), at).renewAt, now);
+      if (config.watch) metrics().refreshWatch(watchedViews(await readWatchDocument(store), config.watch, now));
+    },
   };
 }
 

@@ -4,7 +4,7 @@
  * what certloop will do next, from the stored record and the same decision a run makes.
  */
 import { caEndpoints } from '../acme/ca-selection.js';
-import type { AcmeConfig, CertificateConfig } from '../config/schema.js';
+import { sourceLabel, type AcmeConfig, type CertificateConfig } from '../config/schema.js';
 import { decide } from '../policy/decide.js';
 // The policy lookup controller/run.js's policyFor makes, without loading the controller.
 import { resolvedPolicyFor as policyFor } from '../policy/load.js';
@@ -17,7 +17,7 @@ const CONDITIONS: ConditionType[] = ['Issued', 'Deployed', 'Verified', 'Ready'];
 export type StatusState = CertificateState;
 
 export function statusOf(cert: CertificateConfig, record: CertificateRecord | undefined, now: Date, acme?: AcmeConfig) {
-  const decision = decide({ record, domains: cert.domains }, policyFor(cert), now);
+  const decision = decide({ record, domains: cert.domains, source: sourceLabel(cert) }, policyFor(cert), now);
   const v = record?.lastVerification;
   const unverified = unverifiedOf(record);
   // Nothing observed, nothing pending: the state says why (Deployed, or unverified by choice).
@@ -35,6 +35,8 @@ export function statusOf(cert: CertificateConfig, record: CertificateRecord | un
     },
     notBefore: record?.issued?.notBefore ?? null,
     notAfter: record?.issued?.notAfter ?? null,
+    /** The ACME profile the issued certificate was ordered with; null: none (the CA's default). */
+    profile: record?.issued?.profile ?? null,
     renewAt: decision.renewAt?.toISOString() ?? null,
     renewSource: decision.renewSource ?? null,
     next: { action: decision.action, reason: decision.reason, message: decision.message, retryAt: decision.retryAt?.toISOString() ?? null },
@@ -55,13 +57,15 @@ export function statusOf(cert: CertificateConfig, record: CertificateRecord | un
     /** Set while a `certloop rollback` is in place: { serial, from, at }. */
     rollback: record?.rollback && record.rollback.serial === record.deployedSerial ? record.rollback : null,
     /** The CA that issued the current certificate; `fallback` is 0 for the primary, N for acme.fallback[N-1]. */
-    ca: record?.issued ? caOf(record.issued.directory, acme) : null,
+    ca: record?.issued && !cert.source ? caOf(record.issued.directory, acme) : null,
     /** CA-side failures since the last successful order, per directory. */
     caFailures: record?.caFailures ?? {},
     /** The issued or deployed certificate's revocation (`certloop revoke`), while it is still the one in use. */
     revoked: record?.revocations?.find((r) => r.serial === record.issued?.serial || r.serial === record.deployedSerial) ?? null,
     /** Every revocation kept for this name, newest last. */
     revocations: record?.revocations ?? [],
+    /** A certificate certloop does not issue: where it comes from and the version read last (issue 18 §3). */
+    source: cert.source ? { description: sourceLabel(cert)!, ...(record?.source ?? {}) } : null,
   };
 }
 

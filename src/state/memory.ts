@@ -1,8 +1,9 @@
 /**
  * An in-memory StateStore that follows the same contract as the SQLite store, for work that must
  * leave the real state alone (`certloop drill` runs the real pipeline against a copy of a record).
- * Accounts are delegated to a backing store, so a drill reuses the staging account it registered
- * last time instead of registering a new one on every drill.
+ * Accounts are delegated to a backing store when there is one, so a drill reuses the staging account
+ * it registered last time instead of registering a new one on every drill; without one they are
+ * kept here like everything else. test/unit/state/memory.test.ts runs the store contract on it.
  */
 import type { CertificateRecord, HistoryEvent } from './record.js';
 import { StateConflictError, type AccountRecord, type Lease, type StateStore } from './store.js';
@@ -12,6 +13,7 @@ export class MemoryStore implements StateStore {
   private readonly history: HistoryEvent[] = [];
   private readonly locks = new Map<string, { owner: string; expiresAt: number }>();
   private readonly values = new Map<string, string>();
+  private readonly ownAccounts = new Map<string, AccountRecord>();
 
   constructor(private readonly accounts?: Pick<StateStore, 'getAccount' | 'putAccount'>) {}
 
@@ -21,7 +23,8 @@ export class MemoryStore implements StateStore {
   }
 
   async list(): Promise<CertificateRecord[]> {
-    return [...this.records.values()].map((r) => structuredClone(r));
+    // Sorted by name, as the SQLite and Blob stores list them (the contract says so).
+    return [...this.records.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((r) => structuredClone(r));
   }
 
   async put(record: CertificateRecord): Promise<number> {
@@ -41,11 +44,14 @@ export class MemoryStore implements StateStore {
   }
 
   async getAccount(directory: string): Promise<AccountRecord | undefined> {
-    return this.accounts?.getAccount(directory);
+    if (this.accounts) return this.accounts.getAccount(directory);
+    const a = this.ownAccounts.get(directory);
+    return a ? { ...a } : undefined;
   }
 
   async putAccount(account: AccountRecord): Promise<void> {
-    await this.accounts?.putAccount(account);
+    if (this.accounts) await this.accounts.putAccount(account);
+    else this.ownAccounts.set(account.directory, { ...account });
   }
 
   async acquireLock(name: string, owner: string, ttlMs: number): Promise<Lease | undefined> {
@@ -53,19 +59,22 @@ export class MemoryStore implements StateStore {
     if (held && held.owner !== owner && held.expiresAt > Date.now()) return undefined;
     const entry = { owner, expiresAt: Date.now() + ttlMs };
     this.locks.set(name, entry);
-    return {
+    const lease: Lease = {
       name,
       owner,
       expiresAt: entry.expiresAt,
+      // The lock as it is now: the owner may have taken it again since (a new entry).
       renew: async (ttl) => {
-        if (this.locks.get(name)?.owner !== owner) return false;
-        entry.expiresAt = Date.now() + ttl;
+        const held = this.locks.get(name);
+        if (held?.owner !== owner) return false;
+        held.expiresAt = lease.expiresAt = Date.now() + ttl;
         return true;
       },
       release: async () => {
         if (this.locks.get(name)?.owner === owner) this.locks.delete(name);
       },
     };
+    return lease;
   }
 
   async lockHolder(name: string): Promise<{ owner: string; expiresAt: number } | undefined> {

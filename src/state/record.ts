@@ -31,6 +31,8 @@ export interface IssuedCertificate {
   orderUrl?: string;
   /** Set when the certificate was adopted from a target (its id) instead of issued by certloop. */
   adoptedFrom?: string;
+  /** The ACME profile it was ordered with (draft-ietf-acme-profiles); absent: the CA's default. */
+  profile?: string;
 }
 
 /** An order in flight: the key is saved before the order is placed, the URL as soon as it exists. */
@@ -42,6 +44,8 @@ export interface PendingOrder {
   orderUrl?: string;
   /** Why the order was placed (decision reason), for status. */
   reason: string;
+  /** The ACME profile the order was placed with. */
+  profile?: string;
 }
 
 export interface TargetDeployment {
@@ -174,7 +178,21 @@ export interface CertificateRecord {
   ari?: AriRecord;
   /** Certificates of this name that were revoked, newest last (the last few are kept). */
   revocations?: Revocation[];
+  /** A certificate certloop does not issue: what its source (Key Vault) said when last read (controller/source.ts). */
+  source?: SourceRecord;
   updatedAt: string;
+}
+
+/** The source's current version, as last read. `issued`/`deployedSerial` hold its certificate (no key). */
+export interface SourceRecord {
+  /** The source's id ("key-vault:https://v.vault.azure.net/certificates/www"). */
+  id: string;
+  version: string;
+  /** Since when this version is the one to serve: the verify deadline runs from here. */
+  currentSince: string;
+  readAt: string;
+  /** Newer versions passed over (disabled, not valid yet). */
+  skipped: { version: string; reason: string }[];
 }
 
 export function emptyRecord(name: string, now: Date): CertificateRecord {

@@ -16,7 +16,6 @@ import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { startDns, type TestDns } from '../support/dns.js';
 import { acmeHeader, startLab, type Lab } from '../support/lab.js';
-import { freePort } from '../support/net.js';
 import { startNginx, writePlaceholder, type Nginx } from '../support/nginx.js';
 import { startTlsServer, type TestServer } from '../support/tls-servers.js';
 
@@ -108,9 +107,9 @@ ${certificates.join('')}`,
     const node = await startTlsServer('127.0.0.1', frozen('web'));
     stops.push(() => node.stop());
     const before = serialOf(frozen('web').certPem);
-    const lbPort = await freePort();
-    const lb = await startNginx(path.join(lab.dir, 'lb'), [], [{ port: lbPort, backends: [{ host: '127.0.0.1', port: lab.port }, { host: '127.0.0.1', port: node.port }] }]);
+    const lb = await startNginx(path.join(lab.dir, 'lb'), [], [{ port: 'lb', backends: [{ host: '127.0.0.1', port: lab.port }, { host: '127.0.0.1', port: node.port }] }]);
     stops.push(() => lb.stop());
+    const lbPort = lb.ports.lb;
     const pool = (deadline: string) => writeConfig([certificate('web', `{ host: 127.0.0.1, port: ${lbPort}, sni: a.test }`, { reload: lab.nginx.reloadCommand, verify: `      pollFor: 2s\n      settle: 300ms\n      deadline: ${deadline}\n` })]);
     pool('1h');
 
@@ -172,11 +171,11 @@ ${certificates.join('')}`,
     const dir = path.join(lab.dir, 'live');
     writePlaceholder(path.join(dir, 'dual', 'fullchain.pem'), path.join(dir, 'dual', 'privkey.pem'), 'a.test');
     writePlaceholder(path.join(dir, 'dual-rsa', 'fullchain.pem'), path.join(dir, 'dual-rsa', 'privkey.pem'), 'a.test', 'rsa');
-    const port = await freePort();
     const nginx: Nginx = await startNginx(path.join(lab.dir, 'dual-nginx'), [
-      { server_name: 'a.test', port, ...pair(dir, 'dual'), more: [pair(dir, 'dual-rsa')], protocols: 'TLSv1.2 TLSv1.3' },
+      { server_name: 'a.test', port: 'https', ...pair(dir, 'dual'), more: [pair(dir, 'dual-rsa')], protocols: 'TLSv1.2 TLSv1.3' },
     ]);
     stops.push(() => nginx.stop());
+    const port = nginx.ports.https;
     const endpoint = (other: string) => `{ host: 127.0.0.1, port: ${port}, sni: a.test, alsoServes: [${other}] }`;
     writeConfig(
       [

@@ -10,9 +10,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { get, metric, startDaemon, type Daemon } from '../support/daemon.js';
+import { get, listeningOn, metric, startDaemon, type Daemon } from '../support/daemon.js';
 import { startLab, type Lab } from '../support/lab.js';
-import { freePort, waitFor } from '../support/net.js';
+import { waitFor } from '../support/net.js';
 
 interface Hook {
   type: string;
@@ -68,13 +68,12 @@ drill: { schedule: "*/1 * * * * *" }
   });
 
   it('records passing drills, announces a failure once and the recovery once', async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
     // Runs and verify passes out of the way: only the drill schedule is at work.
-    daemon = startDaemon(lab.configFile, ['--listen', `127.0.0.1:${port}`, '--schedule', '0 0 1 1 *', '--verify-interval', '1h', '--no-initial-run'], {
+    daemon = startDaemon(lab.configFile, ['--listen', '127.0.0.1:0', '--schedule', '0 0 1 1 *', '--verify-interval', '1h', '--no-initial-run'], {
       CERTLOOP_NOTIFY_RETRY_MS: '100,200',
     });
     const d = daemon;
+    const base = await listeningOn(d);
     const lastDrill = async () => (await lab.run('status', '--json')).json?.certificates[0].lastDrill;
     const drillCount = () => d.output().split('\n').filter((l) => /"msg":"drill finished/.test(l)).length;
     const moreDrills = async (n: number, what: string) => {

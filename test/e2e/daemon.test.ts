@@ -10,9 +10,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { startDaemon, get, locks, metric, type Daemon } from '../support/daemon.js';
+import { startDaemon, get, listeningOn, locks, metric, type Daemon } from '../support/daemon.js';
 import { CLI, recordOutput, startLab, type Lab } from '../support/lab.js';
-import { freePort, waitFor } from '../support/net.js';
+import { waitFor } from '../support/net.js';
 
 describe('daemon and metrics', () => {
   let lab: Lab;
@@ -31,7 +31,7 @@ describe('daemon and metrics', () => {
     const r = await lab.run('run', '--json', '--metrics-file', file);
     assert.equal(r.code, 0, r.stderr);
     const web = r.json.certificates[0];
-    // The documented, stable shape of `run --json` (README "JSON output").
+    // The documented, stable shape of `run --json` (docs/json-output.md).
     assert.deepEqual(Object.keys(r.json), ['startedAt', 'durationMs', 'exitCode', 'summary', 'certificates', 'shard']);
     assert.deepEqual(Object.keys(r.json.summary), ['total', 'renewed', 'deployed', 'verified', 'pending', 'failed', 'waiting', 'locked', 'alerting', 'fresh']);
     assert.deepEqual(Object.keys(web), ['name', 'verdict', 'action', 'reason', 'message', 'renewAt', 'renewed', 'adopted', 'deployed', 'issuedSerial', 'deployedSerial', 'verified', 'unverified', 'endpoints', 'alerts', 'pendingSince', 'deadline', 'overdue', 'drift', 'error', 'fresh', 'checkedAt', 'recheckAt']);
@@ -64,10 +64,9 @@ describe('daemon and metrics', () => {
   });
 
   it('runs on a schedule, verifies in between, serves /metrics, /healthz and /, and exits 0 on SIGTERM', async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const d = startDaemon(lab.configFile, ['--listen', `127.0.0.1:${port}`, '--schedule', '*/1 * * * * *', '--verify-interval', '1s']);
+    const d = startDaemon(lab.configFile, ['--listen', '127.0.0.1:0', '--schedule', '*/1 * * * * *', '--verify-interval', '1s']);
     daemons.push(d);
+    const base = await listeningOn(d);
     await waitFor(async () => (await get(`${base}/healthz`).catch(() => ({ status: 0 }))).status === 200, 20_000, 'the daemon to answer /healthz');
     const count = (re: RegExp) => d.output().split('\n').filter((l) => re.test(l)).length;
     await waitFor(() => count(/"run finished"/) >= 3 && count(/"verify pass finished"/) >= 1, 30_000, 'three runs and a verify pass');
@@ -102,11 +101,10 @@ describe('daemon and metrics', () => {
   it('serves the status page only with the configured bearer token when told to', async () => {
     process.env.CERTLOOP_TEST_STATUS_TOKEN = 'status-token-for-tests';
     lab.writeConfig({ extra: 'statusPage: { auth: { bearerToken: "${env:CERTLOOP_TEST_STATUS_TOKEN}" } }\n' });
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const d = startDaemon(lab.configFile, ['--listen', `127.0.0.1:${port}`, '--no-initial-run'], { CERTLOOP_TEST_STATUS_TOKEN: 'status-token-for-tests' });
+    const d = startDaemon(lab.configFile, ['--listen', '127.0.0.1:0', '--no-initial-run'], { CERTLOOP_TEST_STATUS_TOKEN: 'status-token-for-tests' });
     daemons.push(d);
     try {
+      const base = await listeningOn(d);
       await waitFor(async () => (await get(`${base}/healthz`).catch(() => ({ status: 0 }))).status === 200, 20_000, 'the daemon to answer /healthz');
       const refused = await fetch(`${base}/`);
       assert.equal(refused.status, 401);
@@ -124,13 +122,12 @@ describe('daemon and metrics', () => {
   });
 
   it('SIGTERM during a slow deploy finishes that step, stops before verifying, and the next run resumes', async () => {
-    const port = await freePort();
     const slowReload = ['sh', '-c', `sleep 1.5; exec ${lab.nginx.reloadCommand.map((a) => `'${a}'`).join(' ')}`];
     lab.writeConfig({ reload: slowReload });
     // A fresh state file: the daemon's first run has a certificate to order and deploy.
     const config = fs.readFileSync(lab.configFile, 'utf8').replace('state: ./certloop.db', 'state: ./fresh/certloop.db');
     fs.writeFileSync(lab.configFile, config);
-    const d = startDaemon(lab.configFile, ['--listen', `127.0.0.1:${port}`, '--schedule', '0 0 1 1 *']);
+    const d = startDaemon(lab.configFile, ['--listen', '127.0.0.1:0', '--schedule', '0 0 1 1 *']);
     daemons.push(d);
     await waitFor(() => /"msg":"deploying"/.test(d.output()), 30_000, 'the deploy to start');
     d.child.kill('SIGTERM');

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
+import dgram from 'node:dgram';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +15,6 @@ import { startBind, type Bind } from '../support/bind.js';
 import { txtAt } from '../support/dns01-conformance.js';
 import { capturedOutput, cli, tempDir } from '../support/lab.js';
 import { startNginx, writePlaceholder, type Nginx } from '../support/nginx.js';
-import { freePort } from '../support/net.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
 
 describe('a wildcard certificate through rfc2136, BIND and Pebble', () => {
@@ -30,11 +30,11 @@ describe('a wildcard certificate through rfc2136, BIND and Pebble', () => {
     dir = tempDir('dns01-wildcard');
     bind = await startBind({ dir: path.join(dir, 'bind'), zones: ['w.test'] });
     pebble = await startPebble({ dir: path.join(dir, 'pebble'), dnsServer: bind.server });
-    port = await freePort();
     writePlaceholder(certFile(), path.join(dir, 'live', 'wild', 'privkey.pem'));
     nginx = await startNginx(path.join(dir, 'nginx'), [
-      { server_name: 'w.test *.w.test', port, cert: certFile(), key: path.join(dir, 'live', 'wild', 'privkey.pem') },
+      { server_name: 'w.test *.w.test', port: 'https', cert: certFile(), key: path.join(dir, 'live', 'wild', 'privkey.pem') },
     ]);
+    port = nginx.ports.https;
     configFile = path.join(dir, 'certloop.yaml');
     writeConfig();
   });
@@ -119,7 +119,10 @@ certificates:
   });
 
   it('a record one authoritative server never shows fails the order before validation, and both values are still cleaned up', async () => {
-    const silent = `127.0.0.1:${await freePort('udp')}`;
+    // An authoritative server that never answers: a UDP socket on a port the system picked.
+    const mute = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => mute.bind(0, '127.0.0.1', resolve));
+    const silent = `127.0.0.1:${mute.address().port}`;
     writeConfig({ nameservers: [bind.server, silent], propagationTimeout: '1s' });
     try {
       const r = await run(bind.tsig.secret, 'renew', 'wild', '--force', '--json');
@@ -129,6 +132,7 @@ certificates:
       assert.match(wild.error.message, new RegExp(`^dns-01 rfc2136: the record did not propagate: TXT _acme-challenge\\.w\\.test is not visible at 1 of 2 authoritative server\\(s\\) after 1s \\(${silent.replace(/\./g, '\\.')}: `));
       assert.deepEqual(await txtAt(parseServer(bind.server), '_acme-challenge.w.test'), [], 'no value left behind');
     } finally {
+      mute.close();
       writeConfig();
     }
   });

@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writePlaceholder } from '../support/nginx.js';
-import { freePort } from '../support/net.js';
+import { closedPort } from '../support/tls-servers.js';
 import { startLab, type CliResult, type Lab } from '../support/lab.js';
 
 function checksums(dir: string): Record<string, string> {
@@ -104,7 +104,7 @@ describe('certloop drill', () => {
   });
 
   it('fails clearly when the staging ACME directory is unreachable', async () => {
-    configure({ staging: `https://127.0.0.1:${await freePort()}/dir` });
+    configure({ staging: `https://127.0.0.1:${await closedPort()}/dir` });
     try {
       const r = await lab.run('drill', '--json');
       assert.equal(r.code, 1);

@@ -11,10 +11,10 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { get, startDaemon, type Daemon } from '../support/daemon.js';
+import { get, listeningOn, startDaemon, type Daemon } from '../support/daemon.js';
 import { immutable } from '../support/faults.js';
 import { cli, startLab, type CliResult, type Lab } from '../support/lab.js';
-import { freePort, waitFor } from '../support/net.js';
+import { waitFor } from '../support/net.js';
 import { processAlive } from '../support/processes.js';
 
 describe('faults: deploys, reloads, state and config (issue 16)', () => {
@@ -238,10 +238,9 @@ describe('faults: deploys, reloads, state and config (issue 16)', () => {
   it('item 9: a state file deleted under a running daemon is written back (healthz stays 200); one replaced by another file makes /healthz 503', async () => {
     const state = path.join(lab.dir, 'certloop.db');
     const before = (await lab.run('status', '--json')).json.certificates[0].serials;
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const d = startDaemon(lab.configFile, ['--listen', `127.0.0.1:${port}`, '--schedule', '0 0 1 1 *', '--verify-interval', '1h', '--no-initial-run']);
+    const d = startDaemon(lab.configFile, ['--listen', '127.0.0.1:0', '--schedule', '0 0 1 1 *', '--verify-interval', '1h', '--no-initial-run']);
     daemons.push(d);
+    const base = await listeningOn(d);
     await waitFor(async () => (await get(`${base}/healthz`).catch(() => ({ status: 0 }))).status === 200, 20_000, 'the daemon to answer /healthz');
 
     fs.rmSync(state);

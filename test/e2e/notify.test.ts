@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { capturedOutput, cli, startLab, type CliResult, type Lab } from '../support/lab.js';
-import { freePort } from '../support/net.js';
+import { closedPort } from '../support/tls-servers.js';
 import { assertNoKeyMaterial, keyMaterialIn } from '../support/secrets.js';
 
 interface Received {
@@ -85,7 +85,7 @@ describe('notifications', () => {
   before(async () => {
     lab = await startLab('notify');
     rx = await startReceiver();
-    deadPort = await freePort();
+    deadPort = await closedPort();
     hookOut = path.join(lab.dir, 'hook-calls.jsonl');
     fs.writeFileSync(path.join(lab.dir, 'hook.mjs'), HOOK);
     env = { HOOK_TOKEN: 'tok-123-secret', HOOK_OUT: hookOut, CERTLOOP_NOTIFY_RETRY_MS: '50,50' };

@@ -28,7 +28,6 @@ import { openStore } from '../../src/state/open.js';
 import { launchChromium, type Browser } from '../support/browser.js';
 import { cli, ROOT, tempDir, type CliResult } from '../support/lab.js';
 import { startNginx, writePlaceholder, type Nginx } from '../support/nginx.js';
-import { freePort } from '../support/net.js';
 import { startPebble, type Pebble } from '../support/pebble.js';
 
 // Callbacks passed to page.evaluate run inside Chromium; the project compiles without the DOM
@@ -61,18 +60,19 @@ async function setUp(): Promise<World> {
   try {
     const files = (name: string) => ({ cert: path.join(dir, 'live', name, 'fullchain.pem'), key: path.join(dir, 'live', name, 'privkey.pem') });
     for (const name of NAMES) writePlaceholder(files(name).cert, files(name).key);
-    const [healthy, pending, staleA, staleB, failed] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
     const nginxA = await startNginx(path.join(dir, 'nginx-a'), [
-      { server_name: 'healthy.test', port: healthy, ...files('healthy') },
-      { server_name: 'stale.test', port: staleA, ...files('stale') },
+      { server_name: 'healthy.test', port: 'healthy', ...files('healthy') },
+      { server_name: 'stale.test', port: 'staleA', ...files('stale') },
     ]);
     stop.push(() => nginxA.stop());
     const nginxB = await startNginx(path.join(dir, 'nginx-b'), [
-      { server_name: 'pending.test', port: pending, ...files('pending') },
-      { server_name: 'stale.test', port: staleB, ...files('stale') },
-      { server_name: 'failed.test', port: failed, ...files('failed') },
+      { server_name: 'pending.test', port: 'pending', ...files('pending') },
+      { server_name: 'stale.test', port: 'staleB', ...files('stale') },
+      { server_name: 'failed.test', port: 'failed', ...files('failed') },
     ]);
     stop.push(() => nginxB.stop());
+    const { healthy, staleA } = nginxA.ports;
+    const { pending, staleB, failed } = nginxB.ports;
     return { dir, pebble, nginxA, nginxB, configFile: path.join(dir, 'certloop.yaml'), ports: { healthy, pending, staleA, staleB, failed }, oldStaleSerial: '', newStaleSerial: '' };
   } catch (err) {
     for (const s of stop.reverse()) await s();

@@ -25,7 +25,7 @@ describe('certloop init', () => {
     assert.deepEqual(cert.domains, ['example.com', 'www.example.com']);
     assert.equal(config.acme.email, 'ops@example.com');
     assert.deepEqual(cert.challenge, { type: 'http-01', webroot: '/var/www/html' });
-    assert.deepEqual((cert.targets[0] as { reload?: string[] }).reload, ['nginx', '-s', 'reload']);
+    assert.deepEqual((cert.targets![0] as { reload?: string[] }).reload, ['nginx', '-s', 'reload']);
     assert.deepEqual(cert.verify.endpoints.map((e) => `${e.host}:${e.port}`), ['example.com:443', 'www.example.com:443']);
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'etc', 'certloop.schema.json'), 'utf8')), configJsonSchema());
   });

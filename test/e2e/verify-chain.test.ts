@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { days, makeCertificate, makePki, type Issued, type Pki } from '../support/certs.js';
 import { cli, tempDir } from '../support/lab.js';
-import { canConnect, freePort, waitFor } from '../support/net.js';
+import { waitFor } from '../support/net.js';
 import { startNginx, type Nginx } from '../support/nginx.js';
 import { startTlsServer, type TestServer } from '../support/tls-servers.js';
 
@@ -53,13 +53,12 @@ describe('verify refuses chains clients refuse, and reads what picky servers ser
     const servers = [];
     for (const [name, chain] of Object.entries(chains)) {
       leaves[name] = makeCertificate({ cn: 'www.test', names: ['www.test'], issuer: chain[0], keyOf: leaves.expired });
-      ports[name] = await freePort();
-      servers.push({ server_name: 'www.test', port: ports[name], ...write(name, leaves[name], chain) });
+      servers.push({ server_name: 'www.test', port: name, ...write(name, leaves[name], chain) });
     }
     leaves.noSan = makeCertificate({ cn: 'www.test', noSan: true, issuer: pki.intermediate, keyOf: leaves.expired });
-    ports.noSan = await freePort();
-    servers.push({ server_name: 'www.test', port: ports.noSan, ...write('nosan', leaves.noSan, [pki.intermediate]) });
+    servers.push({ server_name: 'www.test', port: 'noSan', ...write('nosan', leaves.noSan, [pki.intermediate]) });
     nginx = await startNginx(path.join(dir, 'nginx'), servers);
+    Object.assign(ports, nginx.ports);
   });
   after(async () => {
     nginx?.stop();
@@ -108,11 +107,15 @@ describe('verify refuses chains clients refuse, and reads what picky servers ser
     const files = write('client-auth', leaf, []);
     const chainFile = path.join(dir, 'client-auth-chain.pem');
     fs.writeFileSync(chainFile, pki.intermediate.certPem);
+    // Port 0: s_server prints "ACCEPT 127.0.0.1:PORT" once it listens (not with -quiet).
     const serve = async (...version: string[]) => {
-      const port = await freePort();
-      const child = spawn('openssl', ['s_server', '-quiet', '-www', '-accept', `127.0.0.1:${port}`, '-cert', files.cert, '-key', files.key, '-cert_chain', chainFile, '-Verify', '1', ...version], { stdio: 'ignore' });
+      const child = spawn('openssl', ['s_server', '-www', '-accept', '127.0.0.1:0', '-cert', files.cert, '-key', files.key, '-cert_chain', chainFile, '-Verify', '1', ...version], { stdio: ['ignore', 'pipe', 'ignore'] });
       children.push(child);
-      await waitFor(() => canConnect(port), 5000, 'openssl s_server');
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      let port = 0;
+      await waitFor(() => (port = Number(/^ACCEPT 127\.0\.0\.1:(\d+)$/m.exec(out)?.[1] ?? 0)) > 0 || child.exitCode !== null, 5000, 'openssl s_server to listen');
+      assert.ok(port > 0, `openssl s_server exited: ${out}`);
       return port;
     };
     for (const [label, port] of [['TLS 1.2', await serve('-tls1_2')], ['TLS 1.3', await serve('-tls1_3')]] as const) {

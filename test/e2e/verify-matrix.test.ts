@@ -11,7 +11,6 @@ import { after, before, describe, it } from 'node:test';
 import { makePki, days, type Issued, type Pki } from '../support/certs.js';
 import { startDns, type TestDns } from '../support/dns.js';
 import { cli, tempDir } from '../support/lab.js';
-import { freePort } from '../support/net.js';
 import { startNginx, type Nginx } from '../support/nginx.js';
 import { closedPort, startMuteServer, startStartTlsServer, startTlsServer, type TestServer } from '../support/tls-servers.js';
 
@@ -143,11 +142,12 @@ describe('verification scenario matrix (ad hoc, real servers on loopback)', () =
       return { cert, key };
     };
     const fallback = pki.leaf(['default.test']);
-    const port = await freePort();
+    // Two server blocks on one port: nginx picks one by SNI, the first is its default.
     nginx = await startNginx(path.join(ndir, 'prefix'), [
-      { server_name: 'default.test', port, ...write('default', fallback) },
-      { server_name: 'www.test', port, ...write('www', fresh) },
+      { server_name: 'default.test', port: 'https', ...write('default', fallback) },
+      { server_name: 'www.test', port: 'https', ...write('www', fresh) },
     ]);
+    const port = nginx.ports.https;
     const right = await verify('--endpoint', `127.0.0.1:${port}`, '--sni', 'www.test', '--expect-serial', fresh.serial);
     assert.equal(right.code, 0, right.stdout);
     const wrong = await verify('--endpoint', `127.0.0.1:${port}`, '--sni', 'api.test', '--expect-serial', fresh.serial);

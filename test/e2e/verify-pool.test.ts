@@ -12,7 +12,6 @@ import { after, before, describe, it } from 'node:test';
 import { makeEcdsaLeaf, makePki } from '../support/certs.js';
 import { startDns, type TestDns } from '../support/dns.js';
 import { cli, tempDir } from '../support/lab.js';
-import { freePort } from '../support/net.js';
 import { startNginx, type Nginx, type NginxServer } from '../support/nginx.js';
 
 describe('verify --endpoint against pools and dual-certificate servers (nginx, issue 15)', () => {
@@ -39,10 +38,9 @@ describe('verify --endpoint against pools and dual-certificate servers (nginx, i
 
   before(async () => {
     fs.writeFileSync(root, pki.root.certPem);
-    for (const name of ['fresh', 'fresh2', 'stale', 'dual13', 'dual12', 'ecdsaOnly', 'pool2', 'pool3']) port[name] = await freePort();
     const server = (name: string, first: { cert: string; key: string }, more: { cert: string; key: string }[] = [], protocols?: string): NginxServer => ({
       server_name: 'a.test',
-      port: port[name],
+      port: name,
       ...first,
       more,
       protocols,
@@ -57,11 +55,12 @@ describe('verify --endpoint against pools and dual-certificate servers (nginx, i
       server('dual12', files('stale-ecdsa', staleEcdsa), [files('fresh', fresh)], 'TLSv1.2'),
       server('ecdsaOnly', files('fresh-ecdsa', freshEcdsa), [], 'TLSv1.2 TLSv1.3'),
     ];
-    const backend = (name: string) => ({ host: '127.0.0.1', port: port[name] });
+    const backend = (name: string) => ({ host: '127.0.0.1', port: name });
     nginx = await startNginx(path.join(dir, 'nginx'), servers, [
-      { port: port.pool2, backends: [backend('fresh'), backend('stale')] },
-      { port: port.pool3, backends: [backend('fresh'), backend('fresh2'), backend('stale')] },
+      { port: 'pool2', backends: [backend('fresh'), backend('stale')] },
+      { port: 'pool3', backends: [backend('fresh'), backend('fresh2'), backend('stale')] },
     ]);
+    Object.assign(port, nginx.ports);
     dns = await startDns();
   });
 

@@ -1,8 +1,10 @@
 /**
  * An ARI responder in front of Pebble 2.4 (which has no renewalInfo): an HTTPS reverse proxy that
  * adds `renewalInfo` to the directory (or not, as a CA before it offers ARI), answers GET renewalInfo/{certID} with windows the test sets
- * per certificate, records the JWS payload of every newOrder (to assert `replaces`), can answer
- * newOrder with a rate limit (429 + Retry-After) or refuse `replaces`, and forwards everything else
+ * per certificate, records the JWS payload of every newOrder (to assert `replaces` and `profile`),
+ * can list ACME profiles in the directory's meta.profiles (draft-ietf-acme-profiles, which Pebble
+ * 2.4 lacks) and refuse a newOrder naming another with 400 invalidProfile, can answer
+ * newOrder with a rate limit (429 + Retry-After) or refuse `replaces`, fail newAccount with 500, and forwards everything else
  * to Pebble byte for byte. Requests are JWS-signed over their URL, so bodies are never changed; the
  * Host header is forwarded as is, which makes Pebble build every URL it returns on the proxy.
  */
@@ -21,6 +23,7 @@ export interface AriWindowSpec {
 export interface RecordedOrder {
   identifiers: { type: string; value: string }[];
   replaces?: string;
+  profile?: string;
   /** How the proxy answered: forwarded, or the status it made up. */
   answered: 'forwarded' | number;
 }
@@ -37,6 +40,9 @@ export interface AriProxy {
   rateLimitNewOrders(count: number, retryAfterSeconds: number): void;
   /** Refuse newOrder requests carrying `replaces` with 400 malformed, as a CA without ARI might. */
   rejectReplaces(on: boolean): void;
+  /** The next `count` newAccount requests get 500, as a CA that lost a race between two registrations of one key. */
+  failNewAccounts(count: number): void;
+  newAccountRequests: number;
   orders: RecordedOrder[];
   renewalInfoRequests: string[];
   stop(): Promise<void>;
@@ -44,7 +50,12 @@ export interface AriProxy {
 
 const RENEWAL_INFO = '/renewal-info/';
 
-export async function startAriProxy(pebble: Pebble, opts: { retryAfterSeconds?: number } = {}): Promise<AriProxy> {
+/**
+ * `profiles`: meta.profiles to list (name → description). Pebble 2.4 ignores the `profile` field,
+ * so the certificate's lifetime is Pebble's one validity whatever the profile: a proxy cannot
+ * shorten it, since the newOrder body (and a notAfter in it) is signed with the account key.
+ */
+export async function startAriProxy(pebble: Pebble, opts: { retryAfterSeconds?: number; profiles?: Record<string, string> } = {}): Promise<AriProxy> {
   const listenerDir = path.dirname(pebble.caBundleFile);
   const upstream = new URL(pebble.directory);
   const ca = fs.readFileSync(pebble.caBundleFile);
@@ -57,6 +68,9 @@ export async function startAriProxy(pebble: Pebble, opts: { retryAfterSeconds?: 
   let rateLimitRetryAfter = 0;
   let refuseReplaces = false;
   let newOrderPath: string | undefined;
+  let newAccountPath: string | undefined;
+  let failingAccounts = 0;
+  let newAccountRequests = 0;
 
   const server = https.createServer(
     { cert: fs.readFileSync(path.join(listenerDir, 'listener.pem')), key: fs.readFileSync(path.join(listenerDir, 'listener.key')) },
@@ -79,14 +93,26 @@ export async function startAriProxy(pebble: Pebble, opts: { retryAfterSeconds?: 
           return;
         }
 
+        if (req.method === 'POST' && newAccountPath && url === newAccountPath) {
+          newAccountRequests++;
+          if (failingAccounts > 0) {
+            failingAccounts--;
+            return problem(res, 500, 'serverInternal', 'Error saving account (test)');
+          }
+        }
+
         if (req.method === 'POST' && newOrderPath && url === newOrderPath) {
           const payload = decodePayload(body);
-          const order: RecordedOrder = { identifiers: payload?.identifiers ?? [], replaces: payload?.replaces, answered: 'forwarded' };
+          const order: RecordedOrder = { identifiers: payload?.identifiers ?? [], replaces: payload?.replaces, profile: payload?.profile, answered: 'forwarded' };
           orders.push(order);
           if (rateLimited > 0) {
             rateLimited--;
             order.answered = 429;
             return problem(res, 429, 'rateLimited', 'too many new orders (test)', { 'retry-after': String(rateLimitRetryAfter) });
+          }
+          if (payload?.profile !== undefined && !(opts.profiles && Object.hasOwn(opts.profiles, payload.profile))) {
+            order.answered = 400;
+            return problem(res, 400, 'invalidProfile', `profile ${JSON.stringify(payload.profile)} is not offered (test)`);
           }
           if (refuseReplaces && payload?.replaces) {
             order.answered = 400;
@@ -108,7 +134,9 @@ export async function startAriProxy(pebble: Pebble, opts: { retryAfterSeconds?: 
             upRes.on('end', () => {
               const dir = JSON.parse(Buffer.concat(parts).toString('utf8').split(upstream.origin).join(self)) as Record<string, unknown>;
               newOrderPath = new URL(String(dir.newOrder)).pathname;
+              newAccountPath = new URL(String(dir.newAccount)).pathname;
               if (offering) dir.renewalInfo = `${self}${RENEWAL_INFO.slice(0, -1)}`;
+              if (opts.profiles) dir.meta = { ...(dir.meta as object | undefined), profiles: opts.profiles };
               const text = JSON.stringify(dir);
               const headers = { ...upRes.headers, 'content-length': String(Buffer.byteLength(text)) };
               res.writeHead(upRes.statusCode ?? 200, headers);
@@ -134,6 +162,10 @@ export async function startAriProxy(pebble: Pebble, opts: { retryAfterSeconds?: 
       rateLimitRetryAfter = retryAfter;
     },
     rejectReplaces: (on) => (refuseReplaces = on),
+    failNewAccounts: (count) => (failingAccounts = count),
+    get newAccountRequests() {
+      return newAccountRequests;
+    },
     orders,
     renewalInfoRequests,
     stop: () =>
@@ -144,7 +176,7 @@ export async function startAriProxy(pebble: Pebble, opts: { retryAfterSeconds?: 
   };
 }
 
-function decodePayload(body: Buffer): { identifiers?: { type: string; value: string }[]; replaces?: string } | undefined {
+function decodePayload(body: Buffer): { identifiers?: { type: string; value: string }[]; replaces?: string; profile?: string } | undefined {
   try {
     const jws = JSON.parse(body.toString('utf8')) as { payload: string };
     return JSON.parse(Buffer.from(jws.payload, 'base64url').toString('utf8'));

@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import dnsPacket from 'dns-packet';
-import { makeListenerCertificate } from './pebble.js';
+import { makeListenerCertificate } from './listener-cert.js';
 
 export interface AzureDnsRecordSet {
   etag: string;
@@ -52,6 +52,14 @@ export interface FakeAzureDns {
   setTxt(zone: string, name: string, values: string[]): void;
   /** Runs `fn` once, right before the next write is checked: simulates a concurrent writer. */
   beforeNextWrite(fn: () => void): void;
+  /**
+   * Creates or replaces a record set of another type (A, AAAA, CNAME, MX …), with its ARM
+   * properties as the API spells them: `{ ARecords: [{ ipv4Address: '192.0.2.1' }] }`. Such sets
+   * are listed (`.../recordsets`) but not served by GET/PUT, which keep to TXT.
+   */
+  setRecordSet(zone: string, type: string, name: string, properties: Record<string, unknown>): void;
+  /** From now on, listing requests are accepted and never answered (an ARM endpoint that hangs). */
+  stallListing(): void;
   stop(): Promise<void>;
 }
 
@@ -73,6 +81,11 @@ export async function startFakeAzureDns(opts: FakeAzureDnsOptions): Promise<Fake
   const zones = new Map(opts.zones.map((z) => [z.toLowerCase(), new Map<string, AzureDnsRecordSet>()]));
   const requests: AzureRequestLog[] = [];
   const hooks: (() => void)[] = [];
+  /** Record sets of other types than TXT, per zone, keyed "TYPE/name". */
+  const others = new Map(opts.zones.map((z) => [z.toLowerCase(), new Map<string, { type: string; name: string; etag: string; properties: Record<string, unknown> }>()]));
+  let stalled = false;
+  /** ARM pages record-set lists at 100 unless $top asks for fewer (or more, up to 1000). */
+  const PAGE = 100;
   let base = '';
 
   const server = https.createServer({ cert: fs.readFileSync(tls.cert), key: fs.readFileSync(tls.key) }, (req, res) => {
@@ -152,6 +165,12 @@ export async function startFakeAzureDns(opts: FakeAzureDnsOptions): Promise<Fake
       return;
     }
     const parts = url.pathname.split('/').map(decodeURIComponent);
+    const list = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/dnsZones\/([^/]+)\/recordsets$/i.exec(parts.join('/'));
+    if (list && method === 'GET') {
+      if (stalled) return;
+      listRecordSets(url, list[1], list[2], list[3], reply);
+      return;
+    }
     const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/dnsZones\/([^/]+)\/([^/]+)\/([^/]+)$/i.exec(parts.join('/'));
     if (!m) {
       reply(404, { error: { code: 'InvalidResourceType', message: `no route for ${url.pathname}` } });
@@ -229,6 +248,39 @@ export async function startFakeAzureDns(opts: FakeAzureDnsOptions): Promise<Fake
     }
   }
 
+  /** GET .../dnsZones/ZONE/recordsets: every record set, TXT and others, a page at a time. */
+  function listRecordSets(url: URL, sub: string, rg: string, zoneName: string, reply: (status: number, json?: unknown) => void): void {
+    const key = zoneName.toLowerCase();
+    const txt = sub === subscriptionId && rg.toLowerCase() === resourceGroup.toLowerCase() ? zones.get(key) : undefined;
+    if (!txt) {
+      reply(404, { error: { code: 'ParentResourceNotFound', message: `Can not perform requested operation on nested resource. Parent resource '${zoneName}' not found.` } });
+      return;
+    }
+    const prefix = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/dnszones/${zoneName}`;
+    const fqdn = (name: string) => `${name === '@' ? '' : `${name}.`}${zoneName}.`;
+    const all = [
+      ...[...txt].map(([name, rs]) => ({
+        id: `${prefix}/TXT/${name}`,
+        name,
+        type: 'Microsoft.Network/dnszones/TXT',
+        etag: rs.etag,
+        properties: { TTL: rs.ttl, fqdn: fqdn(name), provisioningState: 'Succeeded', TXTRecords: rs.txt.map((value) => ({ value })) },
+      })),
+      ...[...others.get(key)!.values()].map((rs) => ({
+        id: `${prefix}/${rs.type}/${rs.name}`,
+        name: rs.name,
+        type: `Microsoft.Network/dnszones/${rs.type}`,
+        etag: rs.etag,
+        properties: { TTL: 300, fqdn: fqdn(rs.name), provisioningState: 'Succeeded', ...rs.properties },
+      })),
+    ];
+    const top = Math.min(Number(url.searchParams.get('$top') ?? PAGE) || PAGE, 1000);
+    const skip = Number(url.searchParams.get('$skipToken') ?? 0) || 0;
+    const page = all.slice(skip, skip + top);
+    const next = skip + top < all.length ? `${base}${url.pathname}?api-version=${url.searchParams.get('api-version')}&$top=${top}&$skipToken=${skip + top}` : undefined;
+    reply(200, { value: page, ...(next ? { nextLink: next } : {}) });
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -295,6 +347,13 @@ export async function startFakeAzureDns(opts: FakeAzureDnsOptions): Promise<Fake
     },
     beforeNextWrite(fn) {
       hooks.push(fn);
+    },
+    setRecordSet(zone, type, name, properties) {
+      const t = type.toUpperCase();
+      others.get(zone.toLowerCase())!.set(`${t}/${name.toLowerCase()}`, { type: t, name: name.toLowerCase(), etag: randomUUID(), properties });
+    },
+    stallListing() {
+      stalled = true;
     },
     async stop() {
       dns.close();

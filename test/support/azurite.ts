@@ -1,12 +1,12 @@
 /**
- * Microsoft's Azure Storage emulator (npm `azurite`, a dev dependency) on a free loopback port,
+ * Microsoft's Azure Storage emulator (npm `azurite`, a dev dependency) on a loopback port it picks,
  * in memory, for the Blob state store tests. The SDK speaks to it exactly as to Azure Storage.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { canConnect, freePort, waitFor } from './net.js';
+import { waitFor } from './net.js';
 
 /** Azurite's well-known development account (published in Azurite's README; not a secret). */
 export const DEV_ACCOUNT = 'devstoreaccount1';
@@ -32,19 +32,26 @@ export async function startAzurite(dir: string, opts: AzuriteOptions = {}): Prom
     throw new Error('azurite is not installed: run `npm ci` (it is a dev dependency)');
   }
   fs.mkdirSync(dir, { recursive: true });
-  const port = await freePort();
-  const log = fs.openSync(path.join(dir, 'azurite.log'), 'a');
+  const logFile = path.join(dir, 'azurite.log');
+  // Port 0: Azurite listens where the system says and prints the address it got.
   // --skipApiVersionCheck: the SDK may be newer than the emulator's newest service version.
   const child: ChildProcess = spawn(
     process.execPath,
     [
       main,
-      ...['--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--skipApiVersionCheck', '--disableTelemetry', '--loose'],
+      ...['--blobHost', '127.0.0.1', '--blobPort', '0', '--inMemoryPersistence', '--skipApiVersionCheck', '--disableTelemetry', '--loose'],
       // `--oauth basic` checks a bearer token's issuer, audience and lifetime, not its signature.
       ...(opts.https ? ['--cert', opts.https.cert, '--key', opts.https.key, '--oauth', 'basic'] : []),
     ],
-    { stdio: ['ignore', log, log], cwd: dir },
+    { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir },
   );
+  let output = '';
+  const keep = (d: Buffer) => {
+    output += d.toString();
+    fs.appendFileSync(logFile, d);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -54,11 +61,20 @@ export async function startAzurite(dir: string, opts: AzuriteOptions = {}): Prom
       clearTimeout(t);
     }
   };
+  let port = 0;
   try {
-    await waitFor(() => canConnect(port), 20_000, 'azurite to start');
+    await waitFor(
+      () => {
+        if (child.exitCode !== null) throw new Error(`azurite exited at start: ${output.slice(-2000)}`);
+        port = Number(/successfully listens on https?:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1] ?? 0);
+        return port > 0;
+      },
+      20_000,
+      'azurite to say where it listens',
+    );
   } catch (err) {
     await stop();
-    throw new Error(`${(err as Error).message}; see ${path.join(dir, 'azurite.log')}`);
+    throw new Error(`${(err as Error).message}; see ${logFile}`);
   }
   const scheme = opts.https ? 'https' : 'http';
   const blobEndpoint = `${scheme}://127.0.0.1:${port}/${DEV_ACCOUNT}`;

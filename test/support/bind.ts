@@ -9,13 +9,17 @@ import dgram from 'node:dgram';
 import fs from 'node:fs';
 import path from 'node:path';
 import { query } from '../../src/dns/client.js';
-import { freePort, waitFor } from './net.js';
+import { freePort, PORT_TAKEN, retryWhenPortTaken, waitFor } from './net.js';
 
 export interface BindOptions {
   dir: string;
   zones: string[];
   /** TSIG key name; the secret is random. */
   keyName?: string;
+  /** More zone-file lines per zone (relative names), e.g. `www IN A 127.0.0.1`. */
+  records?: Record<string, string[]>;
+  /** Allow zone transfers (AXFR) to holders of the TSIG key; default: no transfers. */
+  allowTransfer?: boolean;
 }
 
 export interface Bind {
@@ -72,7 +76,6 @@ export async function startBind(opts: BindOptions): Promise<Bind> {
   const named = namedBinary();
   const dir = path.resolve(opts.dir);
   fs.mkdirSync(dir, { recursive: true });
-  const port = await freeDnsPort();
   const keyName = opts.keyName ?? 'certloop';
   const secret = randomBytes(32).toString('base64');
   const keyStatement = `key "${keyName}" { algorithm hmac-sha256; secret "${secret}"; };\n`;
@@ -87,67 +90,78 @@ export async function startBind(opts: BindOptions): Promise<Bind> {
         `@ IN SOA ns.${zone}. hostmaster.${zone}. 1 3600 600 86400 60`,
         `@ IN NS ns.${zone}.`,
         'ns IN A 127.0.0.1',
+        ...(opts.records?.[zone] ?? []),
         '',
       ].join('\n'),
     );
   }
-  const conf = [
-    'options {',
-    `  directory "${dir}";`,
-    `  pid-file "${path.join(dir, 'named.pid')}";`,
-    `  session-keyfile "${path.join(dir, 'session.key')}";`,
-    `  managed-keys-directory "${dir}";`,
-    `  listen-on port ${port} { 127.0.0.1; };`,
-    '  listen-on-v6 { none; };',
-    '  recursion no;',
-    '  dnssec-validation no;',
-    '  notify no;',
-    '  allow-transfer { none; };',
-    '};',
-    'controls { };',
-    keyStatement.trim(),
-    ...opts.zones.map(
-      (zone) => `zone "${zone}" { type primary; file "${path.join(dir, `${zone}.zone`)}"; update-policy { grant ${keyName} zonesub TXT; }; };`,
-    ),
-    '',
-  ].join('\n');
-  const confFile = path.join(dir, 'named.conf');
-  fs.writeFileSync(confFile, conf);
 
-  const logFile = path.join(dir, 'named.log');
-  const log = fs.openSync(logFile, 'a');
-  // -g: foreground, log to stderr; -4: IPv4 only; -n 1: one worker (the machine is shared).
-  const child: ChildProcess = spawn(unconfinedNamed(named, dir), ['-g', '-4', '-n', '1', '-c', confFile], { stdio: ['ignore', log, log] });
-  fs.closeSync(log);
-  let exited = false;
-  child.once('exit', () => (exited = true));
+  // BIND cannot listen on port 0 and report the port: one is picked free, and named started again
+  // with another when it finds the port taken (it logs that and keeps running without it).
+  return retryWhenPortTaken(`named in ${dir}`, async () => {
+    const port = await freeDnsPort();
+    const conf = [
+      'options {',
+      `  directory "${dir}";`,
+      `  pid-file "${path.join(dir, 'named.pid')}";`,
+      `  session-keyfile "${path.join(dir, 'session.key')}";`,
+      `  managed-keys-directory "${dir}";`,
+      `  listen-on port ${port} { 127.0.0.1; };`,
+      '  listen-on-v6 { none; };',
+      '  recursion no;',
+      '  dnssec-validation no;',
+      '  notify no;',
+      `  allow-transfer { ${opts.allowTransfer ? `key ${keyName};` : 'none;'} };`,
+      '};',
+      'controls { };',
+      keyStatement.trim(),
+      ...opts.zones.map(
+        (zone) => `zone "${zone}" { type primary; file "${path.join(dir, `${zone}.zone`)}"; update-policy { grant ${keyName} zonesub TXT; }; };`,
+      ),
+      '',
+    ].join('\n');
+    const confFile = path.join(dir, 'named.conf');
+    fs.writeFileSync(confFile, conf);
 
-  const stop = async () => {
-    if (exited) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-    });
-  };
+    const logFile = path.join(dir, 'named.log');
+    // A new log per attempt: an earlier attempt's "address in use" must not fail this one.
+    const log = fs.openSync(logFile, 'w');
+    // -g: foreground, log to stderr; -4: IPv4 only; -n 1: one worker (the machine is shared).
+    const child: ChildProcess = spawn(unconfinedNamed(named, dir), ['-g', '-4', '-n', '1', '-c', confFile], { stdio: ['ignore', log, log] });
+    fs.closeSync(log);
+    let exited = false;
+    child.once('exit', () => (exited = true));
 
-  try {
-    await waitFor(
-      async () => {
-        if (exited) throw new Error(`named exited at start; see ${logFile}:\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
-        try {
-          const r = await query({ host: '127.0.0.1', port }, opts.zones[0], 'SOA', { recursion: false, timeoutMs: 500 });
-          return r.rcode === 'NOERROR';
-        } catch {
-          return false;
-        }
-      },
-      15_000,
-      `named on 127.0.0.1:${port}`,
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { port, server: `127.0.0.1:${port}`, tsig: { name: keyName, algorithm: 'hmac-sha256', secret }, keyFile, logFile, stop };
+    const stop = async () => {
+      if (exited) return;
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      });
+    };
+
+    try {
+      await waitFor(
+        async () => {
+          if (exited) throw new Error(`named exited at start; see ${logFile}:\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+          try {
+            const r = await query({ host: '127.0.0.1', port }, opts.zones[0], 'SOA', { recursion: false, timeoutMs: 500 });
+            return r.rcode === 'NOERROR';
+          } catch {
+            return false;
+          }
+        },
+        15_000,
+        `named on 127.0.0.1:${port}`,
+      );
+      // It answered, but maybe not on every socket (or it was another named on that port).
+      const taken = fs.readFileSync(logFile, 'utf8').split('\n').find((l) => PORT_TAKEN.test(l));
+      if (taken) throw new Error(`named could not listen on 127.0.0.1:${port}: ${taken}`);
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+    return { port, server: `127.0.0.1:${port}`, tsig: { name: keyName, algorithm: 'hmac-sha256', secret }, keyFile, logFile, stop };
+  });
 }

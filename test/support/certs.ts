@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { constants, generateKeyPairSync, privateEncrypt, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import forge from 'node-forge';
@@ -60,6 +61,22 @@ export function makeCertificate(o: MakeOptions): Issued {
   const { keyPem, key, publicKey } = o.keyOf ? { keyPem: o.keyOf.keyPem, key: o.keyOf.key, publicKey: o.keyOf.cert.publicKey as forge.pki.rsa.PublicKey } : newKey();
   const cert = certify(o, publicKey, key, keyPem);
   return { certPem: forge.pki.certificateToPem(cert), keyPem, serial: cert.serialNumber.toUpperCase(), cert, key };
+}
+
+/**
+ * What a CA's finalize does with a PKCS#10 CSR (RSA keys: node-forge reads no others): a leaf for
+ * the CSR's public key and names, signed by `issuer`. `names` overrides the CSR's (a CA that
+ * leaves one out, for the pre-deploy check to catch).
+ */
+export function certifyCsr(csrPem: string, o: { issuer: Issued; notBefore: Date; notAfter: Date; names?: string[] }): { certPem: string; serial: string } {
+  const csr = forge.pki.certificationRequestFromPem(csrPem);
+  if (!csr.verify()) throw new Error('the CSR signature does not verify');
+  const requested = (csr.getAttribute({ name: 'extensionRequest' }) as { extensions?: { name: string; altNames?: { value: string }[] }[] } | null)?.extensions
+    ?.find((e) => e.name === 'subjectAltName')
+    ?.altNames?.map((a) => a.value);
+  const names = o.names ?? requested ?? [];
+  const cert = certify({ cn: names[0] ?? 'no name', names, issuer: o.issuer, notBefore: o.notBefore, notAfter: o.notAfter }, csr.publicKey as forge.pki.rsa.PublicKey);
+  return { certPem: forge.pki.certificateToPem(cert), serial: cert.serialNumber.toUpperCase() };
 }
 
 /**
@@ -136,7 +153,8 @@ export const days = (n: number) => new Date(Date.now() + n * DAY);
 
 /**
  * An ECDSA P-256 leaf for `names` signed by `issuer`, made with openssl (node-forge signs RSA only):
- * for servers that hold an ECDSA and an RSA certificate at once.
+ * for servers that hold an ECDSA and an RSA certificate at once. An IP address among `names`
+ * becomes an iPAddress entry (RFC 8738 certificates).
  */
 export function makeEcdsaLeaf(issuer: Issued, names: string[]): Omit<Issued, 'cert' | 'key'> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'certloop-ecdsa-'));
@@ -144,7 +162,7 @@ export function makeEcdsaLeaf(issuer: Issued, names: string[]): Omit<Issued, 'ce
     const f = (n: string) => path.join(dir, n);
     fs.writeFileSync(f('ca.pem'), issuer.certPem);
     fs.writeFileSync(f('ca.key'), issuer.keyPem);
-    fs.writeFileSync(f('ext'), `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`);
+    fs.writeFileSync(f('ext'), `subjectAltName=${names.map((n) => (net.isIP(n) ? `IP:${n}` : `DNS:${n}`)).join(',')}\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`);
     const serial = serialHex();
     const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
     run(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('leaf.key'), '-out', f('leaf.csr'), '-subj', `/CN=${names[0]}`]);

@@ -1,7 +1,8 @@
 /** Running the built `certloop daemon` as a child process and reading its HTTP pages, for e2e tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { CLI, recordOutput } from './lab.js';
+import { CLI, recordOutput } from './cli.js';
+import { waitFor } from './net.js';
 
 export interface Daemon {
   child: ChildProcess;
@@ -24,6 +25,17 @@ export function startDaemon(configFile: string, args: string[], env: Record<stri
     }),
   );
   return { child, output: () => out, exited };
+}
+
+/**
+ * Where a daemon started with `--listen 127.0.0.1:0` listens, once it says so: the system picked
+ * the port, so no other process can have taken it first.
+ */
+export async function listeningOn(d: Daemon, timeoutMs = 20_000): Promise<string> {
+  let url: string | undefined;
+  await waitFor(() => (url = /certloop daemon listening on (http:\/\/[^\s"]+)/.exec(d.output())?.[1]) !== undefined || d.child.exitCode !== null, timeoutMs, 'the daemon to listen');
+  if (!url) throw new Error(`the daemon exited before it listened:\n${d.output().slice(-2000)}`);
+  return url;
 }
 
 export async function get(url: string): Promise<{ status: number; body: string; type: string | null }> {

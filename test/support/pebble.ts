@@ -6,11 +6,14 @@
  * Pebble keeps everything in memory and makes new roots on every start, so the roots are fetched
  * from the management port each time.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
-import { freePort, waitFor } from './net.js';
+import { makeListenerCertificate } from './listener-cert.js';
+import { freePort, retryWhenPortTaken, waitFor } from './net.js';
+
+export { makeListenerCertificate };
 
 export interface PebbleOptions {
   /** Folder for generated files (certificates, config, logs). */
@@ -48,33 +51,31 @@ function requireBinary(name: string): void {
   throw new Error(`${name} is not installed: run \`apt-get install -y pebble nginx\` (scripts/test.sh does this as root)`);
 }
 
-/** A throwaway CA and a localhost/127.0.0.1 certificate for Pebble's HTTPS listener. */
-export function makeListenerCertificate(dir: string): { ca: string; cert: string; key: string } {
-  fs.mkdirSync(dir, { recursive: true });
-  const ca = path.join(dir, 'listener-ca.pem');
-  const caKey = path.join(dir, 'listener-ca.key');
-  const cert = path.join(dir, 'listener.pem');
-  const key = path.join(dir, 'listener.key');
-  const csr = path.join(dir, 'listener.csr');
-  const ext = path.join(dir, 'listener.ext');
-  const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', caKey, '-out', ca, '-days', '2', '-subj', '/CN=certloop test listener CA']);
-  run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=localhost']);
-  fs.writeFileSync(ext, 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
-  run(['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext]);
-  return { ca, cert, key };
-}
-
 export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
   requireBinary('pebble');
   requireBinary('pebble-challtestsrv');
   fs.mkdirSync(opts.dir, { recursive: true });
   const listener = makeListenerCertificate(opts.dir);
-  const [acmePort, mgmtPort, tlsPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  // Where Pebble's VA connects for http-01: certloop listens there later, so both are told a
+  // number now (net.ts freePort).
   const httpPort = opts.httpPort ?? (await freePort());
-  const children: ChildProcess[] = [];
+  // Pebble and pebble-challtestsrv cannot listen on port 0 and report the port: each attempt picks
+  // free ports, and a process that exits saying one was taken starts the whole thing again.
+  return retryWhenPortTaken(`pebble in ${opts.dir}`, () => startPebbleOn(opts, listener, httpPort));
+}
+
+async function startPebbleOn(opts: PebbleOptions, listener: { ca: string; cert: string; key: string }, httpPort: number): Promise<Pebble> {
+  // tlsPort is where Pebble's VA would connect for tls-alpn-01; nothing listens there.
+  const [acmePort, mgmtPort, tlsPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const children: { name: string; child: ChildProcess; log: Log }[] = [];
   const stopAll = async () => {
-    await Promise.all(children.map(stopChild));
+    await Promise.all(children.map((c) => stopChild(c.child)));
+  };
+  /** Throws (with what it logged) when a process of this attempt has exited. */
+  const alive = () => {
+    for (const c of children) {
+      if (c.child.exitCode !== null || c.child.signalCode !== null) throw new Error(`${c.name} exited at start; see ${c.log.file}:\n${c.log.since().slice(-2000)}`);
+    }
   };
 
   try {
@@ -82,15 +83,17 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
     let challtestsrvManagement: string | undefined;
     if (!dnsServer) {
       const [dnsPort, ctsMgmt] = await Promise.all([freePort('udp'), freePort()]);
+      const log = openLog(opts.dir, 'challtestsrv.log');
       const cts = spawn(
         'pebble-challtestsrv',
         ['-dns01', `127.0.0.1:${dnsPort}`, '-management', `127.0.0.1:${ctsMgmt}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-defaultIPv6', ''],
-        { stdio: ['ignore', logFile(opts.dir, 'challtestsrv.log'), logFile(opts.dir, 'challtestsrv.log')] },
+        { stdio: ['ignore', log.fd, log.fd] },
       );
-      children.push(cts);
+      fs.closeSync(log.fd);
+      children.push({ name: 'pebble-challtestsrv', child: cts, log });
       dnsServer = `127.0.0.1:${dnsPort}`;
       challtestsrvManagement = `http://127.0.0.1:${ctsMgmt}`;
-      await waitFor(() => httpOk(`${challtestsrvManagement}/`), 10_000, 'pebble-challtestsrv to start');
+      await waitFor(() => (alive(), httpOk(`${challtestsrvManagement}/`)), 10_000, 'pebble-challtestsrv to start');
     }
 
     const configFile = path.join(opts.dir, 'pebble-config.json');
@@ -111,8 +114,9 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
         },
       }),
     );
+    const log = openLog(opts.dir, 'pebble.log');
     const pebble = spawn('pebble', ['-config', configFile, '-dnsserver', dnsServer], {
-      stdio: ['ignore', logFile(opts.dir, 'pebble.log'), logFile(opts.dir, 'pebble.log')],
+      stdio: ['ignore', log.fd, log.fd],
       env: {
         ...process.env,
         PEBBLE_VA_NOSLEEP: '1',
@@ -121,13 +125,23 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
         ...opts.env,
       },
     });
-    children.push(pebble);
+    fs.closeSync(log.fd);
+    children.push({ name: 'pebble', child: pebble, log });
     const ca = fs.readFileSync(listener.ca);
     const directory = `https://127.0.0.1:${acmePort}/dir`;
     const managementUrl = `https://127.0.0.1:${mgmtPort}`;
-    await waitFor(() => httpsOk(directory, ca), 15_000, 'pebble to start');
+    // Only this Pebble's listener certificate is trusted here, so another Pebble on a port that
+    // was taken cannot pass for it; a process of ours that exited says why.
+    await waitFor(() => (alive(), httpsOk(directory, ca)), 15_000, 'pebble to start');
 
-    const root = await httpsGet(`${managementUrl}/roots/0`, ca);
+    let root: string;
+    try {
+      root = await httpsGet(`${managementUrl}/roots/0`, ca);
+    } catch (err) {
+      alive();
+      throw err;
+    }
+    alive();
     const rootFile = path.join(opts.dir, 'pebble-root.pem');
     fs.writeFileSync(rootFile, root);
 
@@ -146,8 +160,18 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
   }
 }
 
-function logFile(dir: string, name: string): number {
-  return fs.openSync(path.join(dir, name), 'a');
+interface Log {
+  file: string;
+  fd: number;
+  /** What was written since this attempt opened it. */
+  since(): string;
+}
+
+function openLog(dir: string, name: string): Log {
+  const file = path.join(dir, name);
+  const fd = fs.openSync(file, 'a');
+  const from = fs.fstatSync(fd).size;
+  return { file, fd, since: () => fs.readFileSync(file).subarray(from).toString('utf8') };
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ROOT } from '../support/lab.js';
+import { ROOT } from '../support/workspace.js';
 
 // The layers are written once, in .dependency-cruiser.cjs (which npm test enforces); the docs draw them.
 const { LAYERS } = createRequire(import.meta.url)(path.join(ROOT, '.dependency-cruiser.cjs')).certloop as { LAYERS: { name: string; paths: string[] }[] };

@@ -7,12 +7,12 @@
  * are also queued, so a wildcard and its apex do not race each other.
  */
 import type { DnsManagementClient, RecordSet, TxtRecord as AzureTxtRecord } from '@azure/arm-dns';
-import { azurePipelineOptions, createAzureCredential, scrubSecrets } from '../../../src/azure/credential.js';
 import { relativeName } from '../../../src/dns/challenge.js';
 import { formatDuration } from '../../../src/util/duration.js';
 import { abortable } from '../../../src/util/timers.js';
 import { Dns01Solver, DnsProviderError, type TxtRecord, type TxtRecordProvider } from '../../../src/dns/solver.js';
 import type { SolverFactory } from '../../../src/plugins.js';
+import { armErrorFacts, createArmDnsClient, statusText } from './client.js';
 import type { AzureDnsConfig } from './schema.js';
 
 /** Conflicting writers rarely collide more than once or twice; give up loudly after this. */
@@ -58,15 +58,7 @@ export class AzureDnsProvider implements TxtRecordProvider {
   }
 
   private dnsClient(): Promise<DnsManagementClient> {
-    this.client ??= (async () => {
-      const { DnsManagementClient } = await import('@azure/arm-dns');
-      const connection = { caBundle: this.config.caBundle };
-      const credential = await createAzureCredential(this.config.credential, connection);
-      return new DnsManagementClient(credential, this.config.subscriptionId, {
-        ...azurePipelineOptions(connection),
-        ...(this.config.endpoint ? { endpoint: this.config.endpoint, $host: this.config.endpoint.replace(/\/$/, '') } : {}),
-      });
-    })();
+    this.client ??= createArmDnsClient(this.config);
     return this.client;
   }
 
@@ -151,34 +143,22 @@ export class AzureDnsProvider implements TxtRecordProvider {
    */
   private explain(err: unknown): DnsProviderError {
     const { zone, resourceGroup, subscriptionId, credential } = this.config;
-    const status = statusOf(err);
-    const code = (err as { code?: string }).code;
-    const raw = scrubSecrets((err as Error).message ?? String(err), credential);
-    const detail = raw.split('\n')[0];
+    const facts = armErrorFacts(err, credential);
+    const { status, detail } = facts;
     if (status === 401 || status === 403) {
       return new DnsProviderError(
-        `Azure denied access to zone ${zone} (HTTP ${status}${code ? ` ${code}` : ''}: ${detail}); the identity needs the "DNS Zone Contributor" role on the zone`,
+        `Azure denied access to zone ${zone} (${statusText(facts)}: ${detail}); the identity needs the "DNS Zone Contributor" role on the zone`,
         { retryable: false },
       );
     }
     if (status === 404) {
-      return new DnsProviderError(
-        `zone ${zone} was not found in resource group ${resourceGroup} of subscription ${subscriptionId} (HTTP 404${code ? ` ${code}` : ''})`,
-        { retryable: false },
-      );
+      return new DnsProviderError(`zone ${zone} was not found in resource group ${resourceGroup} of subscription ${subscriptionId} (${statusText(facts)})`, { retryable: false });
     }
     if (status === 412) {
       return new DnsProviderError(`the TXT record set kept changing under certloop (${MAX_ATTEMPTS} conflicting writes); try again`);
     }
-    const name = (err as Error).name;
-    if (/^(CredentialUnavailable|Authentication|AggregateAuthentication|AuthenticationRequired)Error$/.test(name)) {
-      // Entra answers carry a stable AADSTS code and sentence amid correlation noise; keep those.
-      const aadsts = /AADSTS\d+:[^.]*\./.exec(detail)?.[0];
-      return new DnsProviderError(`cannot sign in to Azure with the ${credential.type} credential: ${aadsts ?? detail}`, {
-        retryable: name !== 'CredentialUnavailableError' && aadsts === undefined,
-      });
-    }
-    return new DnsProviderError(`Azure DNS request failed${status ? ` (HTTP ${status}${code ? ` ${code}` : ''})` : ''}: ${detail}`);
+    if (facts.signIn) return new DnsProviderError(facts.signIn.message, { retryable: facts.signIn.retryable });
+    return new DnsProviderError(`Azure DNS request failed${status ? ` (${statusText(facts)})` : ''}: ${detail}`);
   }
 }
 

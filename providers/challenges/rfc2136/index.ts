@@ -5,7 +5,7 @@
  */
 import { findZone } from '../../../src/dns/authoritative.js';
 import { parseServer, type DnsServer } from '../../../src/dns/client.js';
-import type { TsigKey } from './tsig.js';
+import { tsigKey, type TsigKey } from './tsig.js';
 import { DnsUpdateError, sendUpdate, type TxtChange } from './update.js';
 import { relativeName } from '../../../src/dns/challenge.js';
 import { Dns01Solver, DnsProviderError, type TxtRecord, type TxtRecordProvider } from '../../../src/dns/solver.js';
@@ -23,9 +23,7 @@ export class Rfc2136Provider implements TxtRecordProvider {
 
   constructor(private readonly config: Rfc2136Config) {
     this.server = parseServer(config.server);
-    if (config.tsig) {
-      this.key = { name: config.tsig.name, algorithm: config.tsig.algorithm, secret: Buffer.from(config.tsig.secret, 'base64') };
-    }
+    if (config.tsig) this.key = tsigKey(config.tsig);
   }
 
   /** The configured zone, or the one the primary server says holds the name. */

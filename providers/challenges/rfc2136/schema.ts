@@ -13,6 +13,14 @@ const Base64Secret = z
     message: 'expected the key secret in base64, as in the server\'s key file (secret "…";)',
   });
 
+/** A TSIG key (RFC 8945) as the server's key file gives it: for updates here, and zone transfers (sources/axfr). */
+export const TsigKeyConfig = z.strictObject({
+  name: z.string().min(1, 'expected the key name as the server knows it'),
+  algorithm: z.enum(TSIG_ALGORITHMS).default('hmac-sha256'),
+  secret: Base64Secret,
+});
+export type TsigKeyConfig = z.infer<typeof TsigKeyConfig>;
+
 /**
  * rfc2136: dynamic updates (RFC 2136) to the zone's primary server, signed with TSIG (RFC 8945).
  * Works with BIND, Knot, PowerDNS and Windows DNS.
@@ -25,13 +33,7 @@ export const Rfc2136Config = z.strictObject({
   /** The zone to update; default: asked from the server (the owner of the SOA for the record). */
   zone: ZoneName.optional(),
   /** The TSIG key; without it the update is unsigned (only for servers that allow updates by address). */
-  tsig: z
-    .strictObject({
-      name: z.string().min(1, 'expected the key name as the server knows it'),
-      algorithm: z.enum(TSIG_ALGORITHMS).default('hmac-sha256'),
-      secret: Base64Secret,
-    })
-    .optional(),
+  tsig: TsigKeyConfig.optional(),
   /** TTL of the TXT record, in seconds. */
   ttl: z.number().int().min(1).max(86_400).default(60),
   /** How long one update may take. */

@@ -89,54 +89,139 @@ export interface ReplyTsig {
   problem?: string;
 }
 
-/**
- * Finds and checks the TSIG of a reply to a signed request. A reply without a TSIG, or with one
- * that does not verify, must not be trusted (RFC 8945 §5.3.4): someone else may have answered.
- */
-export function checkReply(reply: Buffer, key: TsigKey, requestMac: Buffer, now: Date = new Date()): ReplyTsig {
-  const start = lastAdditionalOffset(reply);
-  if (start === undefined) return { error: 0, verified: false, problem: 'the reply is not signed' };
-  const owner = readName(reply, start);
+/** The fields of a message's TSIG record, and where it starts. */
+interface TsigRecord {
+  start: number;
+  owner: string;
+  algorithm: string;
+  timeSigned: number;
+  fudge: number;
+  mac: Buffer;
+  originalId: number;
+  error: number;
+  other: Buffer;
+}
+
+/** The TSIG record at the end of `message`, if its last record is one. */
+function readTsig(message: Buffer): TsigRecord | undefined {
+  const start = lastAdditionalOffset(message);
+  if (start === undefined) return undefined;
+  const owner = readName(message, start);
   let p = start + owner.bytes;
-  if (reply.readUInt16BE(p) !== TYPE_TSIG) return { error: 0, verified: false, problem: 'the reply is not signed' };
+  if (message.readUInt16BE(p) !== TYPE_TSIG) return undefined;
   p += 2 + 2 + 4 + 2; // type, class, TTL, RDLENGTH
-  const algorithm = readName(reply, p);
+  const algorithm = readName(message, p);
   p += algorithm.bytes;
-  const timeSigned = reply.readUInt16BE(p) * 2 ** 32 + reply.readUInt32BE(p + 2);
-  const fudge = reply.readUInt16BE(p + 6);
-  const macSize = reply.readUInt16BE(p + 8);
-  const mac = reply.subarray(p + 10, p + 10 + macSize);
+  const timeSigned = message.readUInt16BE(p) * 2 ** 32 + message.readUInt32BE(p + 2);
+  const fudge = message.readUInt16BE(p + 6);
+  const macSize = message.readUInt16BE(p + 8);
+  const mac = message.subarray(p + 10, p + 10 + macSize);
   p += 10 + macSize;
-  const originalId = reply.readUInt16BE(p);
-  const error = reply.readUInt16BE(p + 2);
-  const otherLen = reply.readUInt16BE(p + 4);
-  const other = reply.subarray(p + 6, p + 6 + otherLen);
+  const otherLen = message.readUInt16BE(p + 4);
+  return {
+    start,
+    owner: owner.name,
+    algorithm: algorithm.name,
+    timeSigned,
+    fudge,
+    mac,
+    originalId: message.readUInt16BE(p),
+    error: message.readUInt16BE(p + 2),
+    other: message.subarray(p + 6, p + 6 + otherLen),
+  };
+}
 
+const bare = (name: string) => name.toLowerCase().replace(/\.$/, '');
+
+/**
+ * Checks one signed message of a reply. `prior` is the MAC this one chains to (the request's for
+ * the first reply, else the last verified one), `unsigned` the messages between the two, and
+ * `first` whether the full TSIG variables are covered (RFC 8945 §4.3.3) or only the timers
+ * (§5.3.1, the later messages of a zone transfer).
+ */
+function verifySigned(message: Buffer, rec: TsigRecord, key: TsigKey, prior: Buffer, unsigned: Buffer[], first: boolean, now: Date): ReplyTsig {
+  const { error, mac } = rec;
   // BADSIG and BADKEY replies carry no MAC: the server could not sign with a key it rejected.
-  if (macSize === 0) return { error, verified: false, problem: 'the reply carries no signature' };
-  if (owner.name.toLowerCase().replace(/\.$/, '') !== key.name.toLowerCase().replace(/\.$/, '')) {
-    return { error, verified: false, problem: `the reply is signed with another key (${owner.name})` };
-  }
-  if (algorithm.name.toLowerCase().replace(/\.$/, '') !== key.algorithm) {
-    return { error, verified: false, problem: `the reply is signed with another algorithm (${algorithm.name})` };
-  }
+  if (mac.length === 0) return { error, verified: false, problem: 'the reply carries no signature' };
+  if (bare(rec.owner) !== bare(key.name)) return { error, verified: false, problem: `the reply is signed with another key (${rec.owner})` };
+  if (bare(rec.algorithm) !== key.algorithm) return { error, verified: false, problem: `the reply is signed with another algorithm (${rec.algorithm})` };
 
-  const unsigned = Buffer.from(reply.subarray(0, start));
-  unsigned.writeUInt16BE(originalId, 0);
-  unsigned.writeUInt16BE(unsigned.readUInt16BE(10) - 1, 10);
-  const expected = createHmac(hashName(key.algorithm), key.secret)
-    .update(u16(requestMac.length))
-    .update(requestMac)
-    .update(unsigned)
-    .update(variables(key, timeSigned, fudge, error, other))
-    .digest();
+  const stripped = Buffer.from(message.subarray(0, rec.start));
+  stripped.writeUInt16BE(rec.originalId, 0);
+  stripped.writeUInt16BE(stripped.readUInt16BE(10) - 1, 10);
+  const hmac = createHmac(hashName(key.algorithm), key.secret).update(u16(prior.length)).update(prior);
+  for (const m of unsigned) hmac.update(m);
+  hmac.update(stripped);
+  hmac.update(first ? variables(key, rec.timeSigned, rec.fudge, error, rec.other) : Buffer.concat([u48(rec.timeSigned), u16(rec.fudge)]));
+  const expected = hmac.digest();
   // RFC 8945 §5.2.2.1: a truncated MAC is acceptable down to half the hash (and 10 bytes).
   const minimum = Math.max(10, expected.length / 2);
   if (mac.length < minimum || mac.length > expected.length || !timingSafeEqual(mac, expected.subarray(0, mac.length))) {
     return { error, verified: false, problem: 'the reply signature does not verify' };
   }
-  if (Math.abs(now.getTime() / 1000 - timeSigned) > fudge) {
+  if (Math.abs(now.getTime() / 1000 - rec.timeSigned) > rec.fudge) {
     return { error, verified: false, problem: 'the reply was signed too long ago or in the future (clock skew)' };
   }
   return { error, verified: true };
+}
+
+/**
+ * Finds and checks the TSIG of a reply to a signed request. A reply without a TSIG, or with one
+ * that does not verify, must not be trusted (RFC 8945 §5.3.4): someone else may have answered.
+ */
+export function checkReply(reply: Buffer, key: TsigKey, requestMac: Buffer, now: Date = new Date()): ReplyTsig {
+  const rec = readTsig(reply);
+  if (!rec) return { error: 0, verified: false, problem: 'the reply is not signed' };
+  return verifySigned(reply, rec, key, requestMac, [], true, now);
+}
+
+/** RFC 8945 §5.3.1: a verifier must accept up to 99 unsigned messages between signed ones. */
+const MAX_UNSIGNED_RUN = 99;
+
+/**
+ * Checks the messages of a multi-message reply (a zone transfer over TCP) in order: each signed
+ * one chains to the previous MAC and covers the unsigned messages since (RFC 8945 §5.3.1). The
+ * first and the last message must be signed; `finish` says whether the last one was.
+ */
+export class TsigStreamVerifier {
+  private prior: Buffer;
+  private first = true;
+  private unsigned: Buffer[] = [];
+
+  constructor(
+    private readonly key: TsigKey,
+    requestMac: Buffer,
+  ) {
+    this.prior = requestMac;
+  }
+
+  /** The next message; `verified: false` with no `problem` means unsigned, acceptable so far. */
+  next(message: Buffer, now: Date = new Date()): ReplyTsig {
+    const rec = readTsig(message);
+    if (!rec) {
+      if (this.first) return { error: 0, verified: false, problem: 'the reply is not signed' };
+      this.unsigned.push(message);
+      if (this.unsigned.length > MAX_UNSIGNED_RUN) {
+        return { error: 0, verified: false, problem: `more than ${MAX_UNSIGNED_RUN} messages in a row are not signed (RFC 8945 §5.3.1)` };
+      }
+      return { error: 0, verified: false };
+    }
+    const result = verifySigned(message, rec, this.key, this.prior, this.unsigned, this.first, now);
+    if (result.verified) {
+      this.prior = Buffer.from(rec.mac);
+      this.first = false;
+      this.unsigned = [];
+    }
+    return result;
+  }
+
+  /** Whether everything received so far is covered by a verified signature. */
+  get complete(): boolean {
+    return !this.first && this.unsigned.length === 0;
+  }
+}
+
+/** A key as configured (secret in base64, as in the server's key file) ready for signing. */
+export function tsigKey(config: { name: string; algorithm: TsigAlgorithm; secret: string }): TsigKey {
+  return { name: config.name, algorithm: config.algorithm, secret: Buffer.from(config.secret, 'base64') };
 }

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import type { PipelinePolicy, PipelineResponse } from '@azure/core-rest-pipeline';
 import type { CertificateClient } from '@azure/keyvault-certificates';
 import type { SecretClient } from '@azure/keyvault-secrets';
-import { CertloopError } from '../../../src/errors.js';
+import { CertloopError, type ErrorCode, type Step } from '../../../src/errors.js';
 import type { Logger } from '../../../src/observability/logger.js';
 import { azurePipelineOptions, createAzureCredential } from '../../../src/azure/credential.js';
 import type { KeyVaultTargetConfig } from './schema.js';
@@ -26,8 +26,16 @@ export interface KeyVaultClients {
   secrets(): Promise<SecretClient>;
 }
 
-export async function openClients(config: KeyVaultTargetConfig, certificate: string, log: Logger): Promise<KeyVaultClients> {
-  if (config.caBundle) readCaBundle(config.caBundle, certificate); // a clear error before the SDK's
+/** What the clients need of a Key Vault target's or source's settings. */
+export type KeyVaultConnection = Pick<KeyVaultTargetConfig, 'vaultUrl' | 'credential' | 'caBundle' | 'maxRetryWait' | 'disableChallengeResourceVerification'>;
+
+export async function openClients(
+  config: KeyVaultConnection,
+  certificate: string,
+  log: Logger,
+  failure: { code: ErrorCode; step: Step } = { code: 'DEPLOY_FAILED', step: 'deploy' },
+): Promise<KeyVaultClients> {
+  if (config.caBundle) readCaBundle(config.caBundle, certificate, failure); // a clear error before the SDK's
   const { tlsOptions } = azurePipelineOptions({ caBundle: config.caBundle });
   const { CertificateClient } = await import('@azure/keyvault-certificates');
   const credential = await createAzureCredential(config.credential, { caBundle: config.caBundle });
@@ -45,13 +53,13 @@ export async function openClients(config: KeyVaultTargetConfig, certificate: str
   };
 }
 
-function readCaBundle(file: string, certificate: string): string {
+function readCaBundle(file: string, certificate: string, failure: { code: ErrorCode; step: Step }): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new CertloopError('DEPLOY_FAILED', `cannot read the key-vault caBundle ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, {
+    throw new CertloopError(failure.code, `cannot read the key-vault caBundle ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, {
       certificate,
-      step: 'deploy',
+      step: failure.step,
       retryable: false,
     });
   }

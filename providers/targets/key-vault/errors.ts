@@ -4,7 +4,7 @@
  * are built from status codes, service error codes and our own words; secrets the config holds
  * (client secret, PFX password) are scrubbed from anything that came from elsewhere.
  */
-import { CertloopError, type Step } from '../../../src/errors.js';
+import { CertloopError, type ErrorCode, type Step } from '../../../src/errors.js';
 import type { KeyVaultTargetConfig } from './schema.js';
 
 /** What certloop was doing, for the message and for the permission it needs. */
@@ -47,12 +47,16 @@ interface SdkError {
   errors?: unknown[];
 }
 
+/** What the messages need of a Key Vault target's or source's settings. */
+export type KeyVaultErrorContext = Pick<KeyVaultTargetConfig, 'vaultUrl' | 'certificateName' | 'credential' | 'timeout' | 'maxRetryWait'> & { password?: string };
+
 export function classifyKeyVaultError(
   err: unknown,
   op: Operation,
-  config: KeyVaultTargetConfig,
+  config: KeyVaultErrorContext,
   certificate: string,
   step: Step = 'deploy',
+  errorCode: ErrorCode = 'DEPLOY_FAILED',
 ): CertloopError {
   if (err instanceof CertloopError) return err;
   const e = (err ?? {}) as SdkError;
@@ -60,7 +64,7 @@ export function classifyKeyVaultError(
   const host = safeHost(vault);
   const object = `certificate "${config.certificateName}" in ${vault}`;
   const fail = (message: string, opts: { retryable?: boolean; retryAfterSeconds?: number } = {}) =>
-    new CertloopError('DEPLOY_FAILED', scrub(message, config), { certificate, step, cause: err, ...opts });
+    new CertloopError(errorCode, scrub(message, config), { certificate, step, cause: err, ...opts });
 
   if (e.name === 'AbortError' || e.name === 'TimeoutError') return fail(`Key Vault did not answer within ${config.timeout / 1000}s while trying to ${WHAT[op]} ${object}`);
 
@@ -82,7 +86,7 @@ export function classifyKeyVaultError(
       const after = Number(e.response?.headers?.get('retry-after'));
       const retryAfterSeconds = Number.isFinite(after) ? after : undefined;
       return fail(
-        `Key Vault is throttling (${e.statusCode}${retryAfterSeconds !== undefined ? `, Retry-After ${retryAfterSeconds}s` : ''}) and certloop stopped waiting after maxRetryWait ${config.maxRetryWait / 1000}s; the next run retries with the same certificate`,
+        `Key Vault is throttling (${e.statusCode}${retryAfterSeconds !== undefined ? `, Retry-After ${retryAfterSeconds}s` : ''}) and certloop stopped waiting after maxRetryWait ${config.maxRetryWait / 1000}s; the next run retries${errorCode === 'DEPLOY_FAILED' ? ' with the same certificate' : ''}`,
         { retryAfterSeconds },
       );
     }
@@ -109,7 +113,7 @@ export function classifyKeyVaultError(
   return fail(`cannot ${WHAT[op]} ${object}: ${firstLine(e.message) || String(err)}`);
 }
 
-function credentialHint(config: KeyVaultTargetConfig): string {
+function credentialHint(config: KeyVaultErrorContext): string {
   switch (config.credential.type) {
     case 'client-secret':
       return 'check tenantId, clientId and clientSecret (an expired client secret is the usual cause)';
@@ -133,7 +137,7 @@ function safeHost(url: string): string {
 }
 
 /** Removes the configured secrets from a message that may quote what another system said. */
-export function scrub(message: string, config: KeyVaultTargetConfig): string {
+export function scrub(message: string, config: KeyVaultErrorContext): string {
   let out = message;
   const secrets = [config.password, config.credential.type === 'client-secret' ? config.credential.clientSecret : undefined];
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');

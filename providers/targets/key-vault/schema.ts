@@ -12,16 +12,21 @@ const NonEmpty = z.string().min(1, 'expected a value');
 export const KeyVaultCredentialConfig = AzureCredentialConfig;
 export type KeyVaultCredentialConfig = z.infer<typeof KeyVaultCredentialConfig>;
 
+/** The vault URI, without a trailing slash. */
+export const VaultUrl = z
+  .url({ protocol: /^https$/, message: 'expected the vault URL, such as https://myvault.vault.azure.net' })
+  .transform((u) => u.replace(/\/+$/, ''));
+
+/** Key Vault object names allow letters, digits and hyphens only (no dots). */
+export const KeyVaultObjectName = z.string().regex(/^[0-9A-Za-z-]{1,127}$/, {
+  message: 'expected 1-127 letters, digits or hyphens (Key Vault names allow no dots: www-example-com, not www.example.com)',
+});
+
 /** Azure Key Vault: every deploy imports a new version of one certificate object. */
 export const KeyVaultTargetConfig = z.strictObject({
   type: z.literal('key-vault'),
-  vaultUrl: z
-    .url({ protocol: /^https$/, message: 'expected the vault URL, such as https://myvault.vault.azure.net' })
-    .transform((u) => u.replace(/\/+$/, '')),
-  /** Key Vault object names allow letters, digits and hyphens only (no dots). */
-  certificateName: z.string().regex(/^[0-9A-Za-z-]{1,127}$/, {
-    message: 'expected 1-127 letters, digits or hyphens (Key Vault names allow no dots: www-example-com, not www.example.com)',
-  }),
+  vaultUrl: VaultUrl,
+  certificateName: KeyVaultObjectName,
   credential: KeyVaultCredentialConfig.default({ type: 'default' }),
   /** Optional password for the imported PFX (Key Vault stores the key; consumers read the secret). */
   password: NonEmpty.optional(),

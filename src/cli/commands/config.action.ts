@@ -2,7 +2,8 @@
  * `certloop config check`: load the configuration exactly as `run` does, then print it resolved
  * (defaults applied, paths absolute) with secrets masked, plus what would fail at run time even
  * though the file is well-formed (an unreadable caBundle, a reload program that is not installed,
- * a `state:` file that is a folder, damaged or read-only).
+ * a `state:` file that is a folder, damaged or read-only), and an ACME profile the CA does not offer
+ * when the directory can be read (check-profiles.ts).
  * `certloop config schema`: the JSON Schema for editors, from the same zod schema.
  */
 import fs from 'node:fs';
@@ -13,16 +14,23 @@ import { configJsonSchema } from '../../config/json-schema.js';
 import { maskedConfig } from '../../config/mask.js';
 import { sqlitePath } from '../../state/config.js';
 import { stateFileProblem } from '../../state/file-check.js';
+import { ConfigError } from '../../errors.js';
+import { checkProfiles } from '../check-profiles.js';
 import { EXIT, print, printJson, type GlobalOptions } from '../context.js';
 
 export async function configCheckCommand(opts: GlobalOptions): Promise<number> {
   // A ConfigError propagates: main prints every problem with file:line:column and exits 2.
   const config = loadConfig(defaultConfigPath(opts.config));
+  // A profile the CA does not offer is as invalid as a misspelt field: exit 2 with its location.
+  const profiles = await checkProfiles(config);
+  if (profiles.problems.length > 0) throw new ConfigError(profiles.problems);
   const warnings = runtimeWarnings(config);
   const shown = maskedConfig(config);
   if (opts.json) {
-    printJson({ file: config.file, valid: true, warnings, config: shown });
+    const { problems: _none, ...profileReport } = profiles;
+    printJson({ file: config.file, valid: true, warnings, profiles: profileReport, config: shown });
   } else {
+    for (const n of profiles.notes) process.stderr.write(`certloop: note: ${n}\n`);
     print(`# ${config.file}: valid, ${config.certificates.length} certificate(s); defaults applied, paths absolute, durations in ms, secrets shown as ********`);
     process.stdout.write(stringify(shown, { lineWidth: 0 }));
     for (const w of warnings) process.stderr.write(`certloop: warning: ${w}\n`);
@@ -53,7 +61,7 @@ function runtimeWarnings(config: LoadedConfig): string[] {
   config.acme.fallback.forEach((f, i) => readable(f.caBundle, `acme.fallback[${i}].caBundle`));
   config.certificates.forEach((c, i) => {
     readable(c.verify.trust, `certificates[${i}].verify.trust`);
-    c.targets.forEach((t, j) => {
+    (c.targets ?? []).forEach((t, j) => {
       const reload = (t as { reload?: string[] }).reload;
       if (reload && !findProgram(reload[0], config.baseDir)) {
         out.push(`certificates[${i}].targets[${j}].reload: program "${reload[0]}" not found (on PATH or relative to ${config.baseDir})`);

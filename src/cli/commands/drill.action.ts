@@ -12,6 +12,8 @@ export async function drillCommand(opts: GlobalOptions & { names?: string[]; at?
     const certs = opts.names ? config.certificates.filter((c) => opts.names!.includes(c.name)) : config.certificates;
     const missing = (opts.names ?? []).filter((n) => !certs.some((c) => c.name === n));
     if (missing.length) throw new CertloopError('USAGE', `no certificate named ${missing.join(', ')} in ${config.file}`, { retryable: false });
+    const sourced = (opts.names ?? []).filter((n) => certs.some((c) => c.name === n && c.source));
+    if (sourced.length) throw new CertloopError('USAGE', `nothing to drill for ${sourced.join(', ')}: certloop does not issue a certificate with a source (it reads the source and verifies the endpoints)`, { retryable: false });
     // Recorded like the daemon's scheduled drills (status, metrics, drill_failed / drill_recovered).
     const observers = createObservers(config, store, log);
     const results = await drillAndRecord({ config, store, log, certificates: certs, trigger: 'manual', events: observers.bus, at });

@@ -1,6 +1,7 @@
 /** `certloop plan [NAME...] [--at TIME]`: what a run at TIME would do for each certificate, and why. */
 import { defaultConfigPath } from '../../config/load.js';
 import { loadConfigOutline } from '../../config/outline.js';
+import { sourceLabel } from '../../config/schema.js';
 // Not controller/run.js's policyFor (the same lookup): that would load the ACME client and every provider.
 import { resolvedPolicyFor as policyFor } from '../../policy/load.js';
 import { CertloopError } from '../../errors.js';
@@ -25,7 +26,7 @@ export async function planCommand(opts: GlobalOptions & { names?: string[]; at?:
   const records = await readSummaries(config.state, certs.map((c) => c.name));
   // One plan at a time, written as it is made: 100,000 certificates never sit in memory as plans.
   function* plans(): Generator<CertificatePlan> {
-    for (const c of certs) yield planCertificate(c.name, c.domains, records.get(c.name), policyFor(c), at);
+    for (const c of certs) yield planCertificate(c.name, c.domains, records.get(c.name), policyFor(c), at, sourceLabel(c));
   }
   const out = new ChunkedOutput();
   if (opts.json) writeJsonWithList(out, { at: at.toISOString(), now: now.toISOString() }, 'certificates', plans());

@@ -6,12 +6,14 @@ import { createObservers } from '../../report/observers.js';
 import { ProgressLines } from '../progress.js';
 import type { CertificateOutcome } from '../../controller/certificate.js';
 import { CertloopError } from '../../errors.js';
+import { sourceLabel } from '../../config/schema.js';
 import { EXIT, print, printJson, withContext, type GlobalOptions } from '../context.js';
 import { shortSerial, VERDICT_MARK } from '../format.js';
 import { NO_ENDPOINTS } from '../../state/certificate-state.js';
 import { ChunkedOutput } from '../output.js';
 import { parseShard } from '../../controller/shard.js';
 import type { Recheck } from '../../verify/freshness.js';
+import { sourceLines, sweepJson, sweepSummaryLine, watchedLine } from '../watch-format.js';
 
 export async function runCommand(
   opts: GlobalOptions & { names?: string[]; force?: boolean; ca?: string; metricsFile?: string; shard?: string; recheck?: Recheck },
@@ -25,6 +27,17 @@ export async function runCommand(
       const unknown = opts.names.filter((n) => !known.has(n));
       if (unknown.length > 0) {
         throw new CertloopError('USAGE', `no certificate named ${unknown.join(', ')} in ${config.file} (known: ${[...known].join(', ')})`, { retryable: false });
+      }
+      // Issue 18 §3: nothing to force for a certificate certloop does not issue.
+      const sourced = config.certificates.filter((c) => c.source && opts.names!.includes(c.name));
+      if (opts.force && sourced.length > 0) {
+        throw new CertloopError(
+          'USAGE',
+          sourced
+            .map((c) => `certloop does not issue ${c.name}: its source is ${sourceLabel(c)}. Renew it there (Key Vault's own CA integration, or whatever writes it); \`certloop renew ${c.name}\` without --force reads the latest enabled version and verifies the endpoints serve it`)
+            .join('\n'),
+          { retryable: false },
+        );
       }
     }
     const progress = !opts.json && process.stdout.isTTY;
@@ -45,13 +58,19 @@ export async function runCommand(
       onStep: opts.onStep,
       onOutcome: progress ? (o) => (lines ? lines.set(o.name, outcomeLine(o)) : print(outcomeLine(o))) : undefined,
     });
+    // Watched endpoints ride along with a full run (issue 18); one shard sweeps them, renew never does.
+    const sweepNow = config.watch && !opts.names && (!shard || shard.index === 0);
+    // Loaded only when there is something to watch: a quiet run loads no probe code (bench/idle).
+    const watching = sweepNow ? await import('./watch.action.js') : undefined;
+    const watched = watching ? await watching.sweepWatched(config, store, log, observers.bus, opts.recheck) : undefined;
     await observers.dispatcher.drain();
     if (opts.metricsFile) {
       observers.metrics.observeRun(summary);
       await observers.refreshMetrics();
       await writeMetricsFile(opts.metricsFile, observers.metrics);
     }
-    if (opts.json) printJson({ ...summaryJson(summary), shard: shard ?? null });
+    const views = watched && watching ? await watching.viewsOf(config, store, watched) : [];
+    if (opts.json) printJson({ ...summaryJson(summary), shard: shard ?? null, ...(watched ? { watched: sweepJson(watched, views) } : {}) });
     else {
       if (!progress) {
         // Written in chunks: a write per line was a twentieth of a quiet run over 1,000 certificates.
@@ -69,8 +88,15 @@ export async function runCommand(
           (c.alerting ? `, ${c.alerting} with alerts` : '') +
           (c.locked ? `, ${c.locked} skipped (locked by another process)` : ''),
       );
+      if (watched) {
+        const out = new ChunkedOutput();
+        for (const line of sourceLines(watched)) out.line(line);
+        for (const v of views) out.line(watchedLine(v, new Date(watched.startedAt)));
+        out.line(sweepSummaryLine(watched));
+        out.flush();
+      }
     }
-    return summary.exitCode === 0 ? EXIT.OK : EXIT.FAILED;
+    return summary.exitCode === 0 && (watched?.exitCode ?? 0) === 0 ? EXIT.OK : EXIT.FAILED;
   });
 }
 
@@ -120,6 +146,8 @@ export function summaryJson(s: RunSummary) {
       drift: o.verification?.state.drift ?? false,
       error: o.error ?? null,
       fresh: o.verification?.fresh !== undefined,
+      /** A certificate certloop does not issue: the source's current version as read by this run. */
+      source: o.source ?? null,
       checkedAt: o.verification?.fresh?.checkedAt ?? null,
       recheckAt: o.verification?.fresh?.recheckAt ?? null,
     })),

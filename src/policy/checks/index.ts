@@ -8,6 +8,7 @@ import { domainsChanged } from './domains-changed.js';
 import { emergency } from './emergency.js';
 import { expired } from './expired.js';
 import { forced } from './forced.js';
+import { fromSource } from './from-source.js';
 import { noCertificate } from './no-certificate.js';
 import { notDeployed } from './not-deployed.js';
 import { notVerified } from './not-verified.js';
@@ -20,6 +21,7 @@ import { rolledBack } from './rolled-back.js';
 import { upToDate } from './up-to-date.js';
 
 export const CHECKS: readonly Check[] = [
+  fromSource,
   forced,
   orderInProgress,
   noCertificate,

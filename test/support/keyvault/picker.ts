@@ -12,18 +12,23 @@ export interface Picker {
   port: number;
   /** Serial being served now. */
   served(): string;
+  /** From now on, never pick a new version up (a gateway that lost access to the vault). */
+  freeze(): void;
+  /** Pick versions up again (the newest one after the delay). */
+  thaw(): void;
   stop(): Promise<void>;
 }
 
 export async function startPicker(kv: FakeKeyVault, certificateName: string, placeholder: { fullchainPem: string; keyPem: string; serial: string }, opts: { delayMs: number; pollMs?: number }): Promise<Picker> {
   let served = placeholder.serial;
   let seenVersion: string | undefined;
+  let frozen = false;
   const server = tls.createServer({ cert: placeholder.fullchainPem, key: placeholder.keyPem });
   server.on('tlsClientError', () => undefined);
   const timers = new Set<NodeJS.Timeout>();
   const poll = setInterval(() => {
     const latest = kv.latest(certificateName);
-    if (!latest || latest.version === seenVersion || !latest.enabled) return;
+    if (frozen || !latest || latest.version === seenVersion || !latest.enabled) return;
     seenVersion = latest.version;
     const t = setTimeout(() => {
       timers.delete(t);
@@ -36,6 +41,14 @@ export async function startPicker(kv: FakeKeyVault, certificateName: string, pla
   return {
     port: (server.address() as AddressInfo).port,
     served: () => served,
+    freeze() {
+      frozen = true;
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+    },
+    thaw() {
+      frozen = false;
+    },
     async stop() {
       clearInterval(poll);
       for (const t of timers) clearTimeout(t);

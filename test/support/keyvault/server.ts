@@ -22,7 +22,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { makeListenerCertificate } from '../pebble.js';
+import { makeListenerCertificate } from '../listener-cert.js';
 
 export const VAULT_RESOURCE = 'https://vault.azure.net';
 

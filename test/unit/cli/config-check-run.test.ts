@@ -12,7 +12,8 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { starterConfig } from '../../../src/config/starter.js';
 import { certloopInProcess as certloop, type InProcessResult as Outcome } from '../../support/cli-in-process.js';
-import { ROOT, tempDir } from '../../support/lab.js';
+import { configBlocks, readDoc } from '../../support/docs.js';
+import { ROOT, tempDir } from '../../support/workspace.js';
 import { ACCEPTED, GOOD, MALFORMED } from '../config/cases.js';
 
 const dir = tempDir('check-then-run');
@@ -26,11 +27,10 @@ function offline(text: string): string {
 }
 
 function shown(): [string, string][] {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]).filter((t) => /^acme:/m.test(t) && /^certificates:/m.test(t));
+  const blocks = configBlocks(readDoc('docs/configuration.md'));
   const examples = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml'));
   return [
-    ...blocks.map((t, i): [string, string] => [`README config block ${i + 1}`, t]),
+    ...blocks.map((t, i): [string, string] => [`docs/configuration.md config block ${i + 1}`, t]),
     ...examples.map((f): [string, string] => [`examples/${f}`, fs.readFileSync(path.join(ROOT, 'examples', f), 'utf8')]),
     ['init --webroot --nginx', starterConfig({ domains: ['example.com'], email: 'ops@example.com', webroot: '/var/www/html', nginx: true, schema: './certloop.schema.json' })],
     ['the loader tests example', GOOD],

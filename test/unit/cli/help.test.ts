@@ -14,7 +14,7 @@ import { before, describe, it } from 'node:test';
 import type { Command } from 'commander';
 import { buildProgram } from '../../../src/cli/main.js';
 import { certloopInProcess, type InProcessResult } from '../../support/cli-in-process.js';
-import { ROOT } from '../../support/lab.js';
+import { ROOT } from '../../support/workspace.js';
 
 const SNAPSHOT = path.join(ROOT, 'test', 'unit', 'cli', 'help.snapshot.txt');
 

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { certloopInProcess as certloop } from '../../support/cli-in-process.js';
-import { tempDir } from '../../support/lab.js';
+import { tempDir } from '../../support/workspace.js';
 import { GOOD } from '../config/cases.js';
 
 const dir = tempDir('json-errors');

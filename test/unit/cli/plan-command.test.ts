@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { planCommand } from '../../../src/cli/commands/plan.action.js';
 import type { CertificateRecord } from '../../../src/state/record.js';
 import { SqliteStore } from '../../../src/state/sqlite.js';
-import { tempDir } from '../../support/lab.js';
+import { tempDir } from '../../support/workspace.js';
 
 const dir = tempDir('plan-command');
 const config = path.join(dir, 'certloop.json');

@@ -14,7 +14,8 @@ function reference(s: string): boolean {
 }
 
 describe('DomainName', () => {
-  const cases: [string, boolean][] = [
+  // [input, a DNS name, an identifier DomainName accepts (a DNS name, or an IP address: RFC 8738)]
+  const cases: [string, boolean, boolean?][] = [
     ['www.example.com', true],
     ['*.example.com', true],
     ['a-b.c0', true],
@@ -36,16 +37,20 @@ describe('DomainName', () => {
     [`${'a.'.repeat(125)}abcd`, false],
     [`*.${'a.'.repeat(125)}abc`, true],
     ['', false],
-    ['192.0.2.1', false],
+    ['192.0.2.1', false, true],
+    ['2001:db8::10', false, true],
+    ['::1', false, true],
+    ['fe80::1%eth0', false],
+    ['192.0.2', false],
     ['a.b.123', false],
     ['1.example', true],
     ['a.1b', true],
   ];
-  for (const [name, ok] of cases) {
-    it(`${ok ? 'accepts' : 'rejects'} ${JSON.stringify(name.length > 40 ? `${name.slice(0, 20)}…(${name.length})` : name)}`, () => {
+  for (const [name, ok, identifier = ok] of cases) {
+    it(`${identifier ? 'accepts' : 'rejects'} ${JSON.stringify(name.length > 40 ? `${name.slice(0, 20)}…(${name.length})` : name)}${identifier && !ok ? ' as an IP identifier' : ''}`, () => {
       assert.equal(isDomainName(name), ok);
       assert.equal(reference(name), ok);
-      assert.equal(DomainName.safeParse(name).success, ok);
+      assert.equal(DomainName.safeParse(name).success, identifier);
     });
   }
 

@@ -1,6 +1,6 @@
 /**
  * The JSON Schema `certloop config schema` prints must accept every configuration the project
- * shows users (README blocks, the demo, examples/, what `certloop init` writes) and reject the
+ * shows users (the config blocks of docs/configuration.md, the demo, examples/, what `certloop init` writes) and reject the
  * malformed ones the loader rejects, as far as a JSON Schema can tell. Checked with Ajv, an
  * independent validator, so the test does not trust zod to check its own export.
  */
@@ -15,7 +15,8 @@ import { configJsonSchema } from '../../../src/config/json-schema.js';
 import { parseConfigText } from '../../../src/config/load.js';
 import { starterConfig } from '../../../src/config/starter.js';
 import { demoConfig } from '../../../scripts/demo-config.js';
-import { ROOT } from '../../support/lab.js';
+import { configBlocks, readDoc } from '../../support/docs.js';
+import { ROOT } from '../../support/workspace.js';
 import { ACCEPTED, GOOD, MALFORMED } from './cases.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -27,6 +28,7 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const NOT_EXPRESSIBLE: Record<string, string> = {
   'a YAML syntax error names the line': 'not YAML at all: the YAML parser rejects it before any schema sees it',
   'a wildcard over http-01': 'depends on two fields (a domain and the challenge type); the loader checks it',
+  'an IP address among the domains of a dns-01 certificate': 'depends on two fields (a domain and the challenge type); the loader checks it',
   'a duplicate certificate name': 'uniqueness of one property across list items; the loader checks it',
   'unverified: true beside endpoints': 'depends on two fields (unverified and the endpoints list); the loader checks it',
   'an unset environment reference': 'references are resolved at load time; the schema accepts any ${env:NAME}',
@@ -48,13 +50,9 @@ function validator() {
   return ajv.compile(configJsonSchema());
 }
 
-/** ```yaml blocks of README.md that are whole configurations. */
-function readmeConfigs(): [string, string][] {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  return [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
-    .map((m) => m[1])
-    .filter((text) => /^acme:/m.test(text) && /^certificates:/m.test(text))
-    .map((text, i) => [`README.md config block ${i + 1}`, text]);
+/** ```yaml blocks of the configuration reference that are whole configurations. */
+function referenceConfigs(): [string, string][] {
+  return configBlocks(readDoc('docs/configuration.md')).map((text, i) => [`docs/configuration.md config block ${i + 1}`, text]);
 }
 
 function exampleConfigs(): [string, string][] {
@@ -76,7 +74,7 @@ function starterConfigs(): [string, string][] {
 describe('the config JSON Schema', () => {
   const validate = validator();
   const shown = [
-    ...readmeConfigs(),
+    ...referenceConfigs(),
     ['the demo config', demoConfig({ directory: 'https://127.0.0.1:14000/dir', httpPort: 5002, port: 8443, reloadCommand: ['/usr/sbin/nginx', '-s', 'reload'] })],
     ['the loader tests example', GOOD],
     ...ACCEPTED.map(([name, text]): [string, string] => [`the edge case: ${name}`, text]),
@@ -84,8 +82,8 @@ describe('the config JSON Schema', () => {
     ...starterConfigs(),
   ] as [string, string][];
 
-  it('is found: the README has a config block and examples/ has configs', () => {
-    assert.ok(readmeConfigs().length >= 1, 'README config block');
+  it('is found: the configuration reference has a config block and examples/ has configs', () => {
+    assert.ok(referenceConfigs().length >= 1, 'docs/configuration.md config block');
     assert.ok(exampleConfigs().length >= 3, 'examples/*.yaml');
   });
 

@@ -19,7 +19,7 @@ describe('config loading', () => {
     const c = parseConfigText(GOOD, '/etc/certloop/certloop.yaml');
     assert.equal(c.state, '/etc/certloop/certloop.db');
     assert.equal(c.acme.caBundle, '/etc/certloop/pebble-ca.pem');
-    const t = c.certificates[0].targets[0];
+    const t = c.certificates[0].targets![0];
     assert.equal(t.type, 'file');
     assert.equal(t.cert, '/etc/certloop/live/web/fullchain.pem');
     assert.equal(c.certificates[0].verify.trust, '/etc/certloop/pebble-root.pem');

@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { loadConfig } from '../../../src/config/load.js';
 import { GuessFailed, HashSet53, jsonParts, loadConfigOutline, type CertificateOutline } from '../../../src/config/outline.js';
 import { resolvedPolicyFor } from '../../../src/policy/load.js';
-import { tempDir } from '../../support/lab.js';
+import { tempDir } from '../../support/workspace.js';
 import { ACCEPTED, GOOD, MALFORMED } from './cases.js';
 
 const dir = tempDir('config-outline');
@@ -95,6 +95,16 @@ describe('config outline (plan: validated in full, kept as name, domains, policy
     assertAgree(write(manyCertificates(1200), 'json'));
     assertAgree(write(manyCertificates(1200, (c, i) => i === 1100 && (c.name = 'site3')), 'json'));
     assertAgree(write(manyCertificates(1200, (c, i) => i === 1150 && (c.domains = ['NOT A NAME'])), 'json'));
+  });
+
+  it('agrees on watched endpoints (issue 18): a name shared with a certificate of another slice, and a config that only watches', () => {
+    const watching = (text: string, names: string[]) => JSON.stringify({ ...JSON.parse(text), watch: { endpoints: names.map((name) => ({ name, host: `${name}.example.com` })) } }, null, 2);
+    assertAgree(write(watching(manyCertificates(1200), ['legacy', 'site1100']), 'json'));
+    assertAgree(write(watching(manyCertificates(1200), ['legacy']), 'json'));
+    const only = JSON.parse(manyCertificates(1));
+    delete only.certificates;
+    assertAgree(write(watching(JSON.stringify(only), ['legacy']), 'json'));
+    assertAgree(write(watching(JSON.stringify({ ...only, certificates: [] }), ['legacy']), 'json'));
   });
 
   it('finds a file written by two certificates, in one slice, across slices, and spelled two ways', () => {

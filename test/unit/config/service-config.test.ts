@@ -32,7 +32,7 @@ describe('service configuration (notify, schedule, listen)', () => {
 
   it('a notifier gets the problem, drill and revocation events and a 24h renotify unless told otherwise', () => {
     const c = parseConfigText(`${BASE}notify:\n  - { type: webhook, url: "https://hooks.test/x" }\n  - { type: exec, command: [notify-send], events: [renewed], renotify: 1h }\n`, '/x/certloop.yaml');
-    assert.deepEqual(c.notify[0].events, ['failed', 'verify_overdue', 'expiring_soon', 'drift_detected', 'recovered', 'drill_failed', 'drill_recovered', 'revoked']);
+    assert.deepEqual(c.notify[0].events, ['failed', 'verify_overdue', 'expiring_soon', 'drift_detected', 'recovered', 'drill_failed', 'drill_recovered', 'expired', 'chain_problem', 'revoked']);
     assert.equal(c.notify[0].renotify, 86_400_000);
     assert.deepEqual(c.notify[1].events, ['renewed']);
     assert.equal(c.notify[1].renotify, 3_600_000);

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseDocument } from 'yaml';
 import { fastYaml } from '../../../src/config/yaml-fast.js';
-import { ROOT } from '../../support/lab.js';
+import { docPages, readDoc, yamlBlocks } from '../../support/docs.js';
+import { ROOT } from '../../support/workspace.js';
 import { ALIAS_BOMB, GOOD } from './cases.js';
 
 /** What `yaml` (the reference, as load.ts configures it) makes of the text, or an error. */
@@ -105,10 +106,9 @@ describe('YAML fast path', () => {
     assert.ok(files.length >= 8);
     // Shipped files are plain YAML: each must take the fast path (and agree with yaml).
     for (const f of [...files, 'GOOD']) assert.equal(same(f === 'GOOD' ? GOOD : fs.readFileSync(f, 'utf8')), 'fast', f);
-    // README blocks include fragments and deliberate mistakes: they must agree when accepted.
-    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
+    // Blocks of the README and docs/ include fragments and deliberate mistakes: they must agree when accepted.
+    const blocks = docPages().flatMap((page) => yamlBlocks(readDoc(page)));
     assert.ok(blocks.length >= 5);
-    assert.ok(blocks.filter((b) => same(b) === 'fast').length >= blocks.length / 2, 'most README blocks take the fast path');
+    assert.ok(blocks.filter((b) => same(b) === 'fast').length >= blocks.length / 2, 'most documentation blocks take the fast path');
   });
 });

@@ -10,7 +10,7 @@ import { emit, EventBus, settle, type CertloopEvent, type EventType } from '../.
 import { silentLogger } from '../../../src/observability/logger.js';
 import { readLastDrill } from '../../../src/state/drill-result.js';
 import { SqliteStore } from '../../../src/state/sqlite.js';
-import { tempDir } from '../../support/lab.js';
+import { tempDir } from '../../support/workspace.js';
 
 const HOUR = 3_600_000;
 

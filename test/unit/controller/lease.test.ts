@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { acquireLease, holderIsDead, leaseOwner } from '../../../src/controller/lease.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { SqliteStore } from '../../../src/state/sqlite.js';
-import { tempDir } from '../../support/lab.js';
+import { tempDir } from '../../support/workspace.js';
 
 function deadPid(): number {
   return spawnSync(process.execPath, ['-e', '0']).pid!;

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { CronTime, validateCronExpression } from 'cron';
 import { defaultDrillSchedule, defaultSchedule, installationId } from '../../../src/daemon/schedule.js';
 import { SqliteStore } from '../../../src/state/sqlite.js';
-import { tempDir } from '../../support/lab.js';
+import { tempDir } from '../../support/workspace.js';
 
 describe('default daemon schedule', () => {
   it('is a valid cron expression, twice a day twelve hours apart, never on the hour for every installation', () => {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ROOT } from '../../support/lab.js';
+import { ROOT } from '../../support/workspace.js';
 import { assertCliArgs } from './cli-args.js';
 
 const FILE = path.join(ROOT, 'infra', 'azure', 'main.bicep');

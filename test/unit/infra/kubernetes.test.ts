@@ -14,7 +14,7 @@ import ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
 import { parseConfigText } from '../../../src/config/load.js';
 import { parseShard } from '../../../src/controller/shard.js';
-import { ROOT, tempDir } from '../../support/lab.js';
+import { ROOT, tempDir } from '../../support/workspace.js';
 import { assertCliArgs } from './cli-args.js';
 
 const DIR = path.join(ROOT, 'infra', 'kubernetes');

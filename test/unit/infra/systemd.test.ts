@@ -7,7 +7,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { CLI, ROOT, tempDir } from '../../support/lab.js';
+import { CLI } from '../../support/cli.js';
+import { ROOT, tempDir } from '../../support/workspace.js';
 import { assertCliArgs } from './cli-args.js';
 
 const DIR = path.join(ROOT, 'infra', 'systemd');

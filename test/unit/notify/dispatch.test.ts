@@ -7,7 +7,7 @@ import { emit, EventBus, settle, type CertloopEvent, type EventType } from '../.
 import { silentLogger } from '../../../src/observability/logger.js';
 import type { Notifier } from '../../../src/plugins.js';
 import { SqliteStore } from '../../../src/state/sqlite.js';
-import { tempDir } from '../../support/lab.js';
+import { tempDir } from '../../support/workspace.js';
 
 const HOUR = 3_600_000;
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { normalizeSerial, parseDnsNames, parseSerial } from '../../../src/pki/certificate.js';
+import { checkIssuedCertificate, normalizeSerial, parseDnsNames, parseSerial } from '../../../src/pki/certificate.js';
+import { days, makeCertificate, makeEcdsaLeaf } from '../../support/certs.js';
 
 describe('serial numbers', () => {
   const cases: [string, string, string][] = [
@@ -41,4 +42,17 @@ describe('serials typed by a person (--expect-serial)', () => {
   for (const [name, input, expected] of cases) {
     it(name, () => assert.equal(parseSerial(input), expected));
   }
+});
+
+describe('the pre-deploy names check with IP identifiers (RFC 8738)', () => {
+  const root = makeCertificate({ cn: 'ip test root', ca: true, notAfter: days(365) });
+  const leaf = makeEcdsaLeaf(root, ['www.test', '127.0.0.1', '2001:db8::10']);
+  const covers = (domains: string[]) => checkIssuedCertificate(leaf.certPem + root.certPem, leaf.keyPem, domains, new Date()).find((r) => r.name === 'covers-domains')!;
+  const cases: [string, string[], boolean][] = [
+    ['an IPv4 identifier is covered by its iPAddress entry', ['www.test', '127.0.0.1'], true],
+    ['an IPv6 identifier is covered whatever its spelling', ['2001:0db8:0:0::10'], true],
+    ['an address the certificate does not name is missing', ['127.0.0.2'], false],
+  ];
+  for (const [name, domains, ok] of cases) it(name, () => assert.equal(covers(domains).ok, ok, covers(domains).message));
+  it('names the addresses it holds when one is missing', () => assert.match(covers(['127.0.0.2']).message, /does not cover 127\.0\.0\.2 \(it names www\.test, 127\.0\.0\.1, 2001:DB8:0:0:0:0:0:10\)/i));
 });

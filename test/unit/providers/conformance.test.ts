@@ -9,12 +9,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { z } from 'zod';
-import { CHALLENGE_TYPES, DNS01_PROVIDERS, NOTIFIER_TYPES, TARGET_TYPES } from '../../../providers/schemas.js';
+import { CHALLENGE_TYPES, DNS01_PROVIDERS, NOTIFIER_TYPES, SOURCE_TYPES, TARGET_TYPES, WATCH_SOURCE_TYPES } from '../../../providers/schemas.js';
 import { Dns01CommonFields } from '../../../src/dns/schema.js';
-import { ROOT } from '../../support/lab.js';
+import { ROOT } from '../../support/workspace.js';
 
 interface Registered {
-  kind: 'challenges' | 'targets' | 'notifiers';
+  kind: 'challenges' | 'targets' | 'notifiers' | 'certificate-sources' | 'sources';
   name: string;
   schema: z.ZodType;
   /** The key that chooses it in the config, and the value it must have. */
@@ -27,6 +27,8 @@ const registered: Registered[] = [
   ...Object.entries(DNS01_PROVIDERS).map(([name, schema]) => ({ kind: 'challenges' as const, name, schema, discriminator: 'provider' as const })),
   ...Object.entries(TARGET_TYPES).map(([name, schema]) => ({ kind: 'targets' as const, name, schema, discriminator: 'type' as const })),
   ...Object.entries(NOTIFIER_TYPES).map(([name, schema]) => ({ kind: 'notifiers' as const, name, schema, discriminator: 'type' as const })),
+  ...Object.entries(SOURCE_TYPES).map(([name, schema]) => ({ kind: 'certificate-sources' as const, name, schema, discriminator: 'type' as const })),
+  ...Object.entries(WATCH_SOURCE_TYPES).map(([name, schema]) => ({ kind: 'sources' as const, name, schema, discriminator: 'type' as const })),
 ];
 
 const folder = (p: Pick<Registered, 'kind' | 'name'>) => path.join(ROOT, 'providers', p.kind, p.name);
@@ -84,7 +86,7 @@ describe('every provider has the same shape', () => {
   }
 
   it('every folder under providers/ is a registered provider', () => {
-    for (const kind of ['challenges', 'targets', 'notifiers'] as const) {
+    for (const kind of ['challenges', 'targets', 'notifiers', 'certificate-sources', 'sources'] as const) {
       const folders = fs.readdirSync(path.join(ROOT, 'providers', kind), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
       assert.deepEqual(folders.sort(), registered.filter((p) => p.kind === kind).map((p) => p.name).sort(), `providers/${kind}/ holds only providers`);
     }

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseConfigText } from '../../../src/config/load.js';
-import { ROOT } from '../../support/lab.js';
+import { ROOT } from '../../support/workspace.js';
 import { configProblems } from '../../support/config-problems.js';
 
 const config = (target: string) => `acme:
@@ -27,7 +27,7 @@ const problems = configProblems;
 describe('key-vault target settings', () => {
   it('accepts the documented example with defaults filled in', () => {
     const c = parseConfigText(config(`vaultUrl: https://myvault.vault.azure.net/\ncertificateName: www-example-com`), '/etc/certloop/certloop.yaml');
-    const t = c.certificates[0].targets[0];
+    const t = c.certificates[0].targets![0];
     assert.deepEqual(t, {
       type: 'key-vault',
       vaultUrl: 'https://myvault.vault.azure.net',
@@ -50,7 +50,7 @@ password: "\${env:CERTLOOP_TEST_KV_SECRET}"
 caBundle: ./private-ca.pem`),
       '/etc/certloop/certloop.yaml',
     );
-    const t = c.certificates[0].targets[0];
+    const t = c.certificates[0].targets![0];
     assert.ok(t.type === 'key-vault' && t.credential.type === 'client-secret');
     assert.equal(t.credential.clientSecret, 'sekrit-value-1');
     assert.equal(t.caBundle, '/etc/certloop/private-ca.pem');

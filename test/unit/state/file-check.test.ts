@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { SqliteStore } from '../../../src/state/sqlite.js';
 import { stateFileProblem } from '../../../src/state/file-check.js';
-import { tempDir } from '../../support/lab.js';
+import { tempDir } from '../../support/workspace.js';
 import { immutable } from '../../support/faults.js';
 
 const dir = tempDir('state-file-check');

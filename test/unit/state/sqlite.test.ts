@@ -8,7 +8,7 @@ import { SqliteStore } from '../../../src/state/sqlite.js';
 import { ReadOnlyState } from '../../../src/state/sqlite-readonly.js';
 import { summarize } from '../../../src/state/summary.js';
 import { freshnessView } from '../../../src/state/freshness-view.js';
-import { tempDir } from '../../support/lab.js';
+import { tempDir } from '../../support/workspace.js';
 import { stateStoreContract } from './contract.js';
 
 const dir = tempDir('state-sqlite');

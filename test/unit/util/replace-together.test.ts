@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { replaceFilesTogether } from '../../../src/util/replace-together.js';
-import { tempDir } from '../../support/lab.js';
+import { tempDir } from '../../support/workspace.js';
 import { immutable, smallTmpfs } from '../../support/faults.js';
 
 const root = tempDir('replace-together');

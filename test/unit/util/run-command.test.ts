@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runCommand } from '../../../src/util/run-command.js';
-import { tempDir } from '../../support/lab.js';
+import { tempDir } from '../../support/workspace.js';
 import { waitFor } from '../../support/net.js';
 import { processAlive } from '../../support/processes.js';
 

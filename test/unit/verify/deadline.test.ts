@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import fs from 'node:fs';
-import path from 'node:path';
 import { ALERT_CHECKS, CHECK_NAMES } from '../../../src/verify/checks.js';
 import { currentVerificationState, PROBLEM_REASON, verificationState, verifyAlerts } from '../../../src/verify/deadline.js';
-import { ROOT } from '../../support/lab.js';
+import { readDoc } from '../../support/docs.js';
 import type { VerificationRecord } from '../../../src/state/record.js';
 
 const HOUR = 3_600_000;
@@ -93,9 +91,9 @@ describe('pending, overdue and drift', () => {
 });
 
 describe('alert reasons and checks are documented', () => {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const verification = readme.slice(readme.indexOf('## Verification'), readme.indexOf('### dns-01 challenges'));
-  const runJson = readme.slice(readme.indexOf('`certloop run --json`'), readme.indexOf('`certloop status --json`'));
+  const verification = readDoc('docs/verification.md');
+  const json = readDoc('docs/json-output.md');
+  const runJson = json.slice(json.indexOf('`certloop run --json`'), json.indexOf('`certloop status --json`'));
   it('every alert reason is listed where run --json describes alerts', () => {
     for (const reason of ['Drift', 'Overdue', 'NoEndpoints', ...Object.values(PROBLEM_REASON)]) assert.ok(runJson.includes(`\`${reason}\``), reason);
   });

@@ -30,9 +30,9 @@ describe('the chain of named checks', () => {
     assert.ok(firstHold === -1 || CHECKS.slice(firstHold).every((c) => 'holds' in c), 'no finder after a hold');
   });
 
-  it('puts forced first and the emergency floor before the rollback hold', () => {
+  it('puts from-source first (a certificate certloop does not issue is never issued, even forced), then forced, and the emergency floor before the rollback hold', () => {
     const order = CHECKS.map((c) => c.name);
-    assert.equal(order[0], 'forced');
+    assert.deepEqual(order.slice(0, 2), ['from-source', 'forced']);
     assert.ok(order.indexOf('emergency') < order.indexOf('rolled-back'));
   });
 });

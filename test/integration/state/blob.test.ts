@@ -3,8 +3,8 @@ import { after, before } from 'node:test';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { BlobStore } from '../../../src/state/blob.js';
 import { startAzurite, type Azurite } from '../../support/azurite.js';
-import { tempDir } from '../../support/lab.js';
-import { stateStoreContract } from './contract.js';
+import { tempDir } from '../../support/workspace.js';
+import { stateStoreContract } from '../../unit/state/contract.js';
 
 let azurite: Azurite;
 let container: ContainerClient;

@@ -5,8 +5,10 @@ import { after, before, describe, it } from 'node:test';
 import acme from 'acme-client';
 import { accountClient, trustAcmeServer } from '../../../src/acme/client.js';
 import { SqliteStore } from '../../../src/state/sqlite.js';
-import { tempDir } from '../../support/lab.js';
+import { tempDir } from '../../support/workspace.js';
 import { startPebble, type Pebble } from '../../support/pebble.js';
+import { startAriProxy } from '../../support/ari-proxy.js';
+import { CertloopError } from '../../../src/errors.js';
 
 describe('the ACME client against Pebble', () => {
   const dir = tempDir('acme-client');
@@ -62,5 +64,32 @@ describe('the ACME client against Pebble', () => {
     const order = await after.createOrder({ identifiers: [{ type: 'dns', value: 'fresh.test' }] });
     assert.equal(order.status, 'pending');
     assert.equal(after.getAccountUrl(), stored.url);
+  });
+
+  it('asks newAccount again after a server error: the CA returns the account a racing process registered (RFC 8555 §7.3.1)', async () => {
+    const proxy = await startAriProxy(pebble);
+    try {
+      proxy.failNewAccounts(2);
+      const client = await accountClient({ directory: proxy.directory, email: 'ops@example.com', store });
+      assert.match(client.getAccountUrl(), /^https:\/\/127\.0\.0\.1:/);
+      assert.equal(proxy.newAccountRequests, 3, 'two refused, the third answered');
+      assert.ok((await store.getAccount(proxy.directory))?.url, 'the account URL is stored');
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('gives up after three server errors with ACME_ACCOUNT naming the directory', async () => {
+    const proxy = await startAriProxy(pebble);
+    try {
+      proxy.failNewAccounts(10);
+      await assert.rejects(
+        accountClient({ directory: proxy.directory, email: 'ops@example.com', store }),
+        (err: unknown) => err instanceof CertloopError && err.code === 'ACME_ACCOUNT' && err.message.includes(proxy.directory) && /500/.test(err.message),
+      );
+      assert.equal(proxy.newAccountRequests, 3);
+    } finally {
+      await proxy.stop();
+    }
   });
 });
