@@ -72,7 +72,8 @@ describe('the ACME client against Pebble', () => {
       proxy.failNewAccounts(2);
       const client = await accountClient({ directory: proxy.directory, email: 'ops@example.com', store });
       assert.match(client.getAccountUrl(), /^https:\/\/127\.0\.0\.1:/);
-      assert.equal(proxy.newAccountRequests, 3, 'two refused, the third answered');
+      // Three, or more when Pebble rejects the nonce of the forwarded one (nonceRejectPercent above) and it is sent again.
+      assert.ok(proxy.newAccountRequests >= 3, `two refused, then answered: ${proxy.newAccountRequests} requests`);
       assert.ok((await store.getAccount(proxy.directory))?.url, 'the account URL is stored');
     } finally {
       await proxy.stop();
