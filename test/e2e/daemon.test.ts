@@ -34,7 +34,7 @@ describe('daemon and metrics', () => {
     // The documented, stable shape of `run --json` (docs/json-output.md).
     assert.deepEqual(Object.keys(r.json), ['startedAt', 'durationMs', 'exitCode', 'summary', 'certificates', 'shard']);
     assert.deepEqual(Object.keys(r.json.summary), ['total', 'renewed', 'deployed', 'verified', 'pending', 'failed', 'waiting', 'locked', 'alerting', 'fresh']);
-    assert.deepEqual(Object.keys(web), ['name', 'verdict', 'action', 'reason', 'message', 'renewAt', 'renewed', 'adopted', 'deployed', 'issuedSerial', 'deployedSerial', 'verified', 'unverified', 'endpoints', 'alerts', 'pendingSince', 'deadline', 'overdue', 'drift', 'error', 'fresh', 'checkedAt', 'recheckAt']);
+    assert.deepEqual(Object.keys(web), ['name', 'verdict', 'action', 'reason', 'message', 'renewAt', 'renewed', 'adopted', 'deployed', 'issuedSerial', 'deployedSerial', 'verified', 'unverified', 'endpoints', 'alerts', 'pendingSince', 'deadline', 'overdue', 'drift', 'error', 'fresh', 'checkedAt', 'recheckAt', 'source']);
     const text = fs.readFileSync(file, 'utf8');
     const notAfter = Date.parse(web.endpoints[0].notAfter) / 1000;
     assert.equal(metric(text, 'certloop_certificate_expiration_timestamp_seconds', { certificate: 'web' }), notAfter);

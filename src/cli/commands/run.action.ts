@@ -117,7 +117,7 @@ export function outcomeLine(o: CertificateOutcome): string {
   return `${mark} ${o.name}${did ? ` (${did})` : ''}: ${detail}${pending}${problems}`;
 }
 
-/** The documented, stable shape of `run --json` (see README "JSON output"). */
+/** The documented, stable shape of `run --json` (docs/json-output.md). */
 export function summaryJson(s: RunSummary) {
   return {
     startedAt: s.startedAt,
@@ -146,10 +146,10 @@ export function summaryJson(s: RunSummary) {
       drift: o.verification?.state.drift ?? false,
       error: o.error ?? null,
       fresh: o.verification?.fresh !== undefined,
-      /** A certificate certloop does not issue: the source's current version as read by this run. */
-      source: o.source ?? null,
       checkedAt: o.verification?.fresh?.checkedAt ?? null,
       recheckAt: o.verification?.fresh?.recheckAt ?? null,
+      /** A certificate certloop does not issue: the source's current version as read by this run (null otherwise; added last so the earlier keys keep their order). */
+      source: o.source ?? null,
     })),
   };
 }
